@@ -1,0 +1,9 @@
+//! ttx: a discrete-event simulator of terrorist content spreading across platforms, and of
+//! the detection, review, hash sharing, referrals and removal orders that race it.
+//!
+//! Layout: [`scenario`] turns YAML into a validated model; [`engine`] simulates one
+//! replication and pushes what happens into a [`sink::Sink`]; [`output`] holds the CSV
+//! sinks; [`runner`] runs many replications (in parallel, deterministically). The `ttx`
+//! binary is a thin layer over these.
+
+pub mod scenario;
