@@ -7,3 +7,9 @@
 //! binary is a thin layer over these.
 
 pub mod scenario;
+pub mod analysis;
+pub mod engine;
+pub mod sink;
+pub mod output;
+pub mod runner;
+pub mod summary;

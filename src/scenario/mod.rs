@@ -3,7 +3,194 @@
 //! `raw` mirrors the YAML as written (serde, unknown fields refused); `validate` checks it
 //! and resolves ids into the typed [`model`]; `overrides` applies a variant's `set` paths.
 //! Errors name the file and line:column, or the field path, and suggest close names.
+//!
+//! Loading goes:
+//! 1. the text is read into a `serde_yaml::Value` (syntax errors, duplicate keys);
+//! 2. the text is read into the raw structs (unknown fields, wrong types, bare numbers
+//!    for durations: all with line:column, one at a time);
+//! 3. the raw scenario is checked and built into the base [`Model`], collecting every
+//!    problem (ranges, ids, references), each located by a field path;
+//! 4. each variant's `set` is applied to a copy of the document from step 1, which then
+//!    goes through steps 2 and 3; problems are reported as `variants[NAME].set.PATH`.
+//!
+//! Defaults where the spec is silent are documented in `docs/scenario-defaults` form in
+//! [`validate::defaults`] and on the raw fields; see also the project README.
 
+pub mod duration;
+pub mod error;
 pub mod model;
+mod overrides;
+mod raw;
+mod validate;
 
+use std::path::Path;
+use std::sync::Arc;
+
+pub use duration::parse_duration;
+pub use error::{LoadError, Location, Problem};
 pub use model::*;
+pub use validate::{MAX_AUTHORITIES, NONE_PROTOCOL, is_valid_id};
+
+use raw::RawScenario;
+use validate::{Checker, VariantSpec};
+
+/// Read and load a scenario file; messages name it by `path` as displayed.
+pub fn load(path: &Path) -> Result<Scenario, LoadError> {
+    let source = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        LoadError::one(
+            &source,
+            Problem {
+                location: Location::File,
+                message: format!("cannot read the scenario file: {e}"),
+                hint: None,
+            },
+        )
+    })?;
+    parse(&text, &source)
+}
+
+/// Load a scenario from text; `source` labels it in messages (a path, or e.g. `<stdin>`).
+pub fn parse(text: &str, source: &str) -> Result<Scenario, LoadError> {
+    let yaml_err = |e: serde_yaml::Error| LoadError::one(source, error::from_yaml(&e));
+
+    let doc: serde_yaml::Value = serde_yaml::from_str(text).map_err(yaml_err)?;
+    if doc.is_null() && is_blank(text) {
+        return Err(LoadError::one(
+            source,
+            Problem {
+                location: Location::File,
+                message: "expected a scenario (a mapping with `name`, `horizon`, `platforms` and `content`), found an empty file"
+                    .to_string(),
+                hint: None,
+            },
+        ));
+    }
+    let mut raw: RawScenario = serde_yaml::from_str(text).map_err(yaml_err)?;
+
+    let raw_variants = raw.variants.take();
+    let protocol_ids: Vec<String> = raw
+        .protocols
+        .as_ref()
+        .map(|p| p.0.iter().map(|(id, _)| id.clone()).collect())
+        .unwrap_or_default();
+
+    let mut c = Checker::new();
+    let base = validate::build_model(raw, &mut c);
+    let specs = validate::check_variants(raw_variants, &protocol_ids, &mut c);
+    if !c.problems.is_empty() {
+        return Err(LoadError::new(source, c.problems));
+    }
+
+    let base = Arc::new(base);
+    let mut problems = Vec::new();
+    let mut variants = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let model = if spec.sets.is_empty() {
+            Arc::clone(&base)
+        } else {
+            match build_variant(&doc, &spec) {
+                Ok(m) => Arc::new(m),
+                Err(ps) => {
+                    problems.extend(ps);
+                    continue;
+                }
+            }
+        };
+        variants.push(Variant {
+            overrides: spec
+                .sets
+                .iter()
+                .map(|(p, v)| (p.clone(), overrides::render(v)))
+                .collect(),
+            name: spec.name,
+            protocol: spec.protocol,
+            model,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(LoadError::new(source, problems));
+    }
+    Ok(Scenario {
+        source: source.to_string(),
+        base,
+        variants,
+    })
+}
+
+/// Whether the text has nothing but blank lines, comments and document markers.
+fn is_blank(text: &str) -> bool {
+    text.trim_start_matches('\u{feff}').lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#') || l == "---" || l == "..."
+    })
+}
+
+/// Read a document (a `Value`) as a raw scenario, the way the file itself is read: through
+/// text, so that scalars resolve exactly as they did in the file.
+fn read_raw(doc: &serde_yaml::Value) -> Result<RawScenario, Problem> {
+    let text = serde_yaml::to_string(doc).map_err(|e| error::from_yaml(&e))?;
+    serde_yaml::from_str(&text).map_err(|e| error::from_yaml(&e))
+}
+
+/// Apply a variant's `set` to the document and build its model.
+fn build_variant(doc: &serde_yaml::Value, spec: &VariantSpec) -> Result<Model, Vec<Problem>> {
+    let at = |path: &str| format!("{}.set.{path}", spec.label);
+
+    let mut d = doc.clone();
+    let mut problems = Vec::new();
+    for (path, value) in &spec.sets {
+        if let Err(e) = overrides::apply(&mut d, path, value.clone()) {
+            problems.push(Problem::at_field(at(path), e.message).with_hint(e.hint));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+
+    let mut raw = match read_raw(&d) {
+        Ok(raw) => raw,
+        Err(_) => {
+            // Find the first path whose value breaks the document (the base reads fine).
+            let mut d = doc.clone();
+            for (path, value) in &spec.sets {
+                // Each path applied cleanly above, so it does again.
+                let _ = overrides::apply(&mut d, path, value.clone());
+                if let Err(p) = read_raw(&d) {
+                    return Err(vec![Problem::at_field(at(path), p.message).with_hint(p.hint)]);
+                }
+            }
+            return Err(vec![Problem::at_field(
+                format!("{}.set", spec.label),
+                "expected overrides that leave a valid scenario, found ones that do not".to_string(),
+            )]);
+        }
+    };
+    raw.variants = None;
+
+    let mut c = Checker::new();
+    let model = validate::build_model(raw, &mut c);
+    if c.problems.is_empty() {
+        return Ok(model);
+    }
+    // The base is valid, so each problem comes from an override: name it.
+    Err(c
+        .problems
+        .into_iter()
+        .map(|p| {
+            let Some(field) = p.field() else { return p };
+            let dotted = overrides::dotted(field);
+            let path = spec.sets.iter().map(|(path, _)| path).find(|path| {
+                dotted == **path || dotted.starts_with(&format!("{path}."))
+            });
+            match path {
+                Some(path) => Problem::at_field(at(path), p.message).with_hint(p.hint),
+                None => Problem::at_field(
+                    format!("{}.set", spec.label),
+                    format!("after the overrides, {field}: {}", p.message),
+                )
+                .with_hint(p.hint),
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,778 @@
+//! Copies and variants: upload attempts, screening, publication, attention, onward
+//! sharing, detection, removal, hash lists and sweeps.
+
+use std::f64::consts::LN_2;
+
+use bevy_ecs::entity::Entity;
+use rand::RngExt;
+use rand_distr::{Distribution, Exp1};
+
+use crate::scenario::Minutes;
+use crate::sink::EventKind;
+
+use super::rng::{self, Mechanism};
+use super::state::*;
+use super::{CampaignStreams, Event, SimError, Simulation};
+
+/// How an upload attempt came about, for the event log.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Source {
+    Origin,
+    Link { parent: Entity, parent_number: u64 },
+    Campaign(u32),
+    Inject(u32),
+}
+
+/// Which variant an attempt uploads.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum VariantChoice {
+    Existing(u32),
+    New,
+}
+
+/// Waiting time until the first event of a Poisson process whose rate starts at `rate`
+/// and halves every `half_life`, given an Exp(1) draw `e`; `None` if it never happens
+/// (the total expected number of events is finite).
+pub(super) fn decaying_wait(rate: f64, half_life: Minutes, e: f64) -> Option<Minutes> {
+    if rate <= 0.0 {
+        return None;
+    }
+    let total = rate * half_life / LN_2;
+    if e >= total {
+        return None;
+    }
+    // Solve total * (1 - 2^(-d/h)) = e.
+    Some(-(half_life / LN_2) * (-e / total).ln_1p())
+}
+
+/// Integral of a rate that starts at `rate` and halves every `half_life`, over `dt`.
+pub(super) fn decayed_integral(rate: f64, half_life: Minutes, dt: Minutes) -> f64 {
+    if dt <= 0.0 || rate == 0.0 {
+        return 0.0;
+    }
+    rate * half_life / LN_2 * -(-dt * LN_2 / half_life).exp_m1()
+}
+
+pub(super) fn decay(half_life: Minutes, dt: Minutes) -> f64 {
+    (-dt * LN_2 / half_life).exp()
+}
+
+/// Bring a platform's view aggregate up to `now`.
+pub(super) fn advance_aggregate(ps: &mut PlatformState, now: Minutes, half_life: Minutes) {
+    let dt = now - ps.agg_since;
+    if dt > 0.0 {
+        ps.views += decayed_integral(ps.agg_view_rate, half_life, dt);
+        ps.agg_view_rate *= decay(half_life, dt);
+        ps.agg_since = now;
+    }
+}
+
+/// Bring a copy's attention up to `now`.
+pub(super) fn advance_attention(a: &mut Attention, now: Minutes, half_life: Minutes) {
+    let dt = now - a.since;
+    if dt > 0.0 {
+        a.views += decayed_integral(a.view_rate, half_life, dt);
+        let d = decay(half_life, dt);
+        a.view_rate *= d;
+        a.link_rate *= d;
+        a.since = now;
+    }
+}
+
+impl Simulation {
+    pub(super) fn variant_number(&self, variant: u32) -> u32 {
+        let e = self.world.resource::<Registry>().variants[variant as usize];
+        self.world.get::<VariantState>(e).map_or(0, |v| v.number)
+    }
+
+    /// Make a new variant of a content item; returns its global index.
+    pub(super) fn new_variant(&mut self, content: u32) -> u32 {
+        let platforms = self.model.platforms.len();
+        let global = self.world.resource::<Registry>().variants.len() as u32;
+        let number = {
+            let mut reg = self.world.resource_mut::<Registry>();
+            reg.content_variants[content as usize].push(global)
+        };
+        let e = self
+            .world
+            .spawn(VariantState {
+                content,
+                number,
+                listed: vec![false; platforms],
+                listed_anywhere: false,
+                submitted: false,
+            })
+            .id();
+        self.world.resource_mut::<Registry>().variants.push(e);
+        self.world.resource_mut::<Counters>().variants += 1;
+        if number > 0 {
+            self.log(EventKind::NewVariant, None, None, |s| {
+                format!(
+                    "new edit of {}: variant {number}",
+                    s.content_ids[content as usize]
+                )
+            });
+        }
+        global
+    }
+
+    /// An existing variant of `content`, in proportion to the copies of each published so
+    /// far (the original if none has been).
+    fn existing_variant(&self, content: u32, u: f64) -> u32 {
+        let counts = &self.world.resource::<Registry>().content_variants[content as usize];
+        if counts.total == 0 {
+            return counts.variants[0];
+        }
+        let target = ((u * counts.total as f64) as u64).min(counts.total - 1);
+        counts.variants[counts.find(target) as usize]
+    }
+
+    pub(super) fn origin(&mut self, content: u32) -> Result<(), SimError> {
+        let c = &self.model.contents[content as usize];
+        let platform = c.origin_platform as u32;
+        let variant = self.world.resource::<Registry>().content_variants[content as usize].variants[0];
+        self.count_attempt(platform);
+        let key = rng::mix(rng::TAG_ORIGIN, u64::from(content));
+        self.publish(content, variant, platform, key, Source::Origin)?;
+        Ok(())
+    }
+
+    pub(super) fn schedule_campaign_attempt(&mut self, campaign: u32, from: Minutes) {
+        let c = &self.model.campaigns[campaign as usize];
+        if c.per_min <= 0.0 {
+            return;
+        }
+        let (per_min, end) = (c.per_min, c.end);
+        let e: f64 = {
+            let mut streams = self.world.resource_mut::<CampaignStreams>();
+            Exp1.sample(&mut streams.0[campaign as usize])
+        };
+        let at = from + e / per_min;
+        if at <= end {
+            self.schedule(at, Event::CampaignAttempt { campaign });
+        }
+    }
+
+    pub(super) fn campaign_attempt(&mut self, campaign: u32) -> Result<(), SimError> {
+        let n = {
+            let mut c = self.world.resource_mut::<Counters>();
+            let n = c.campaign_attempts[campaign as usize];
+            c.campaign_attempts[campaign as usize] += 1;
+            n
+        };
+        let key = rng::mix(rng::mix(rng::TAG_CAMPAIGN, u64::from(campaign)), n);
+        let c = &self.model.campaigns[campaign as usize];
+        let (content, new_p) = (c.content as u32, c.new_variant);
+        let pick = self.key.unit(key, Mechanism::Target);
+        let platform = c.platforms[((pick * c.platforms.len() as f64) as usize).min(c.platforms.len() - 1)] as u32;
+        let choice = if self.key.unit(key, Mechanism::VariantChoice) < new_p {
+            VariantChoice::New
+        } else {
+            let u = self.key.unit(rng::mix(key, 1), Mechanism::VariantChoice);
+            VariantChoice::Existing(self.existing_variant(content, u))
+        };
+        self.attempt(content, choice, platform, key, Source::Campaign(campaign))?;
+        let now = self.now();
+        self.schedule_campaign_attempt(campaign, now);
+        Ok(())
+    }
+
+    /// An upload attempt from an inject: an existing variant in proportion to its copies,
+    /// or the given one.
+    pub(super) fn inject_attempt(
+        &mut self,
+        inject: u32,
+        i: u32,
+        content: u32,
+        platform: u32,
+        variant: Option<u32>,
+    ) -> Result<(), SimError> {
+        let key = rng::mix(rng::mix(rng::TAG_INJECT, u64::from(inject)), u64::from(i));
+        let v = match variant {
+            Some(v) => v,
+            None => {
+                let u = self.key.unit(key, Mechanism::VariantChoice);
+                self.existing_variant(content, u)
+            }
+        };
+        self.attempt(content, VariantChoice::Existing(v), platform, key, Source::Inject(inject))
+    }
+
+    fn count_attempt(&mut self, platform: u32) {
+        self.world.resource_mut::<Counters>().attempts += 1;
+        self.platform_mut(platform).attempts += 1;
+    }
+
+    /// Screen an upload attempt against the platform's hash list; publish it if it passes.
+    pub(super) fn attempt(
+        &mut self,
+        content: u32,
+        choice: VariantChoice,
+        platform: u32,
+        key: u64,
+        source: Source,
+    ) -> Result<(), SimError> {
+        self.count_attempt(platform);
+        let variant = match choice {
+            VariantChoice::New => self.new_variant(content),
+            VariantChoice::Existing(v) => v,
+        };
+        let listed = {
+            let e = self.world.resource::<Registry>().variants[variant as usize];
+            self.world
+                .get::<VariantState>(e)
+                .is_some_and(|v| v.listed[platform as usize])
+        };
+        if listed {
+            let recall = self.model.platforms[platform as usize].hash_recall;
+            if self.key.unit(key, Mechanism::Screening) < recall {
+                self.world.resource_mut::<Counters>().blocked += 1;
+                self.platform_mut(platform).blocked += 1;
+                self.log(EventKind::Blocked, Some(platform), None, |s| {
+                    format!(
+                        "upload of {} variant {} matched the hash list{}",
+                        s.content_ids[content as usize],
+                        s.variant_number(variant),
+                        source.describe()
+                    )
+                });
+                return Ok(());
+            }
+        }
+        self.publish(content, variant, platform, key, source)?;
+        Ok(())
+    }
+
+    /// A new live copy of age 0.
+    fn publish(
+        &mut self,
+        content: u32,
+        variant: u32,
+        platform: u32,
+        key: u64,
+        source: Source,
+    ) -> Result<Entity, SimError> {
+        let now = self.now();
+        let limit = self.model.limits.max_copies;
+        if self.world.resource::<Counters>().published >= limit {
+            return Err(SimError::TooManyCopies {
+                variant: self.run.variant.to_string(),
+                replication: self.run.replication,
+                at: now,
+                limit,
+                expected_offspring: self.expected_offspring(),
+            });
+        }
+        let model = std::sync::Arc::clone(&self.model);
+        let p = &model.platforms[platform as usize];
+        let c = &model.contents[content as usize];
+        let half_life = p.attention_half_life;
+
+        let factor = {
+            let mut ps = self.platform_mut(platform);
+            advance_aggregate(&mut ps, now, half_life);
+            let v = c.virality * ps.virality_factor;
+            ps.agg_view_rate += p.views_per_min * v;
+            ps.live += 1;
+            ps.published += 1;
+            v
+        };
+        let number = {
+            let mut cnt = self.world.resource_mut::<Counters>();
+            cnt.published += 1;
+            cnt.live += 1;
+            cnt.peak_live = cnt.peak_live.max(cnt.live);
+            cnt.last_zero = None;
+            cnt.last_publish = now;
+            cnt.published
+        };
+        {
+            let mut reg = self.world.resource_mut::<Registry>();
+            let counts = &mut reg.content_variants[content as usize];
+            let n = counts
+                .variants
+                .iter()
+                .position(|&g| g == variant)
+                .unwrap_or(0);
+            counts.add(n as u32, 1);
+        }
+        let parent = match source {
+            Source::Link { parent, .. } => Some(parent),
+            _ => None,
+        };
+        let streams = CopyStreams {
+            links: self.key.stream(key, Mechanism::Links),
+            detection: self.key.stream(key, Mechanism::Detection),
+            review: self.key.stream(key, Mechanism::Review),
+            authority: self.key.stream(key, Mechanism::Authority),
+            fate: self.key.stream(key, Mechanism::Fate),
+        };
+        let entity = self
+            .world
+            .spawn((
+                Copy {
+                    number,
+                    key,
+                    content,
+                    variant,
+                    platform,
+                    born: now,
+                    parent,
+                    children: Vec::new(),
+                    live_slot: 0,
+                },
+                Attention {
+                    since: now,
+                    view_rate: p.views_per_min * factor,
+                    link_rate: self.out_links[platform as usize].total_per_min * factor,
+                    views: 0.0,
+                },
+                Pending::default(),
+                streams,
+            ))
+            .id();
+        if let Some(parent) = parent
+            && let Some(mut pc) = self.world.get_mut::<Copy>(parent)
+        {
+            pc.children.push(entity);
+        }
+        self.index_live(entity, variant, platform);
+        let kind = if matches!(source, Source::Origin) {
+            EventKind::Origin
+        } else {
+            EventKind::Published
+        };
+        self.log(kind, Some(platform), Some((number, content, variant)), |s| {
+            format!("copy published{}", source.describe_with(s))
+        });
+        self.schedule_link(entity);
+        self.schedule_detection(entity);
+        self.schedule_find(entity);
+        Ok(entity)
+    }
+
+    fn index_live(&mut self, entity: Entity, variant: u32, platform: u32) {
+        let slot = {
+            let mut idx = self.world.resource_mut::<LiveIndex>();
+            if !idx.enabled {
+                return;
+            }
+            let list = idx.by_variant_platform.entry((variant, platform)).or_default();
+            list.push(entity);
+            list.len() as u32 - 1
+        };
+        if let Some(mut c) = self.world.get_mut::<Copy>(entity) {
+            c.live_slot = slot;
+        }
+    }
+
+    fn unindex_live(&mut self, variant: u32, platform: u32, slot: u32) {
+        let moved = {
+            let mut idx = self.world.resource_mut::<LiveIndex>();
+            if !idx.enabled {
+                return;
+            }
+            let Some(list) = idx.by_variant_platform.get_mut(&(variant, platform)) else {
+                return;
+            };
+            list.swap_remove(slot as usize);
+            let moved = list.get(slot as usize).copied();
+            if list.is_empty() {
+                idx.by_variant_platform.remove(&(variant, platform));
+            }
+            moved
+        };
+        if let Some(m) = moved
+            && let Some(mut c) = self.world.get_mut::<Copy>(m)
+        {
+            c.live_slot = slot;
+        }
+    }
+
+    /// Draw the copy's next link-caused attempt from now (cancelling any pending one).
+    pub(super) fn schedule_link(&mut self, copy: Entity) {
+        let now = self.now();
+        let Some(platform) = self.world.get::<Copy>(copy).map(|c| c.platform) else {
+            return;
+        };
+        let half_life = self.model.platforms[platform as usize].attention_half_life;
+        let horizon = self.model.horizon;
+        let mut entity = self.world.entity_mut(copy);
+        let rate = {
+            let mut a = entity.get_mut::<Attention>().expect("copies have attention");
+            advance_attention(&mut a, now, half_life);
+            a.link_rate
+        };
+        let e: f64 = {
+            let mut s = entity.get_mut::<CopyStreams>().expect("copies have streams");
+            if rate > 0.0 { Exp1.sample(&mut s.links) } else { 0.0 }
+        };
+        let generation = {
+            let mut p = entity.get_mut::<Pending>().expect("copies have pending");
+            p.links = p.links.wrapping_add(1);
+            p.links
+        };
+        if let Some(wait) = decaying_wait(rate, half_life, e)
+            && now + wait <= horizon
+        {
+            self.schedule(now + wait, Event::LinkAttempt { copy, generation });
+        }
+    }
+
+    pub(super) fn link_attempt(&mut self, copy: Entity, generation: u32) -> Result<bool, SimError> {
+        let Some(pending) = self.world.get::<Pending>(copy) else {
+            return Ok(false);
+        };
+        if pending.links != generation {
+            return Ok(false);
+        }
+        let (platform, content, variant, key, number) = {
+            let c = self.world.get::<Copy>(copy).expect("live copy");
+            (c.platform, c.content, c.variant, c.key, c.number)
+        };
+        let links = &self.out_links[platform as usize];
+        let u: f64 = {
+            let mut s = self.world.get_mut::<CopyStreams>(copy).expect("live copy");
+            s.links.random()
+        };
+        let x = u * links.total_per_min;
+        let i = links.cumulative.partition_point(|&(cum, _)| cum <= x);
+        let target = links.cumulative[i.min(links.cumulative.len() - 1)].1;
+        let n = {
+            let mut p = self.world.get_mut::<Pending>(copy).expect("live copy");
+            p.attempts_made += 1;
+            p.attempts_made
+        };
+        let child_key = rng::mix(key, u64::from(n));
+        let mutation = self.model.contents[content as usize].mutation;
+        let choice = if self.key.unit(child_key, Mechanism::VariantChoice) < mutation {
+            VariantChoice::New
+        } else {
+            VariantChoice::Existing(variant)
+        };
+        self.attempt(
+            content,
+            choice,
+            target,
+            child_key,
+            Source::Link {
+                parent: copy,
+                parent_number: number,
+            },
+        )?;
+        self.schedule_link(copy);
+        Ok(true)
+    }
+
+    /// Draw the copy's next detection from now (cancelling any pending one). Detection
+    /// is the first of two independent hazards: automated (constant) and user flags
+    /// (proportional to the view rate).
+    pub(super) fn schedule_detection(&mut self, copy: Entity) {
+        let now = self.now();
+        let Some(platform) = self.world.get::<Copy>(copy).map(|c| c.platform) else {
+            return;
+        };
+        let p = &self.model.platforms[platform as usize];
+        let (half_life, flags_per_view) = (p.attention_half_life, p.flags_per_1k_views / 1000.0);
+        let proactive = self.platform(platform).proactive_per_min;
+        let horizon = self.model.horizon;
+        let mut entity = self.world.entity_mut(copy);
+        let view_rate = {
+            let mut a = entity.get_mut::<Attention>().expect("copies have attention");
+            advance_attention(&mut a, now, half_life);
+            a.view_rate
+        };
+        let (e1, e2): (f64, f64) = {
+            let mut s = entity.get_mut::<CopyStreams>().expect("copies have streams");
+            (Exp1.sample(&mut s.detection), Exp1.sample(&mut s.detection))
+        };
+        let generation = {
+            let mut p = entity.get_mut::<Pending>().expect("copies have pending");
+            p.detection = p.detection.wrapping_add(1);
+            p.detection
+        };
+        let automated = (proactive > 0.0).then(|| e1 / proactive);
+        let flagged = decaying_wait(view_rate * flags_per_view, half_life, e2);
+        let wait = match (automated, flagged) {
+            (Some(a), Some(f)) => Some(a.min(f)),
+            (a, f) => a.or(f),
+        };
+        if let Some(wait) = wait
+            && now + wait <= horizon
+        {
+            self.schedule(now + wait, Event::Detection { copy, generation });
+        }
+    }
+
+    /// Cancel the copy's pending detection (it is in a queue: detection is paused).
+    pub(super) fn cancel_detection(&mut self, copy: Entity) {
+        if let Some(mut p) = self.world.get_mut::<Pending>(copy) {
+            p.detection = p.detection.wrapping_add(1);
+        }
+    }
+
+    pub(super) fn detection(&mut self, copy: Entity, generation: u32) -> bool {
+        let Some(pending) = self.world.get::<Pending>(copy) else {
+            return false;
+        };
+        if pending.detection != generation || pending.review != ReviewStatus::NotQueued {
+            return false;
+        }
+        let now = self.now();
+        {
+            let mut c = self.world.resource_mut::<Counters>();
+            c.first_detection.get_or_insert(now);
+        }
+        let (platform, ident) = self.copy_ident(copy);
+        self.log(EventKind::Detected, Some(platform), Some(ident), |_| {
+            "the platform detected the copy".to_string()
+        });
+        self.enqueue(copy, QueueClass::OwnDetection);
+        true
+    }
+
+    /// (platform, (number, content, variant)) of a live copy.
+    pub(super) fn copy_ident(&self, copy: Entity) -> (u32, (u64, u32, u32)) {
+        let c = self.world.get::<Copy>(copy).expect("live copy");
+        (c.platform, (c.number, c.content, c.variant))
+    }
+
+    pub(super) fn remove_if_live(&mut self, copy: Entity, cause: RemovalCause) -> bool {
+        if self.world.get::<Copy>(copy).is_none() {
+            return false;
+        }
+        self.remove(copy, cause);
+        true
+    }
+
+    /// Take a live copy down: close its accounts, list its variant if a review or order
+    /// removed it, share URLs under an active protocol, and despawn it.
+    pub(super) fn remove(&mut self, copy: Entity, cause: RemovalCause) {
+        let now = self.now();
+        let Some(c) = self.world.get::<Copy>(copy) else {
+            return;
+        };
+        let (platform, content, variant, number, parent, slot) =
+            (c.platform, c.content, c.variant, c.number, c.parent, c.live_slot);
+        let children = c.children.clone();
+        let half_life = self.model.platforms[platform as usize].attention_half_life;
+        let (views, rate_now, waiting) = {
+            let mut entity = self.world.entity_mut(copy);
+            let mut a = entity.get_mut::<Attention>().expect("copies have attention");
+            advance_attention(&mut a, now, half_life);
+            let (views, rate) = (a.views, a.view_rate);
+            let waiting = matches!(
+                entity.get::<Pending>().map(|p| p.review),
+                Some(ReviewStatus::Waiting { .. })
+            );
+            (views, rate, waiting)
+        };
+        let first_removal_here = {
+            let mut ps = self.platform_mut(platform);
+            advance_aggregate(&mut ps, now, half_life);
+            ps.live -= 1;
+            ps.agg_view_rate = if ps.live == 0 {
+                0.0
+            } else {
+                (ps.agg_view_rate - rate_now).max(0.0)
+            };
+            if waiting {
+                ps.waiting -= 1;
+            }
+            match cause {
+                RemovalCause::Review => ps.removed_review += 1,
+                RemovalCause::Order => ps.removed_order += 1,
+                RemovalCause::Sweep => ps.removed_sweep += 1,
+            }
+            ps.removed() == 1
+        };
+        {
+            let mut cnt = self.world.resource_mut::<Counters>();
+            cnt.removed += 1;
+            cnt.live -= 1;
+            if cnt.live == 0 {
+                cnt.last_zero = Some(now);
+            }
+            if first_removal_here {
+                cnt.platforms_with_removals += 1;
+            }
+        }
+        self.unindex_live(variant, platform, slot);
+        if let Some(parent) = parent
+            && let Some(mut pc) = self.world.get_mut::<Copy>(parent)
+            && let Some(i) = pc.children.iter().position(|&ch| ch == copy)
+        {
+            pc.children.swap_remove(i);
+        }
+        self.log(EventKind::Removed, Some(platform), Some((number, content, variant)), |_| {
+            format!("removed by {} after {:.0} views", cause.as_str(), views)
+        });
+        self.world.despawn(copy);
+
+        if matches!(cause, RemovalCause::Review | RemovalCause::Order) {
+            self.list_variant(variant, platform, true);
+        }
+        self.share_urls(platform, parent, &children);
+        self.check_trigger();
+    }
+
+    /// Put a variant on a platform's hash list (if not already), sweep its live copies
+    /// there if sweeps are on, and, when a member's own removal listed it, submit it to
+    /// the shared database.
+    pub(super) fn list_variant(&mut self, variant: u32, platform: u32, by_removal: bool) {
+        let e = self.world.resource::<Registry>().variants[variant as usize];
+        let (content, already) = {
+            let Some(mut v) = self.world.get_mut::<VariantState>(e) else {
+                return;
+            };
+            let already = v.listed[platform as usize];
+            v.listed[platform as usize] = true;
+            v.listed_anywhere = true;
+            (v.content, already)
+        };
+        if already {
+            return;
+        }
+        let now = self.now();
+        self.log(EventKind::HashListed, Some(platform), None, |s| {
+            format!(
+                "{} variant {} is now on this platform's hash list{}",
+                s.content_ids[content as usize],
+                s.variant_number(variant),
+                if by_removal { "" } else { " (from the shared database)" }
+            )
+        });
+        let hs = self.model.hash_sharing.clone();
+        if hs.sweep {
+            let sweep_time = hs.sweep_time;
+            let recall = self.model.platforms[platform as usize].hash_recall;
+            let live: Vec<Entity> = self
+                .world
+                .resource::<LiveIndex>()
+                .by_variant_platform
+                .get(&(variant, platform))
+                .cloned()
+                .unwrap_or_default();
+            for copy in live {
+                let u: f64 = match self.world.get_mut::<CopyStreams>(copy) {
+                    Some(mut s) => s.fate.random(),
+                    None => continue,
+                };
+                if u < recall {
+                    self.schedule(now + sweep_time, Event::Sweep { copy });
+                    let (p, ident) = self.copy_ident(copy);
+                    self.log(EventKind::SweepScheduled, Some(p), Some(ident), |_| {
+                        format!("hash sweep will remove this copy in {sweep_time:.0} min")
+                    });
+                }
+            }
+        }
+        if by_removal && self.model.platforms[platform as usize].hash_sharing_member {
+            let delay = match (&self.protocol, self.protocol_active()) {
+                (Some(p), true) => p.hash_sharing_delay.unwrap_or(hs.delay),
+                _ => hs.delay,
+            };
+            if let Some(mut v) = self.world.get_mut::<VariantState>(e) {
+                v.submitted = true;
+            }
+            self.schedule(now + delay, Event::HashArrival { variant });
+            self.log(EventKind::HashSubmitted, Some(platform), None, |s| {
+                format!(
+                    "{} variant {} submitted to the shared hash database; members receive it in {delay:.0} min",
+                    s.content_ids[content as usize],
+                    s.variant_number(variant)
+                )
+            });
+        }
+    }
+
+    pub(super) fn hash_arrival(&mut self, variant: u32) {
+        for p in 0..self.model.platforms.len() {
+            if self.model.platforms[p].hash_sharing_member {
+                self.list_variant(variant, p as u32, false);
+            }
+        }
+    }
+
+    /// Redraw the pending link, detection and find events of every live copy on a
+    /// platform, after a change to their rates (virality, posture, boost).
+    pub(super) fn redraw_platform(&mut self, platform: u32, links: bool, detection: bool, finds: bool) {
+        let copies: Vec<(u64, Entity)> = {
+            let mut q = self.world.query::<(Entity, &Copy)>();
+            let mut v: Vec<(u64, Entity)> = q
+                .iter(&self.world)
+                .filter(|(_, c)| c.platform == platform)
+                .map(|(e, c)| (c.number, e))
+                .collect();
+            // Query order follows storage; sort so redraws happen in a fixed order.
+            v.sort_unstable_by_key(|&(n, _)| n);
+            v
+        };
+        for (_, copy) in copies {
+            if links {
+                self.schedule_link(copy);
+            }
+            if detection
+                && self.world.get::<Pending>(copy).map(|p| p.review) == Some(ReviewStatus::NotQueued)
+            {
+                self.schedule_detection(copy);
+            }
+            if finds {
+                self.schedule_find(copy);
+            }
+        }
+    }
+
+    /// Multiply the attention (views and onward sharing) of every copy on a platform.
+    pub(super) fn scale_attention(&mut self, platform: u32, factor: f64) {
+        let now = self.now();
+        let half_life = self.model.platforms[platform as usize].attention_half_life;
+        {
+            let mut ps = self.platform_mut(platform);
+            advance_aggregate(&mut ps, now, half_life);
+            ps.agg_view_rate *= factor;
+            ps.virality_factor *= factor;
+        }
+        let mut q = self.world.query::<(&Copy, &mut Attention)>();
+        for (c, mut a) in q.iter_mut(&mut self.world) {
+            if c.platform == platform {
+                advance_attention(&mut a, now, half_life);
+                a.view_rate *= factor;
+                a.link_rate *= factor;
+            }
+        }
+        self.redraw_platform(platform, true, true, false);
+    }
+}
+
+impl Source {
+    fn describe(self) -> String {
+        match self {
+            Source::Origin => " (origin)".into(),
+            Source::Link { parent_number, .. } => format!(" (shared from copy {parent_number})"),
+            Source::Campaign(c) => format!(" (campaign {})", c + 1),
+            Source::Inject(i) => format!(" (inject {})", i + 1),
+        }
+    }
+
+    fn describe_with(self, _sim: &Simulation) -> String {
+        self.describe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decaying_wait_inverts_the_integral() {
+        let (rate, h) = (0.5, 30.0);
+        for e in [0.01, 0.5, 3.0, 20.0] {
+            let d = decaying_wait(rate, h, e).unwrap();
+            assert!((decayed_integral(rate, h, d) - e).abs() < 1e-9 * e.max(1.0));
+        }
+        // Total expected events = rate * h / ln 2 ~ 21.6: beyond that, never.
+        assert_eq!(decaying_wait(rate, h, 22.0), None);
+        assert_eq!(decaying_wait(0.0, h, 0.1), None);
+    }
+}

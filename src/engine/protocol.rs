@@ -1,0 +1,261 @@
+//! The crisis protocol in force for a variant: trigger, activation, notification of member
+//! platforms (crisis posture), crisis hash-sharing delay, URL sharing, authority boost and
+//! deactivation. Effects reach only platforms with `protocol_member: true`.
+
+use bevy_ecs::entity::Entity;
+
+use crate::scenario::Capacity;
+use crate::sink::EventKind;
+
+use super::state::*;
+use super::{Event, Simulation};
+
+impl Simulation {
+    /// After a removal: has the count trigger been reached?
+    pub(super) fn check_trigger(&mut self) {
+        let Some(protocol) = &self.protocol else {
+            return;
+        };
+        let Some(needed) = protocol.activation.confirmed_removals else {
+            return;
+        };
+        let platforms = protocol.activation.platforms;
+        if self.world.resource::<ProtocolState>().phase != ProtocolPhase::Inactive {
+            return;
+        }
+        let c = self.world.resource::<Counters>();
+        if c.removed >= u64::from(needed) && c.platforms_with_removals >= platforms {
+            let detail = format!(
+                "{} removals on {} platforms reached the trigger ({needed} on {platforms})",
+                c.removed, c.platforms_with_removals
+            );
+            self.trigger(detail);
+        }
+    }
+
+    /// The `or_at` time trigger.
+    pub(super) fn protocol_trigger(&mut self) -> bool {
+        if self.world.resource::<ProtocolState>().phase != ProtocolPhase::Inactive {
+            return false;
+        }
+        self.trigger("the scheduled trigger time was reached".to_string());
+        true
+    }
+
+    fn trigger(&mut self, why: String) {
+        let Some(protocol) = &self.protocol else {
+            return;
+        };
+        let now = self.now();
+        let decision = protocol.activation.decision_time;
+        let id = protocol.id.clone();
+        {
+            let mut ps = self.world.resource_mut::<ProtocolState>();
+            ps.phase = ProtocolPhase::Triggered;
+            ps.triggered_at = Some(now);
+        }
+        self.schedule(now + decision, Event::ProtocolActivate);
+        self.log(EventKind::ProtocolTriggered, None, None, |_| {
+            format!("protocol {id} triggered: {why}; decision in {decision:.0} min")
+        });
+    }
+
+    pub(super) fn protocol_activate(&mut self) {
+        let Some(protocol) = self.protocol.clone() else {
+            return;
+        };
+        let now = self.now();
+        {
+            let mut ps = self.world.resource_mut::<ProtocolState>();
+            ps.phase = ProtocolPhase::Active;
+            ps.activated_at = Some(now);
+        }
+        self.log(EventKind::ProtocolActivated, None, None, |_| {
+            format!("protocol {} active", protocol.id)
+        });
+        for p in 0..self.model.platforms.len() {
+            if self.model.platforms[p].protocol_member {
+                self.schedule(now + protocol.notify_time, Event::Notify { platform: p as u32 });
+            }
+        }
+        self.apply_boost(protocol.authority_boost);
+        if let Some(quiet) = protocol.deactivation_quiet_for {
+            let last = self.world.resource::<Counters>().last_publish;
+            self.schedule(last.max(now) + quiet, Event::QuietCheck);
+        }
+    }
+
+    /// Multiply authorities' analysts, and their finds on member platforms.
+    fn apply_boost(&mut self, boost: f64) {
+        if boost == 1.0 {
+            return;
+        }
+        for (a, auth) in self.model.authorities.clone().iter().enumerate() {
+            let analysts = match auth.analysts {
+                Capacity::Limited(n) => {
+                    Capacity::Limited((f64::from(n) * boost).round().min(f64::from(u32::MAX)) as u32)
+                }
+                Capacity::Unlimited => Capacity::Unlimited,
+            };
+            self.set_analysts(a as u32, analysts);
+        }
+        for p in 0..self.model.platforms.len() {
+            if self.model.platforms[p].protocol_member && !self.monitors[p].is_empty() {
+                self.platform_mut(p as u32).finds_boost = boost;
+                self.redraw_platform(p as u32, false, false, true);
+            }
+        }
+    }
+
+    pub(super) fn notify(&mut self, platform: u32) -> bool {
+        if !self.protocol_active() {
+            return false;
+        }
+        let now = self.now();
+        {
+            let mut ps = self.platform_mut(platform);
+            ps.notified = true;
+            ps.crisis = true;
+        }
+        let Some(posture) = self.model.platforms[platform as usize].crisis_posture.clone() else {
+            self.log(EventKind::PlatformNotified, Some(platform), None, |_| {
+                "notified under the protocol (no crisis posture defined)".to_string()
+            });
+            return true;
+        };
+        self.log(EventKind::PlatformNotified, Some(platform), None, |_| {
+            "notified under the protocol: crisis posture applies".to_string()
+        });
+        if let Some(proactive) = posture.proactive_per_min {
+            self.platform_mut(platform).proactive_per_min = proactive;
+            self.redraw_platform(platform, false, true, false);
+        }
+        if let Some(surge) = posture.reviewers {
+            let from = self.platform(platform).posture_capacity;
+            match (from, surge) {
+                (Capacity::Limited(a), Capacity::Limited(b)) if posture.ramp > 0.0 && a != b => {
+                    // Linear ramp: one step per reviewer added (or stood down).
+                    let steps = a.abs_diff(b);
+                    for k in 1..=steps {
+                        let n = if b > a { a + k } else { a - k };
+                        let at = now + posture.ramp * f64::from(k) / f64::from(steps);
+                        self.schedule(
+                            at,
+                            Event::RampStep {
+                                platform,
+                                reviewers: Capacity::Limited(n),
+                            },
+                        );
+                    }
+                }
+                _ => self.schedule(
+                    now + posture.ramp,
+                    Event::RampStep {
+                        platform,
+                        reviewers: surge,
+                    },
+                ),
+            }
+        }
+        true
+    }
+
+    pub(super) fn ramp_step(&mut self, platform: u32, reviewers: Capacity) -> bool {
+        if !self.platform(platform).crisis {
+            return false;
+        }
+        self.set_posture_capacity(platform, reviewers);
+        true
+    }
+
+    pub(super) fn quiet_check(&mut self) {
+        let Some(quiet) = self.protocol.as_ref().and_then(|p| p.deactivation_quiet_for) else {
+            return;
+        };
+        if !self.protocol_active() {
+            return;
+        }
+        let now = self.now();
+        let last = self.world.resource::<Counters>().last_publish;
+        // Tolerance for the sum last + quiet rounding below now.
+        if now - last + 1e-9 >= quiet {
+            self.deactivate();
+        } else {
+            self.schedule(last + quiet, Event::QuietCheck);
+        }
+    }
+
+    /// End the protocol: member platforms return to normal posture, authorities to
+    /// normal strength.
+    fn deactivate(&mut self) {
+        let now = self.now();
+        let id = self.protocol.as_ref().map(|p| p.id.clone()).unwrap_or_default();
+        {
+            let mut ps = self.world.resource_mut::<ProtocolState>();
+            ps.phase = ProtocolPhase::Deactivated;
+            ps.deactivated_at = Some(now);
+        }
+        self.log(EventKind::ProtocolDeactivated, None, None, |_| {
+            format!("protocol {id} deactivated: no copy published for a while")
+        });
+        for (a, auth) in self.model.authorities.clone().iter().enumerate() {
+            self.set_analysts(a as u32, auth.analysts);
+        }
+        for p in 0..self.model.platforms.len() {
+            let platform = &self.model.platforms[p];
+            if !platform.protocol_member {
+                continue;
+            }
+            let (normal_capacity, normal_proactive) =
+                (platform.review.reviewers, platform.proactive_per_min);
+            let (was_crisis, boosted) = {
+                let mut ps = self.platform_mut(p as u32);
+                let was = ps.crisis;
+                ps.crisis = false;
+                ps.proactive_per_min = normal_proactive;
+                let boosted = ps.finds_boost != 1.0;
+                ps.finds_boost = 1.0;
+                (was, boosted)
+            };
+            if was_crisis {
+                self.set_posture_capacity(p as u32, normal_capacity);
+            }
+            if was_crisis || boosted {
+                self.redraw_platform(p as u32, false, was_crisis, boosted);
+            }
+        }
+    }
+
+    /// Under an active protocol, a member's removal refers the removed copy's live parent
+    /// and children on other member platforms, after the URL-sharing delay.
+    pub(super) fn share_urls(&mut self, platform: u32, parent: Option<Entity>, children: &[Entity]) {
+        let Some(delay) = self.protocol.as_ref().and_then(|p| p.url_sharing) else {
+            return;
+        };
+        if !self.protocol_active() || !self.model.platforms[platform as usize].protocol_member {
+            return;
+        }
+        let now = self.now();
+        for &relative in parent.iter().chain(children) {
+            let Some(c) = self.world.get::<Copy>(relative) else {
+                continue;
+            };
+            let target = c.platform;
+            if target != platform && self.model.platforms[target as usize].protocol_member {
+                self.schedule(now + delay, Event::UrlShare { copy: relative });
+            }
+        }
+    }
+
+    pub(super) fn url_share(&mut self, copy: Entity) -> bool {
+        if self.world.get::<Copy>(copy).is_none() {
+            return false;
+        }
+        let (platform, ident) = self.copy_ident(copy);
+        self.log(EventKind::UrlShared, Some(platform), Some(ident), |_| {
+            "referred by URL sharing from another member platform".to_string()
+        });
+        self.enqueue(copy, QueueClass::Referral);
+        true
+    }
+}

@@ -1,0 +1,352 @@
+//! The simulation's world state: entities, components and resources.
+//!
+//! Platforms, authorities, content variants and live copies are entities. A copy's entity
+//! is despawned when it is removed, so memory follows the live population; what outlives
+//! it is only counts on its platform, variant and the run.
+
+use std::collections::{HashMap, VecDeque};
+
+use bevy_ecs::component::Component;
+use bevy_ecs::entity::Entity;
+use bevy_ecs::resource::Resource;
+
+use crate::scenario::{Capacity, Minutes};
+
+use super::rng::Stream;
+
+/// Priority classes of a review queue, most urgent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum QueueClass {
+    RemovalOrder = 0,
+    Referral = 1,
+    OwnDetection = 2,
+}
+
+impl QueueClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueClass::RemovalOrder => "removal order",
+            QueueClass::Referral => "referral",
+            QueueClass::OwnDetection => "own detection",
+        }
+    }
+}
+
+/// Where a copy stands with its platform's reviewers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReviewStatus {
+    #[default]
+    NotQueued,
+    Waiting { class: QueueClass, token: u32 },
+    InReview,
+}
+
+/// How a copy came to be removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemovalCause {
+    Review,
+    Order,
+    Sweep,
+}
+
+impl RemovalCause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RemovalCause::Review => "review",
+            RemovalCause::Order => "removal order",
+            RemovalCause::Sweep => "hash sweep",
+        }
+    }
+}
+
+/// One live copy: one published instance of one variant on one platform.
+#[derive(Component, Debug)]
+pub struct Copy {
+    /// Publication number within the run (1-based), for the event log.
+    pub number: u64,
+    /// Lineage key: the root of this copy's random streams.
+    pub key: u64,
+    pub content: u32,
+    /// Global variant index (into [`Registry::variants`]).
+    pub variant: u32,
+    pub platform: u32,
+    pub born: Minutes,
+    pub parent: Option<Entity>,
+    /// Live children made by this copy's links (for URL sharing).
+    pub children: Vec<Entity>,
+    /// Slot in the live index of its (variant, platform), when sweeps are on.
+    pub live_slot: u32,
+}
+
+/// A copy's attention curve: view rate and link rate at `since`, both halving every
+/// half-life of the platform; views accrued up to `since`.
+#[derive(Component, Debug)]
+pub struct Attention {
+    pub since: Minutes,
+    pub view_rate: f64,
+    pub link_rate: f64,
+    pub views: f64,
+}
+
+/// Generation counters: a pending event whose generation no longer matches is stale.
+#[derive(Component, Debug, Default)]
+pub struct Pending {
+    pub links: u32,
+    /// Onward attempts made so far (part of each child's lineage key).
+    pub attempts_made: u32,
+    pub detection: u32,
+    pub finds: u32,
+    /// Authorities that have found this copy (bit i: authority i).
+    pub found_by: u64,
+    pub review: ReviewStatus,
+    /// A referral or order that arrived during review, to queue if the review keeps it.
+    pub escalation: Option<QueueClass>,
+    /// Set once a removal order reached the copy: its removal counts as by order.
+    pub under_order: bool,
+    /// When it first joined the current queue stay (for waiting-time statistics).
+    pub queued_at: Minutes,
+}
+
+/// A copy's random streams, one per mechanism.
+#[derive(Component, Debug)]
+pub struct CopyStreams {
+    pub links: Stream,
+    pub detection: Stream,
+    pub review: Stream,
+    pub authority: Stream,
+    pub fate: Stream,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct QueueEntry {
+    pub copy: Entity,
+    pub token: u32,
+}
+
+/// A platform's mutable state: queue, capacity, attention aggregate and counts.
+#[derive(Component, Debug)]
+pub struct PlatformState {
+    pub index: u32,
+    /// Reviewers in normal or crisis posture (before any outage).
+    pub posture_capacity: Capacity,
+    /// An outage in force: (inject index, reviewers).
+    pub outage: Option<(u32, u32)>,
+    pub busy: u32,
+    pub queues: [VecDeque<QueueEntry>; 3],
+    /// Copies waiting (valid queue entries).
+    pub waiting: u64,
+    pub proactive_per_min: f64,
+    /// Product of the virality factors of injects in force here.
+    pub virality_factor: f64,
+    pub crisis: bool,
+    pub notified: bool,
+    /// Finds multiplier of authorities on this platform (protocol boost).
+    pub finds_boost: f64,
+
+    // Sum of the live copies' view rates at `agg_since`, and views up to then.
+    pub agg_since: Minutes,
+    pub agg_view_rate: f64,
+    pub views: f64,
+
+    pub live: u64,
+    pub attempts: u64,
+    pub blocked: u64,
+    pub published: u64,
+    pub removed_review: u64,
+    pub removed_order: u64,
+    pub removed_sweep: u64,
+    pub reviews: u64,
+    pub reviews_started: u64,
+    pub wait_total: f64,
+    pub max_queue: u64,
+    // Reviewer-time integrals, for utilization.
+    pub util_since: Minutes,
+    pub busy_area: f64,
+    pub capacity_area: f64,
+}
+
+impl PlatformState {
+    pub fn capacity(&self) -> Capacity {
+        match self.outage {
+            Some((_, n)) => Capacity::Limited(n),
+            None => self.posture_capacity,
+        }
+    }
+
+    pub fn removed(&self) -> u64 {
+        self.removed_review + self.removed_order + self.removed_sweep
+    }
+}
+
+/// An authority's analysts and their queue of found copies.
+#[derive(Component, Debug)]
+pub struct AuthorityState {
+    pub index: u32,
+    pub analysts: Capacity,
+    pub busy: u32,
+    pub waiting: VecDeque<Entity>,
+}
+
+/// A visually distinct variant of a content item: what a hash matches.
+#[derive(Component, Debug)]
+pub struct VariantState {
+    pub content: u32,
+    /// Number within its content (0 is the original).
+    pub number: u32,
+    /// Platforms whose hash list holds it.
+    pub listed: Vec<bool>,
+    pub listed_anywhere: bool,
+    /// Submitted to the shared database.
+    pub submitted: bool,
+}
+
+/// Copies published so far per variant of one content item, as a Fenwick tree, to draw
+/// an existing variant in proportion to its copies in O(log n).
+#[derive(Debug, Default, Clone)]
+pub struct VariantCounts {
+    /// Global variant index of each variant number.
+    pub variants: Vec<u32>,
+    tree: Vec<u64>,
+    pub total: u64,
+}
+
+impl VariantCounts {
+    /// Add a variant with zero copies; returns its number.
+    pub fn push(&mut self, global: u32) -> u32 {
+        self.variants.push(global);
+        let i = self.tree.len() + 1; // 1-based node index
+        // Node i covers (i - lowbit(i), i]: its initial value is the sum of the covered
+        // earlier nodes' range, i.e. prefix(i-1) - prefix(i - lowbit(i)).
+        let low = i & i.wrapping_neg();
+        let v = self.prefix(i - 1) - self.prefix(i - low);
+        self.tree.push(v);
+        (self.variants.len() - 1) as u32
+    }
+
+    pub fn add(&mut self, number: u32, n: u64) {
+        let mut i = number as usize + 1;
+        while i <= self.tree.len() {
+            self.tree[i - 1] += n;
+            i += i & i.wrapping_neg();
+        }
+        self.total += n;
+    }
+
+    /// Sum of counts of variant numbers < i.
+    fn prefix(&self, mut i: usize) -> u64 {
+        let mut s = 0;
+        while i > 0 {
+            s += self.tree[i - 1];
+            i -= i & i.wrapping_neg();
+        }
+        s
+    }
+
+    /// The variant number whose cumulative range holds `target` (0 <= target < total).
+    pub fn find(&self, mut target: u64) -> u32 {
+        let n = self.tree.len();
+        let mut pos = 0usize;
+        let mut step = n.next_power_of_two();
+        while step > 0 {
+            let next = pos + step;
+            if next <= n && self.tree[next - 1] <= target {
+                pos = next;
+                target -= self.tree[next - 1];
+            }
+            step >>= 1;
+        }
+        pos.min(n.saturating_sub(1)) as u32
+    }
+}
+
+/// Entity handles of the run's fixed entities, and per-content variant counts.
+#[derive(Resource, Debug, Default)]
+pub struct Registry {
+    pub platforms: Vec<Entity>,
+    pub authorities: Vec<Entity>,
+    pub variants: Vec<Entity>,
+    pub content_variants: Vec<VariantCounts>,
+}
+
+/// Live copies by (variant, platform), for hash sweeps.
+#[derive(Resource, Debug, Default)]
+pub struct LiveIndex {
+    pub enabled: bool,
+    pub by_variant_platform: HashMap<(u32, u32), Vec<Entity>>,
+}
+
+/// The simulation clock.
+#[derive(Resource, Debug, Default, Clone, Copy)]
+pub struct Clock {
+    pub now: Minutes,
+}
+
+/// Run-wide counts.
+#[derive(Resource, Debug, Default, Clone)]
+pub struct Counters {
+    pub attempts: u64,
+    pub blocked: u64,
+    pub published: u64,
+    pub removed: u64,
+    pub live: u64,
+    pub peak_live: u64,
+    pub variants: u64,
+    pub events: u64,
+    pub first_detection: Option<Minutes>,
+    /// When the live count last fell to zero (None while copies are live).
+    pub last_zero: Option<Minutes>,
+    pub last_publish: Minutes,
+    /// Distinct platforms with at least one removal, and removals, for protocol triggers.
+    pub platforms_with_removals: u32,
+    pub campaign_attempts: Vec<u64>,
+}
+
+/// Where the run's protocol stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProtocolPhase {
+    #[default]
+    Inactive,
+    Triggered,
+    Active,
+    Deactivated,
+}
+
+#[derive(Resource, Debug, Default, Clone)]
+pub struct ProtocolState {
+    pub phase: ProtocolPhase,
+    pub triggered_at: Option<Minutes>,
+    pub activated_at: Option<Minutes>,
+    pub deactivated_at: Option<Minutes>,
+}
+
+impl ProtocolState {
+    pub fn active(&self) -> bool {
+        self.phase == ProtocolPhase::Active
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fenwick_finds_in_proportion() {
+        let mut c = VariantCounts::default();
+        for g in 0..5 {
+            c.push(g);
+        }
+        c.add(0, 3);
+        c.add(2, 1);
+        c.add(4, 2);
+        let picks: Vec<u32> = (0..6).map(|t| c.find(t)).collect();
+        assert_eq!(picks, vec![0, 0, 0, 2, 4, 4]);
+        // Growing after counts exist keeps earlier sums right.
+        for g in 5..13 {
+            c.push(g);
+        }
+        c.add(11, 4);
+        assert_eq!(c.total, 10);
+        let picks: Vec<u32> = (0..10).map(|t| c.find(t)).collect();
+        assert_eq!(picks, vec![0, 0, 0, 2, 4, 4, 11, 11, 11, 11]);
+    }
+}

@@ -1,0 +1,106 @@
+//! Many replications: split into independent work items (variant, replication), run in
+//! parallel, and pushed into the sink in a fixed order, so outputs are byte-identical
+//! whatever the thread count.
+//!
+//! Work is done in chunks a few times the thread count: each chunk's replications run in
+//! parallel into in-memory recorders, then are replayed into the sink in order before the
+//! next chunk starts. Memory is bounded by the chunk, not by the number of replications.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+
+use crate::engine::{SimError, SimInit};
+use crate::scenario::Scenario;
+use crate::sink::{Recorder, RunId, Sink};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    /// Indices into `scenario.variants`, in output order.
+    pub variants: Vec<usize>,
+    /// Replications `first .. first + count` of each variant.
+    pub first_replication: u32,
+    pub replications: u32,
+    pub seed: u64,
+    /// Worker threads (1 runs on the calling thread).
+    pub threads: usize,
+    /// Whether the event log is wanted.
+    pub events: bool,
+}
+
+impl RunPlan {
+    /// Every variant, with the scenario's replications and seed, on all cores.
+    pub fn for_scenario(scenario: &Scenario) -> Self {
+        RunPlan {
+            variants: (0..scenario.variants.len()).collect(),
+            first_replication: 0,
+            replications: scenario.base.replications,
+            seed: scenario.base.seed,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            events: false,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.variants.len() as u64 * u64::from(self.replications)
+    }
+}
+
+/// Why a batch of runs stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Simulation(#[from] SimError),
+    #[error("interrupted")]
+    Interrupted,
+    #[error("could not start worker threads: {0}")]
+    Threads(String),
+}
+
+/// Run the plan, pushing records into `sink` in (variant, replication) order. `progress`
+/// is called with the number of runs done after each chunk; `cancel`, when set, stops the
+/// batch between chunks.
+pub fn run(
+    scenario: &Scenario,
+    plan: &RunPlan,
+    sink: &mut dyn Sink,
+    cancel: Option<&AtomicBool>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), RunError> {
+    let items: Vec<(usize, u32)> = plan
+        .variants
+        .iter()
+        .flat_map(|&v| (0..plan.replications).map(move |r| (v, plan.first_replication + r)))
+        .collect();
+    let threads = plan.threads.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| RunError::Threads(e.to_string()))?;
+    let chunk = (threads * 4).max(1);
+    let mut done = 0u64;
+    for batch in items.chunks(chunk) {
+        if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(RunError::Interrupted);
+        }
+        let one = |&(v, r): &(usize, u32)| -> Result<(RunId, Recorder), SimError> {
+            let mut sim = SimInit::new(&scenario.variants[v], r).seed(plan.seed).build();
+            let mut rec = Recorder::new(plan.events);
+            sim.run(&mut rec)?;
+            Ok((sim.run_id().clone(), rec))
+        };
+        let results: Vec<Result<(RunId, Recorder), SimError>> = if threads == 1 {
+            batch.iter().map(one).collect()
+        } else {
+            pool.install(|| batch.par_iter().map(one).collect())
+        };
+        for result in results {
+            let (id, rec) = result?;
+            rec.replay(&id, sink);
+        }
+        done += batch.len() as u64;
+        progress(done);
+    }
+    Ok(())
+}

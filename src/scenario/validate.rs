@@ -1,0 +1,907 @@
+//! Check a [`RawScenario`] and turn it into a [`Model`]: defaults applied, ranges checked,
+//! ids resolved to indices, durations in minutes and rates per minute.
+//!
+//! Every problem is collected (not just the first), each located by a field path like
+//! `platforms[videotube].review.accuracy` (`[id]` for items with a valid, unique id,
+//! `[index]` otherwise).
+
+use std::collections::HashMap;
+
+use super::duration::Dur;
+use super::error::{Problem, did_you_mean};
+use super::model::*;
+use super::raw::*;
+
+/// The engine records which authorities found a copy in a u64 bitmask.
+pub const MAX_AUTHORITIES: usize = 64;
+
+/// Defaults where the file is silent.
+pub mod defaults {
+    pub const SAMPLE_EVERY: f64 = 15.0;
+    pub const REPLICATIONS: u32 = 100;
+    pub const SEED: u64 = 1;
+    pub const MAX_COPIES: u64 = 20_000_000;
+    pub const REVIEW_ACCURACY: f64 = 1.0;
+    pub const HASH_SHARING_DELAY: f64 = 6.0 * 60.0;
+    pub const SWEEP_TIME: f64 = 30.0;
+    pub const ANALYSTS: u32 = 1;
+    pub const REMOVAL_ORDER_DEADLINE: f64 = 60.0;
+    pub const REMOVAL_ORDER_COMPLIANCE: f64 = 1.0;
+    pub const VIRALITY: f64 = 1.0;
+    pub const AUTHORITY_BOOST: f64 = 1.0;
+    pub const BASELINE_VARIANT: &str = "baseline";
+}
+
+/// The built-in protocol that never activates.
+pub const NONE_PROTOCOL: &str = "none";
+
+/// Whether `id` matches `[a-z0-9][a-z0-9-]*`.
+pub fn is_valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit() => {}
+        _ => return false,
+    }
+    chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// A valid id close to an invalid one (`Video Tube` -> `video-tube`).
+fn id_suggestion(id: &str) -> Option<String> {
+    let mut s = String::new();
+    for c in id.trim().chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            s.push(c);
+        } else if (c == '-' || c == '_' || c == ' ' || c == '.') && !s.is_empty() && !s.ends_with('-') {
+            s.push('-');
+        }
+    }
+    let s = s.trim_end_matches('-').to_string();
+    (is_valid_id(&s) && s != id).then_some(s)
+}
+
+/// Ids of one list, their labels for field paths, and their indices.
+struct Ids {
+    /// `list[id]` or `list[index]` for each item.
+    labels: Vec<String>,
+    index: HashMap<String, usize>,
+    /// Valid ids in list order, for messages and hints.
+    names: Vec<String>,
+}
+
+pub(crate) struct Checker {
+    pub problems: Vec<Problem>,
+}
+
+impl Checker {
+    pub fn new() -> Checker {
+        Checker {
+            problems: Vec::new(),
+        }
+    }
+
+    fn err(&mut self, path: &str, msg: String) {
+        self.problems.push(Problem::at_field(path, msg));
+    }
+
+    fn err_hint(&mut self, path: &str, msg: String, hint: Option<String>) {
+        self.problems.push(Problem::at_field(path, msg).with_hint(hint));
+    }
+
+    fn finite(&mut self, path: &str, v: f64, expected: &str) -> bool {
+        if v.is_finite() {
+            true
+        } else {
+            self.err(path, format!("expected {expected}, found {v}"));
+            false
+        }
+    }
+
+    /// A `*_per_hour` rate, converted to per minute.
+    fn rate(&mut self, path: &str, per_hour: f64) -> f64 {
+        const WHAT: &str = "a rate per hour >= 0";
+        if self.finite(path, per_hour, WHAT) && per_hour < 0.0 {
+            self.err(path, format!("expected {WHAT}, found {per_hour}"));
+        }
+        per_hour / 60.0
+    }
+
+    fn non_negative(&mut self, path: &str, v: f64) -> f64 {
+        const WHAT: &str = "a number >= 0";
+        if self.finite(path, v, WHAT) && v < 0.0 {
+            self.err(path, format!("expected {WHAT}, found {v}"));
+        }
+        v
+    }
+
+    fn positive(&mut self, path: &str, v: f64) -> f64 {
+        const WHAT: &str = "a number > 0";
+        if self.finite(path, v, WHAT) && v <= 0.0 {
+            self.err(path, format!("expected {WHAT}, found {v}"));
+        }
+        v
+    }
+
+    fn prob(&mut self, path: &str, v: f64) -> f64 {
+        const WHAT: &str = "a probability in [0, 1]";
+        if self.finite(path, v, WHAT) && !(0.0..=1.0).contains(&v) {
+            self.err(path, format!("expected {WHAT}, found {v}"));
+        }
+        v
+    }
+
+    fn positive_dur(&mut self, path: &str, d: &Dur) -> Minutes {
+        if d.minutes <= 0.0 {
+            self.err(path, format!("expected a duration > 0, found {d}"));
+        }
+        d.minutes
+    }
+
+    fn dist(&mut self, path: &str, d: &RawDist) -> Dist {
+        match d {
+            RawDist::Fixed(t) => Dist::Fixed(t.minutes),
+            RawDist::Exp(mean) => {
+                if mean.minutes <= 0.0 {
+                    self.err_hint(
+                        &format!("{path}.exp"),
+                        format!("expected a mean > 0, found {mean}"),
+                        Some("for no delay at all, write `0m`".to_string()),
+                    );
+                }
+                Dist::Exp { mean: mean.minutes }
+            }
+            RawDist::LogNormal { median, p95 } => {
+                if median.minutes <= 0.0 {
+                    self.err(
+                        &format!("{path}.lognormal.median"),
+                        format!("expected a median > 0, found {median}"),
+                    );
+                } else if p95.minutes < median.minutes {
+                    self.err(
+                        &format!("{path}.lognormal.p95"),
+                        format!("expected a p95 >= the median ({median}), found {p95}"),
+                    );
+                }
+                Dist::LogNormal {
+                    median: median.minutes,
+                    p95: p95.minutes,
+                }
+            }
+            RawDist::Uniform(low, high) => {
+                if high.minutes < low.minutes {
+                    self.err(
+                        &format!("{path}.uniform"),
+                        format!("expected [low, high] with low <= high, found [{low}, {high}]"),
+                    );
+                }
+                Dist::Uniform {
+                    low: low.minutes,
+                    high: high.minutes,
+                }
+            }
+        }
+    }
+
+    fn check_id(&mut self, path: &str, id: &str) {
+        if !is_valid_id(id) {
+            self.err_hint(
+                path,
+                format!(
+                    "expected an id of lowercase letters, digits and `-`, not starting with `-`, found `{id}`"
+                ),
+                id_suggestion(id).map(|s| format!("did you mean `{s}`?")),
+            );
+        }
+    }
+
+    /// Check the ids of a list (format, uniqueness) and index them.
+    fn ids<'a>(&mut self, list: &str, what: &str, ids: impl Iterator<Item = &'a str>) -> Ids {
+        let mut out = Ids {
+            labels: Vec::new(),
+            index: HashMap::new(),
+            names: Vec::new(),
+        };
+        for (i, id) in ids.enumerate() {
+            let valid = is_valid_id(id);
+            let first = !out.index.contains_key(id);
+            let label = if valid && first {
+                format!("{list}[{id}]")
+            } else {
+                format!("{list}[{i}]")
+            };
+            self.check_id(&format!("{label}.id"), id);
+            if valid && !first {
+                let other = out.index[id];
+                self.err(
+                    &format!("{label}.id"),
+                    format!("expected a unique {what} id, found `{id}` again (first used by {list}[{other}])"),
+                );
+            }
+            if first {
+                out.index.insert(id.to_string(), i);
+                if valid {
+                    out.names.push(id.to_string());
+                }
+            }
+            out.labels.push(label);
+        }
+        out
+    }
+
+    /// Resolve a reference to an item of `ids`; on failure report it and return 0.
+    fn resolve(&mut self, path: &str, what: &str, id: &str, ids: &Ids) -> usize {
+        if let Some(&i) = ids.index.get(id) {
+            return i;
+        }
+        self.err_hint(
+            path,
+            format!("expected one of the {what} ids ({}), found `{id}`", list_names(&ids.names)),
+            did_you_mean(id, ids.names.iter().map(String::as_str)),
+        );
+        0
+    }
+}
+
+/// `` `a`, `b`, `c` `` (at most 8, then "and N more").
+pub(crate) fn list_names(names: &[String]) -> String {
+    if names.is_empty() {
+        return "none defined".to_string();
+    }
+    let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
+    let mut s = shown.join(", ");
+    if names.len() > 8 {
+        s += &format!(", and {} more", names.len() - 8);
+    }
+    s
+}
+
+fn capacity(c: RawCapacity) -> Capacity {
+    match c {
+        RawCapacity::Limited(n) => Capacity::Limited(n),
+        RawCapacity::Unlimited => Capacity::Unlimited,
+    }
+}
+
+/// A variant as declared, checked but not yet built.
+#[derive(Debug, Clone)]
+pub(crate) struct VariantSpec {
+    pub name: String,
+    /// `variants[name]` or `variants[index]`.
+    pub label: String,
+    pub protocol: Option<usize>,
+    /// The `set` entries in file order: dotted path and value.
+    pub sets: Vec<(String, serde_yaml::Value)>,
+}
+
+/// Check the variant list against the protocol ids (in file order).
+pub(crate) fn check_variants(
+    raw: Option<Vec<RawVariant>>,
+    protocol_ids: &[String],
+    c: &mut Checker,
+) -> Vec<VariantSpec> {
+    let Some(raw) = raw else {
+        return vec![VariantSpec {
+            name: defaults::BASELINE_VARIANT.to_string(),
+            label: format!("variants[{}]", defaults::BASELINE_VARIANT),
+            protocol: None,
+            sets: Vec::new(),
+        }];
+    };
+    if raw.is_empty() {
+        c.err_hint(
+            "variants",
+            "expected at least one variant, found an empty list".to_string(),
+            Some("omit `variants` for a single `baseline` variant with protocol `none`".to_string()),
+        );
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut out = Vec::new();
+    let mut candidates: Vec<&str> = vec![NONE_PROTOCOL];
+    candidates.extend(protocol_ids.iter().map(String::as_str));
+    for (i, v) in raw.into_iter().enumerate() {
+        let name = v.name.trim().to_string();
+        let first = !seen.contains_key(&name);
+        let label = if !name.is_empty() && first {
+            format!("variants[{name}]")
+        } else {
+            format!("variants[{i}]")
+        };
+        if name.is_empty() {
+            c.err(
+                &format!("{label}.name"),
+                "expected a variant name, found an empty string".to_string(),
+            );
+        } else if !first {
+            c.err(
+                &format!("{label}.name"),
+                format!(
+                    "expected a unique variant name, found `{name}` again (first used by variants[{}])",
+                    seen[&name]
+                ),
+            );
+        } else {
+            seen.insert(name.clone(), i);
+        }
+        let protocol = match v.protocol.as_deref() {
+            None | Some(NONE_PROTOCOL) => None,
+            Some(p) => match protocol_ids.iter().position(|id| id == p) {
+                Some(k) => Some(k),
+                None => {
+                    c.err_hint(
+                        &format!("{label}.protocol"),
+                        format!(
+                            "expected `none` or a protocol defined in `protocols` ({}), found `{p}`",
+                            list_names(protocol_ids)
+                        ),
+                        did_you_mean(p, candidates.iter().copied()),
+                    );
+                    None
+                }
+            },
+        };
+        let mut sets = Vec::new();
+        for (k, val) in v.set.unwrap_or_default() {
+            match k {
+                serde_yaml::Value::String(path) => sets.push((path, val)),
+                other => c.err(
+                    &format!("{label}.set"),
+                    format!(
+                        "expected dotted paths like `platforms.videotube.review.reviewers` as keys, found {}",
+                        super::overrides::render(&other)
+                    ),
+                ),
+            }
+        }
+        out.push(VariantSpec {
+            name,
+            label,
+            protocol,
+            sets,
+        });
+    }
+    out
+}
+
+/// Check a scenario (without its variants) and build its model.
+pub(crate) fn build_model(raw: RawScenario, c: &mut Checker) -> Model {
+    let RawScenario {
+        name,
+        description,
+        horizon,
+        sample_every,
+        replications,
+        seed,
+        limits,
+        platforms,
+        links,
+        content,
+        campaigns,
+        authorities,
+        hash_sharing,
+        protocols,
+        variants: _,
+        injects,
+    } = raw;
+
+    if name.trim().is_empty() {
+        c.err("name", "expected a scenario name, found an empty string".to_string());
+    }
+    let horizon = c.positive_dur("horizon", &horizon);
+    let sample_every = match sample_every {
+        Some(d) => c.positive_dur("sample_every", &d),
+        None => defaults::SAMPLE_EVERY,
+    };
+    let replications = replications.unwrap_or(defaults::REPLICATIONS);
+    if replications < 1 {
+        c.err(
+            "replications",
+            format!("expected a number of replications >= 1, found {replications}"),
+        );
+    }
+    let seed = seed.unwrap_or(defaults::SEED);
+    let limits = {
+        let l = limits.unwrap_or(RawLimits {
+            max_copies: None,
+            max_events: None,
+        });
+        let max_copies = l.max_copies.unwrap_or(defaults::MAX_COPIES);
+        if max_copies < 1 {
+            c.err("limits.max_copies", "expected a limit >= 1, found 0".to_string());
+        }
+        if l.max_events == Some(0) {
+            c.err("limits.max_events", "expected a limit >= 1, found 0".to_string());
+        }
+        Limits {
+            max_copies,
+            max_events: l.max_events,
+        }
+    };
+
+    // Platforms.
+    if platforms.is_empty() {
+        c.err(
+            "platforms",
+            "expected at least one platform, found an empty list".to_string(),
+        );
+    }
+    let pids = c.ids("platforms", "platform", platforms.iter().map(|p| p.id.as_str()));
+    let mut model_platforms = Vec::with_capacity(platforms.len());
+    for (i, p) in platforms.into_iter().enumerate() {
+        let at = &pids.labels[i];
+        let f = |field: &str| format!("{at}.{field}");
+        let views_per_min = c.rate(&f("views_per_hour"), p.views_per_hour);
+        let attention_half_life = c.positive_dur(&f("attention_half_life"), &p.attention_half_life);
+        let hash_recall = p.hash_recall.map_or(0.0, |v| c.prob(&f("hash_recall"), v));
+        let (proactive_per_min, flags_per_1k_views) = match p.detection {
+            Some(d) => (
+                d.proactive_per_hour
+                    .map_or(0.0, |v| c.rate(&f("detection.proactive_per_hour"), v)),
+                d.flags_per_1k_views
+                    .map_or(0.0, |v| c.non_negative(&f("detection.flags_per_1k_views"), v)),
+            ),
+            None => (0.0, 0.0),
+        };
+        let review = Review {
+            reviewers: capacity(p.review.reviewers),
+            time: c.dist(&f("review.time"), &p.review.time),
+            accuracy: p
+                .review
+                .accuracy
+                .map_or(defaults::REVIEW_ACCURACY, |v| c.prob(&f("review.accuracy"), v)),
+        };
+        let crisis_posture = p.crisis_posture.map(|cp| CrisisPosture {
+            reviewers: cp.reviewers.map(capacity),
+            ramp: cp.ramp.map_or(0.0, |d| d.minutes),
+            proactive_per_min: cp
+                .proactive_per_hour
+                .map(|v| c.rate(&f("crisis_posture.proactive_per_hour"), v)),
+        });
+        model_platforms.push(Platform {
+            name: p.name.unwrap_or_else(|| p.id.clone()),
+            id: p.id,
+            jurisdiction: match p.jurisdiction {
+                Some(RawJurisdiction::Eu) => Jurisdiction::Eu,
+                Some(RawJurisdiction::NonEu) | None => Jurisdiction::NonEu,
+            },
+            protocol_member: p.protocol_member.unwrap_or(false),
+            hash_sharing_member: p.hash_sharing_member.unwrap_or(false),
+            views_per_min,
+            attention_half_life,
+            hash_recall,
+            proactive_per_min,
+            flags_per_1k_views,
+            review,
+            crisis_posture,
+        });
+    }
+
+    // Links.
+    let mut model_links = Vec::new();
+    let mut seen_links: HashMap<(usize, usize), usize> = HashMap::new();
+    for (i, l) in links.unwrap_or_default().into_iter().enumerate() {
+        let at = format!("links[{i}]");
+        let before = c.problems.len();
+        let from = c.resolve(&format!("{at}.from"), "platform", &l.from, &pids);
+        let to = c.resolve(&format!("{at}.to"), "platform", &l.to, &pids);
+        let per_min = c.rate(&format!("{at}.per_hour"), l.per_hour);
+        if c.problems.len() == before {
+            if let Some(j) = seen_links.get(&(from, to)) {
+                c.err_hint(
+                    &at,
+                    format!(
+                        "expected one link per (from, to) pair, found {} -> {} again (first at links[{j}])",
+                        l.from, l.to
+                    ),
+                    Some("add their rates into one link".to_string()),
+                );
+            } else {
+                seen_links.insert((from, to), i);
+            }
+        }
+        model_links.push(Link { from, to, per_min });
+    }
+
+    // Content.
+    if content.is_empty() {
+        c.err(
+            "content",
+            "expected at least one content item, found an empty list".to_string(),
+        );
+    }
+    let cids = c.ids("content", "content", content.iter().map(|x| x.id.as_str()));
+    let mut contents = Vec::with_capacity(content.len());
+    for (i, x) in content.into_iter().enumerate() {
+        let at = &cids.labels[i];
+        let origin_platform = c.resolve(&format!("{at}.origin.platform"), "platform", &x.origin.platform, &pids);
+        contents.push(Content {
+            id: x.id,
+            kind: match x.kind {
+                None | Some(RawContentKind::Video) => ContentKind::Video,
+                Some(RawContentKind::Livestream) => ContentKind::Livestream,
+                Some(RawContentKind::Document) => ContentKind::Document,
+                Some(RawContentKind::Image) => ContentKind::Image,
+            },
+            origin_platform,
+            origin_at: x.origin.at.map_or(0.0, |d| d.minutes),
+            virality: x
+                .virality
+                .map_or(defaults::VIRALITY, |v| c.non_negative(&format!("{at}.virality"), v)),
+            mutation: x.mutation.map_or(0.0, |v| c.prob(&format!("{at}.mutation"), v)),
+        });
+    }
+
+    // Campaigns.
+    let mut model_campaigns = Vec::new();
+    for (i, k) in campaigns.unwrap_or_default().into_iter().enumerate() {
+        let at = format!("campaigns[{i}]");
+        let content = c.resolve(&format!("{at}.content"), "content", &k.content, &cids);
+        if k.platforms.is_empty() {
+            c.err(
+                &format!("{at}.platforms"),
+                "expected at least one platform, found an empty list".to_string(),
+            );
+        }
+        let plats = resolve_list(c, &format!("{at}.platforms"), &k.platforms, &pids);
+        let start = k.start.as_ref().map_or(0.0, |d| d.minutes);
+        let end = k.end.as_ref().map_or(horizon, |d| d.minutes);
+        if let Some(e) = &k.end
+            && end < start
+        {
+            c.err(
+                &format!("{at}.end"),
+                format!(
+                    "expected an end >= the start ({}), found {e}",
+                    k.start.as_ref().map_or_else(|| "0m".to_string(), |s| s.text.clone())
+                ),
+            );
+        }
+        model_campaigns.push(Campaign {
+            content,
+            platforms: plats,
+            start,
+            end,
+            per_min: c.rate(&format!("{at}.per_hour"), k.per_hour),
+            new_variant: k.new_variant.map_or(0.0, |v| c.prob(&format!("{at}.new_variant"), v)),
+        });
+    }
+
+    // Authorities.
+    let authorities = authorities.unwrap_or_default();
+    if authorities.len() > MAX_AUTHORITIES {
+        c.err(
+            "authorities",
+            format!(
+                "expected at most {MAX_AUTHORITIES} authorities, found {}",
+                authorities.len()
+            ),
+        );
+    }
+    let aids = c.ids("authorities", "authority", authorities.iter().map(|a| a.id.as_str()));
+    let mut model_authorities = Vec::with_capacity(authorities.len());
+    for (i, a) in authorities.into_iter().enumerate() {
+        let at = &aids.labels[i];
+        if a.monitors.is_empty() {
+            c.err(
+                &format!("{at}.monitors"),
+                "expected at least one platform, found an empty list".to_string(),
+            );
+        }
+        let monitors = resolve_list(c, &format!("{at}.monitors"), &a.monitors, &pids);
+        let finds_per_min = c.rate(&format!("{at}.finds_per_hour"), a.finds_per_hour);
+        let referral_time = match &a.referral_time {
+            Some(d) => c.dist(&format!("{at}.referral_time"), d),
+            None => Dist::Fixed(0.0),
+        };
+        let removal_order = match a.removal_order {
+            Some(r) => RemovalOrderTerms {
+                deadline: r.deadline.map_or(defaults::REMOVAL_ORDER_DEADLINE, |d| d.minutes),
+                compliance: r.compliance.map_or(defaults::REMOVAL_ORDER_COMPLIANCE, |v| {
+                    c.prob(&format!("{at}.removal_order.compliance"), v)
+                }),
+            },
+            None => RemovalOrderTerms {
+                deadline: defaults::REMOVAL_ORDER_DEADLINE,
+                compliance: defaults::REMOVAL_ORDER_COMPLIANCE,
+            },
+        };
+        model_authorities.push(Authority {
+            name: a.name.unwrap_or_else(|| a.id.clone()),
+            id: a.id,
+            monitors,
+            finds_per_min,
+            analysts: a.analysts.map_or(Capacity::Limited(defaults::ANALYSTS), capacity),
+            referral_time,
+            issues: match a.issues {
+                None | Some(RawIssues::Referral) => Issues::Referral,
+                Some(RawIssues::RemovalOrder) => Issues::RemovalOrder,
+            },
+            removal_order,
+        });
+    }
+
+    // Hash sharing.
+    let hash_sharing = match hash_sharing {
+        Some(h) => HashSharing {
+            delay: h.delay.map_or(defaults::HASH_SHARING_DELAY, |d| d.minutes),
+            sweep: h.sweep.unwrap_or(false),
+            sweep_time: h.sweep_time.map_or(defaults::SWEEP_TIME, |d| d.minutes),
+        },
+        None => HashSharing {
+            delay: defaults::HASH_SHARING_DELAY,
+            sweep: false,
+            sweep_time: defaults::SWEEP_TIME,
+        },
+    };
+
+    // Protocols.
+    let protocols = protocols.map(|o| o.0).unwrap_or_default();
+    let mut model_protocols = Vec::with_capacity(protocols.len());
+    let n_platforms = model_platforms.len();
+    for (id, p) in protocols {
+        let at = format!("protocols.{id}");
+        if id == NONE_PROTOCOL {
+            c.err(
+                &at,
+                "expected a protocol id other than `none`, which is built in (it never activates) and cannot be redefined"
+                    .to_string(),
+            );
+        } else {
+            c.check_id(&at, &id);
+        }
+        let activation = match p.activation {
+            Some(a) => {
+                let aat = format!("{at}.activation");
+                if a.confirmed_removals.is_none() && a.or_at.is_none() {
+                    c.err(
+                        &aat,
+                        "expected `confirmed_removals` or `or_at` (or both), found neither, so the protocol could never activate"
+                            .to_string(),
+                    );
+                }
+                if a.confirmed_removals == Some(0) {
+                    c.err_hint(
+                        &format!("{aat}.confirmed_removals"),
+                        "expected a count >= 1, found 0".to_string(),
+                        Some("to activate at once, write `or_at: 0m`".to_string()),
+                    );
+                }
+                let platforms = a.platforms.unwrap_or(1);
+                if platforms < 1 {
+                    c.err(
+                        &format!("{aat}.platforms"),
+                        "expected a number of platforms >= 1, found 0".to_string(),
+                    );
+                } else if a.confirmed_removals.is_some() && platforms as usize > n_platforms {
+                    c.err(
+                        &format!("{aat}.platforms"),
+                        format!(
+                            "expected at most the number of platforms ({n_platforms}), found {platforms}"
+                        ),
+                    );
+                }
+                Activation {
+                    confirmed_removals: a.confirmed_removals,
+                    platforms,
+                    or_at: a.or_at.map(|d| d.minutes),
+                    decision_time: a.decision_time.map_or(0.0, |d| d.minutes),
+                }
+            }
+            None => Activation {
+                confirmed_removals: None,
+                platforms: 1,
+                or_at: None,
+                decision_time: 0.0,
+            },
+        };
+        let deactivation_quiet_for = p
+            .deactivation
+            .map(|d| c.positive_dur(&format!("{at}.deactivation.quiet_for"), &d.quiet_for));
+        model_protocols.push(Protocol {
+            activation,
+            notify_time: p.notify_time.map_or(0.0, |d| d.minutes),
+            hash_sharing_delay: p.hash_sharing_delay.map(|d| d.minutes),
+            url_sharing: p.url_sharing.map(|d| d.minutes),
+            authority_boost: p.authority_boost.map_or(defaults::AUTHORITY_BOOST, |v| {
+                c.non_negative(&format!("{at}.authority_boost"), v)
+            }),
+            deactivation_quiet_for,
+            id,
+        });
+    }
+
+    // Injects.
+    let mut model_injects = Vec::new();
+    for (i, x) in injects.unwrap_or_default().into_iter().enumerate() {
+        let at = format!("injects[{i}]");
+        if let Some(kind) = inject_kind(c, &at, &x, &pids, &cids) {
+            model_injects.push(Inject {
+                at: x.at.minutes,
+                kind,
+                note: x.note,
+                delivery: InjectDelivery {
+                    delivery: x.delivery,
+                    from: x.from,
+                    to: x.to,
+                    expected_action: x.expected_action,
+                },
+            });
+        }
+    }
+
+    let graph = Model::build_graph(model_platforms.len(), &model_links);
+    Model {
+        name,
+        description,
+        horizon,
+        sample_every,
+        replications,
+        seed,
+        limits,
+        platforms: model_platforms,
+        links: model_links,
+        graph,
+        contents,
+        campaigns: model_campaigns,
+        authorities: model_authorities,
+        hash_sharing,
+        protocols: model_protocols,
+        injects: model_injects,
+    }
+}
+
+/// Resolve a list of platform ids, refusing repeats.
+fn resolve_list(c: &mut Checker, path: &str, ids: &[String], pids: &Ids) -> Vec<PlatformIdx> {
+    let mut out: Vec<PlatformIdx> = Vec::with_capacity(ids.len());
+    for (j, id) in ids.iter().enumerate() {
+        let before = c.problems.len();
+        let p = c.resolve(&format!("{path}[{j}]"), "platform", id, pids);
+        if c.problems.len() == before && out.contains(&p) {
+            c.err(
+                &format!("{path}[{j}]"),
+                format!("expected each platform once, found `{id}` again"),
+            );
+        }
+        out.push(p);
+    }
+    out
+}
+
+/// The fields an inject may carry, by kind (besides `at`, `kind`, `note` and the MSEL fields).
+fn inject_fields(kind: RawInjectKind) -> &'static [&'static str] {
+    match kind {
+        RawInjectKind::Message => &[],
+        RawInjectKind::Virality => &["platform", "factor", "for"],
+        RawInjectKind::Upload => &["content", "platform", "count", "new_variant"],
+        RawInjectKind::Outage => &["platform", "reviewers", "for"],
+    }
+}
+
+fn inject_kind(c: &mut Checker, at: &str, x: &RawInject, pids: &Ids, cids: &Ids) -> Option<InjectKind> {
+    let kind = x.kind;
+    let allowed = inject_fields(kind);
+    let present = [
+        ("platform", x.platform.is_some()),
+        ("factor", x.factor.is_some()),
+        ("for", x.for_.is_some()),
+        ("content", x.content.is_some()),
+        ("count", x.count.is_some()),
+        ("new_variant", x.new_variant.is_some()),
+        ("reviewers", x.reviewers.is_some()),
+    ];
+    let before = c.problems.len();
+    for (field, is_set) in present {
+        if is_set && !allowed.contains(&field) {
+            let takes = if allowed.is_empty() {
+                "no fields besides `at`, `kind`, `note` and the MSEL fields".to_string()
+            } else {
+                allowed.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+            };
+            let users: Vec<&str> = [
+                RawInjectKind::Virality,
+                RawInjectKind::Upload,
+                RawInjectKind::Outage,
+            ]
+            .into_iter()
+            .filter(|k| inject_fields(*k).contains(&field))
+            .map(RawInjectKind::as_str)
+            .collect();
+            c.err(
+                &format!("{at}.{field}"),
+                format!(
+                    "expected only the fields of a `{}` inject ({takes}), found `{field}`, which belongs to {} injects",
+                    kind.as_str(),
+                    users.join(" and ")
+                ),
+            );
+        }
+    }
+    let missing = |c: &mut Checker, field: &str| {
+        c.err(
+            &format!("{at}.{field}"),
+            format!("expected `{field}` on a `{}` inject, found none", kind.as_str()),
+        );
+    };
+    let platform = |c: &mut Checker, required: bool| -> Option<PlatformIdx> {
+        match &x.platform {
+            Some(p) => Some(c.resolve(&format!("{at}.platform"), "platform", p, pids)),
+            None => {
+                if required {
+                    missing(c, "platform");
+                }
+                None
+            }
+        }
+    };
+    let kind = match kind {
+        RawInjectKind::Message => InjectKind::Message,
+        RawInjectKind::Virality => {
+            let platform = platform(c, false);
+            let factor = match x.factor {
+                Some(f) => c.positive(&format!("{at}.factor"), f),
+                None => {
+                    missing(c, "factor");
+                    1.0
+                }
+            };
+            let duration = x.for_.as_ref().map(|d| c.positive_dur(&format!("{at}.for"), d));
+            InjectKind::Virality {
+                platform,
+                factor,
+                duration,
+            }
+        }
+        RawInjectKind::Upload => {
+            let content = match &x.content {
+                Some(k) => c.resolve(&format!("{at}.content"), "content", k, cids),
+                None => {
+                    missing(c, "content");
+                    0
+                }
+            };
+            let platform = platform(c, true).unwrap_or(0);
+            let count = x.count.unwrap_or(1);
+            if count < 1 {
+                c.err(&format!("{at}.count"), "expected a count >= 1, found 0".to_string());
+            }
+            InjectKind::Upload {
+                content,
+                platform,
+                count,
+                new_variant: x.new_variant.unwrap_or(false),
+            }
+        }
+        RawInjectKind::Outage => {
+            let platform = platform(c, true).unwrap_or(0);
+            let duration = match &x.for_ {
+                Some(d) => c.positive_dur(&format!("{at}.for"), d),
+                None => {
+                    missing(c, "for");
+                    0.0
+                }
+            };
+            InjectKind::Outage {
+                platform,
+                reviewers: x.reviewers.unwrap_or(0),
+                duration,
+            }
+        }
+    };
+    (c.problems.len() == before).then_some(kind)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids() {
+        for ok in ["a", "0", "videotube", "fringe-board", "a-", "9gag"] {
+            assert!(is_valid_id(ok), "{ok}");
+        }
+        for bad in ["", "-a", "A", "video tube", "video_tube", "é", "a.b"] {
+            assert!(!is_valid_id(bad), "{bad}");
+        }
+        assert_eq!(id_suggestion("Video Tube").as_deref(), Some("video-tube"));
+        assert_eq!(id_suggestion("file_host").as_deref(), Some("file-host"));
+    }
+}
