@@ -6,10 +6,10 @@
 //! sinks; [`runner`] runs many replications (in parallel, deterministically). The `ttx`
 //! binary is a thin layer over these.
 
-pub mod scenario;
 pub mod analysis;
 pub mod engine;
-pub mod sink;
 pub mod output;
 pub mod runner;
+pub mod scenario;
+pub mod sink;
 pub mod summary;

@@ -153,29 +153,24 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         plan.threads = t as usize;
     }
     plan.events = args.events;
-    let out = args
-        .out
-        .unwrap_or_else(|| default_out_dir(&args.scenario));
+    let out = args.out.unwrap_or_else(|| default_out_dir(&args.scenario));
 
-    let mut csv = CsvOutputs::create(&out, OutputFiles { events: args.events }).map_err(|e| {
-        Failure::RunFailed(format!("cannot write to {}: {e}", out.display()))
-    })?;
+    let mut csv = CsvOutputs::create(
+        &out,
+        OutputFiles {
+            events: args.events,
+        },
+    )
+    .map_err(|e| Failure::RunFailed(format!("cannot write to {}: {e}", out.display())))?;
     let mut summary = SummarySink::default();
     let cancel = Arc::new(AtomicBool::new(false));
-    let total = plan.total();
-    let quiet = args.quiet;
-    let mut progress = |done: u64| {
-        if !quiet {
-            eprint!("\r{done}/{total} runs");
-            if done == total {
-                eprintln!();
-            }
-        }
-    };
+    let bar = progress_bar(plan.total(), args.quiet);
+    let mut progress = |done: u64| bar.set_position(done);
     let result = {
         let mut tee = Tee(vec![&mut csv, &mut summary]);
         runner::run(&scenario, &plan, &mut tee, Some(&cancel), &mut progress)
     };
+    bar.finish_and_clear();
     match result {
         Ok(()) => {}
         Err(RunError::Interrupted) => return Err(Failure::Interrupted),
@@ -187,7 +182,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     let files = csv
         .commit()
         .map_err(|e| Failure::RunFailed(format!("cannot write to {}: {e}", out.display())))?;
-    if !quiet {
+    if !args.quiet {
         println!("{}", scenario.base.name);
         print!("{}", summary.table());
         for f in files {
@@ -195,6 +190,21 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal or with --quiet.
+fn progress_bar(total: u64, quiet: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} runs  {elapsed} (about {eta} left)",
+    ) {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// results/<file stem>/

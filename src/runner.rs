@@ -85,7 +85,9 @@ pub fn run(
             return Err(RunError::Interrupted);
         }
         let one = |&(v, r): &(usize, u32)| -> Result<(RunId, Recorder), SimError> {
-            let mut sim = SimInit::new(&scenario.variants[v], r).seed(plan.seed).build();
+            let mut sim = SimInit::new(&scenario.variants[v], r)
+                .seed(plan.seed)
+                .build();
             let mut rec = Recorder::new(plan.events);
             sim.run(&mut rec)?;
             Ok((sim.run_id().clone(), rec))

@@ -59,9 +59,7 @@ pub struct VariantSummary {
 
 impl SummarySink {
     pub fn variants(&self) -> impl Iterator<Item = (&str, &VariantSummary)> {
-        self.order
-            .iter()
-            .map(|v| (v.as_ref(), &self.by_variant[v]))
+        self.order.iter().map(|v| (v.as_ref(), &self.by_variant[v]))
     }
 
     /// A plain-text table of the headline outcomes.
@@ -75,8 +73,16 @@ impl SummarySink {
                 "{:<24} {:>5} {:>24} {:>18} {:>12.0} {:>12.0}\n",
                 name,
                 s.exposure.n,
-                format!("{:.0} ± {:.0}", s.exposure.mean, s.exposure.ci95_half_width()),
-                format!("{:.1} ± {:.1}", s.peak_live.mean, s.peak_live.ci95_half_width()),
+                format!(
+                    "{:.0} ± {:.0}",
+                    s.exposure.mean,
+                    s.exposure.ci95_half_width()
+                ),
+                format!(
+                    "{:.1} ± {:.1}",
+                    s.peak_live.mean,
+                    s.peak_live.ci95_half_width()
+                ),
                 s.published.mean,
                 s.blocked.mean,
             ));

@@ -44,7 +44,12 @@ impl Simulation {
         if total <= 0.0 {
             return;
         }
-        let e: f64 = Exp1.sample(&mut entity.get_mut::<CopyStreams>().expect("live copy").authority);
+        let e: f64 = Exp1.sample(
+            &mut entity
+                .get_mut::<CopyStreams>()
+                .expect("live copy")
+                .authority,
+        );
         let at = now + e / total;
         if at <= self.model.horizon {
             self.schedule(at, Event::Find { copy, generation });
@@ -82,7 +87,10 @@ impl Simulation {
             }
             x -= r;
         }
-        self.world.get_mut::<Pending>(copy).expect("live copy").found_by |= 1 << finder;
+        self.world
+            .get_mut::<Pending>(copy)
+            .expect("live copy")
+            .found_by |= 1 << finder;
         let now = self.now();
         self.world
             .resource_mut::<Counters>()
@@ -124,14 +132,20 @@ impl Simulation {
                 .referral_time
                 .sample(&mut streams.authority)
                 .max(0.0);
-            self.world.get_mut::<AuthorityState>(e).expect("authority").busy += 1;
+            self.world
+                .get_mut::<AuthorityState>(e)
+                .expect("authority")
+                .busy += 1;
             self.schedule(now + time, Event::ReferralReady { authority, copy });
         }
     }
 
     pub(super) fn referral_ready(&mut self, authority: u32, copy: Entity) {
         let e = self.world.resource::<Registry>().authorities[authority as usize];
-        self.world.get_mut::<AuthorityState>(e).expect("authority").busy -= 1;
+        self.world
+            .get_mut::<AuthorityState>(e)
+            .expect("authority")
+            .busy -= 1;
         if self.world.get::<Copy>(copy).is_some() {
             self.send_referral(authority, copy);
         }
@@ -147,11 +161,16 @@ impl Simulation {
         let order = auth.issues == Issues::RemovalOrder
             && self.model.platforms[platform as usize].jurisdiction == Jurisdiction::Eu;
         if order {
-            let (deadline, compliance) = (auth.removal_order.deadline, auth.removal_order.compliance);
+            let (deadline, compliance) =
+                (auth.removal_order.deadline, auth.removal_order.compliance);
             let u: f64 = {
                 let mut entity = self.world.entity_mut(copy);
                 entity.get_mut::<Pending>().expect("live copy").under_order = true;
-                entity.get_mut::<CopyStreams>().expect("live copy").fate.random()
+                entity
+                    .get_mut::<CopyStreams>()
+                    .expect("live copy")
+                    .fate
+                    .random()
             };
             let complies = u < compliance;
             if complies {
@@ -162,13 +181,20 @@ impl Simulation {
                     "removal order from {} (deadline {:.0} min{})",
                     s.model.authorities[authority as usize].id,
                     deadline,
-                    if complies { "" } else { "; the platform will not comply" }
+                    if complies {
+                        ""
+                    } else {
+                        "; the platform will not comply"
+                    }
                 )
             });
             self.enqueue(copy, QueueClass::RemovalOrder);
         } else {
             self.log(EventKind::Referral, Some(platform), Some(ident), |s| {
-                format!("referral from {}", s.model.authorities[authority as usize].id)
+                format!(
+                    "referral from {}",
+                    s.model.authorities[authority as usize].id
+                )
             });
             self.enqueue(copy, QueueClass::Referral);
         }
@@ -177,7 +203,10 @@ impl Simulation {
     /// Change an authority's analysts (protocol boost, or back).
     pub(super) fn set_analysts(&mut self, authority: u32, analysts: Capacity) {
         let e = self.world.resource::<Registry>().authorities[authority as usize];
-        self.world.get_mut::<AuthorityState>(e).expect("authority").analysts = analysts;
+        self.world
+            .get_mut::<AuthorityState>(e)
+            .expect("authority")
+            .analysts = analysts;
         self.start_referrals(authority);
     }
 }

@@ -130,7 +130,8 @@ impl Simulation {
     pub(super) fn origin(&mut self, content: u32) -> Result<(), SimError> {
         let c = &self.model.contents[content as usize];
         let platform = c.origin_platform as u32;
-        let variant = self.world.resource::<Registry>().content_variants[content as usize].variants[0];
+        let variant =
+            self.world.resource::<Registry>().content_variants[content as usize].variants[0];
         self.count_attempt(platform);
         let key = rng::mix(rng::TAG_ORIGIN, u64::from(content));
         self.publish(content, variant, platform, key, Source::Origin)?;
@@ -164,7 +165,9 @@ impl Simulation {
         let c = &self.model.campaigns[campaign as usize];
         let (content, new_p) = (c.content as u32, c.new_variant);
         let pick = self.key.unit(key, Mechanism::Target);
-        let platform = c.platforms[((pick * c.platforms.len() as f64) as usize).min(c.platforms.len() - 1)] as u32;
+        let platform = c.platforms
+            [((pick * c.platforms.len() as f64) as usize).min(c.platforms.len() - 1)]
+            as u32;
         let choice = if self.key.unit(key, Mechanism::VariantChoice) < new_p {
             VariantChoice::New
         } else {
@@ -195,7 +198,13 @@ impl Simulation {
                 self.existing_variant(content, u)
             }
         };
-        self.attempt(content, VariantChoice::Existing(v), platform, key, Source::Inject(inject))
+        self.attempt(
+            content,
+            VariantChoice::Existing(v),
+            platform,
+            key,
+            Source::Inject(inject),
+        )
     }
 
     fn count_attempt(&mut self, platform: u32) {
@@ -342,9 +351,12 @@ impl Simulation {
         } else {
             EventKind::Published
         };
-        self.log(kind, Some(platform), Some((number, content, variant)), |s| {
-            format!("copy published{}", source.describe_with(s))
-        });
+        self.log(
+            kind,
+            Some(platform),
+            Some((number, content, variant)),
+            |s| format!("copy published{}", source.describe_with(s)),
+        );
         self.schedule_link(entity);
         self.schedule_detection(entity);
         self.schedule_find(entity);
@@ -357,7 +369,10 @@ impl Simulation {
             if !idx.enabled {
                 return;
             }
-            let list = idx.by_variant_platform.entry((variant, platform)).or_default();
+            let list = idx
+                .by_variant_platform
+                .entry((variant, platform))
+                .or_default();
             list.push(entity);
             list.len() as u32 - 1
         };
@@ -399,13 +414,21 @@ impl Simulation {
         let horizon = self.model.horizon;
         let mut entity = self.world.entity_mut(copy);
         let rate = {
-            let mut a = entity.get_mut::<Attention>().expect("copies have attention");
+            let mut a = entity
+                .get_mut::<Attention>()
+                .expect("copies have attention");
             advance_attention(&mut a, now, half_life);
             a.link_rate
         };
         let e: f64 = {
-            let mut s = entity.get_mut::<CopyStreams>().expect("copies have streams");
-            if rate > 0.0 { Exp1.sample(&mut s.links) } else { 0.0 }
+            let mut s = entity
+                .get_mut::<CopyStreams>()
+                .expect("copies have streams");
+            if rate > 0.0 {
+                Exp1.sample(&mut s.links)
+            } else {
+                0.0
+            }
         };
         let generation = {
             let mut p = entity.get_mut::<Pending>().expect("copies have pending");
@@ -478,12 +501,16 @@ impl Simulation {
         let horizon = self.model.horizon;
         let mut entity = self.world.entity_mut(copy);
         let view_rate = {
-            let mut a = entity.get_mut::<Attention>().expect("copies have attention");
+            let mut a = entity
+                .get_mut::<Attention>()
+                .expect("copies have attention");
             advance_attention(&mut a, now, half_life);
             a.view_rate
         };
         let (e1, e2): (f64, f64) = {
-            let mut s = entity.get_mut::<CopyStreams>().expect("copies have streams");
+            let mut s = entity
+                .get_mut::<CopyStreams>()
+                .expect("copies have streams");
             (Exp1.sample(&mut s.detection), Exp1.sample(&mut s.detection))
         };
         let generation = {
@@ -552,13 +579,21 @@ impl Simulation {
         let Some(c) = self.world.get::<Copy>(copy) else {
             return;
         };
-        let (platform, content, variant, number, parent, slot) =
-            (c.platform, c.content, c.variant, c.number, c.parent, c.live_slot);
+        let (platform, content, variant, number, parent, slot) = (
+            c.platform,
+            c.content,
+            c.variant,
+            c.number,
+            c.parent,
+            c.live_slot,
+        );
         let children = c.children.clone();
         let half_life = self.model.platforms[platform as usize].attention_half_life;
         let (views, rate_now, waiting) = {
             let mut entity = self.world.entity_mut(copy);
-            let mut a = entity.get_mut::<Attention>().expect("copies have attention");
+            let mut a = entity
+                .get_mut::<Attention>()
+                .expect("copies have attention");
             advance_attention(&mut a, now, half_life);
             let (views, rate) = (a.views, a.view_rate);
             let waiting = matches!(
@@ -604,9 +639,12 @@ impl Simulation {
         {
             pc.children.swap_remove(i);
         }
-        self.log(EventKind::Removed, Some(platform), Some((number, content, variant)), |_| {
-            format!("removed by {} after {:.0} views", cause.as_str(), views)
-        });
+        self.log(
+            EventKind::Removed,
+            Some(platform),
+            Some((number, content, variant)),
+            |_| format!("removed by {} after {:.0} views", cause.as_str(), views),
+        );
         self.world.despawn(copy);
 
         if matches!(cause, RemovalCause::Review | RemovalCause::Order) {
@@ -639,7 +677,11 @@ impl Simulation {
                 "{} variant {} is now on this platform's hash list{}",
                 s.content_ids[content as usize],
                 s.variant_number(variant),
-                if by_removal { "" } else { " (from the shared database)" }
+                if by_removal {
+                    ""
+                } else {
+                    " (from the shared database)"
+                }
             )
         });
         let hs = self.model.hash_sharing.clone();
@@ -696,7 +738,13 @@ impl Simulation {
 
     /// Redraw the pending link, detection and find events of every live copy on a
     /// platform, after a change to their rates (virality, posture, boost).
-    pub(super) fn redraw_platform(&mut self, platform: u32, links: bool, detection: bool, finds: bool) {
+    pub(super) fn redraw_platform(
+        &mut self,
+        platform: u32,
+        links: bool,
+        detection: bool,
+        finds: bool,
+    ) {
         let copies: Vec<(u64, Entity)> = {
             let mut q = self.world.query::<(Entity, &Copy)>();
             let mut v: Vec<(u64, Entity)> = q
@@ -713,7 +761,8 @@ impl Simulation {
                 self.schedule_link(copy);
             }
             if detection
-                && self.world.get::<Pending>(copy).map(|p| p.review) == Some(ReviewStatus::NotQueued)
+                && self.world.get::<Pending>(copy).map(|p| p.review)
+                    == Some(ReviewStatus::NotQueued)
             {
                 self.schedule_detection(copy);
             }

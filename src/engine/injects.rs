@@ -18,7 +18,9 @@ impl Simulation {
                 Some(*platform as u32)
             }
         };
-        self.log(EventKind::Inject, platform, None, |_| describe(inject, index));
+        self.log(EventKind::Inject, platform, None, |_| {
+            describe(inject, index)
+        });
         match inject.kind {
             InjectKind::Message => {}
             InjectKind::Virality {
@@ -66,9 +68,12 @@ impl Simulation {
                 for p in affected(platform, model.platforms.len()) {
                     self.scale_attention(p, 1.0 / factor);
                 }
-                self.log(EventKind::InjectEnded, platform.map(|p| p as u32), None, |_| {
-                    format!("inject {} ended: virality back to normal", index + 1)
-                });
+                self.log(
+                    EventKind::InjectEnded,
+                    platform.map(|p| p as u32),
+                    None,
+                    |_| format!("inject {} ended: virality back to normal", index + 1),
+                );
             }
             InjectKind::Outage { platform, .. } => {
                 let p = platform as u32;
@@ -116,7 +121,11 @@ fn describe(inject: &crate::scenario::Inject, index: u32) -> String {
         } => format!("reviewers cut to {reviewers} for {duration:.0} min"),
     };
     match &inject.note {
-        Some(note) => format!("inject {} at {}: {note} [{what}]", index + 1, clock(inject.at)),
+        Some(note) => format!(
+            "inject {} at {}: {note} [{what}]",
+            index + 1,
+            clock(inject.at)
+        ),
         None => format!("inject {} at {}: {what}", index + 1, clock(inject.at)),
     }
 }

@@ -28,9 +28,7 @@ use bevy_ecs::world::World;
 
 use crate::analysis;
 use crate::scenario::{Capacity, Jurisdiction, Minutes, Model, Protocol, Variant};
-use crate::sink::{
-    EventKind, EventRecord, PlatformOutcome, RunId, RunOutcome, SampleRecord, Sink,
-};
+use crate::sink::{EventKind, EventRecord, PlatformOutcome, RunId, RunOutcome, SampleRecord, Sink};
 
 use queue::{EventQueue, Priority};
 use rng::{RunKey, Stream};
@@ -40,33 +38,69 @@ use state::*;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Event {
     /// A content item's first copy is published.
-    Origin { content: u32 },
-    CampaignAttempt { campaign: u32 },
-    Inject { index: u32 },
+    Origin {
+        content: u32,
+    },
+    CampaignAttempt {
+        campaign: u32,
+    },
+    Inject {
+        index: u32,
+    },
     /// The end of a virality or outage inject with a duration.
-    InjectEnd { index: u32 },
+    InjectEnd {
+        index: u32,
+    },
     /// A copy's next link-caused upload attempt.
-    LinkAttempt { copy: Entity, generation: u32 },
+    LinkAttempt {
+        copy: Entity,
+        generation: u32,
+    },
     /// A copy's next detection by its platform.
-    Detection { copy: Entity, generation: u32 },
-    ReviewEnd { platform: u32, copy: Entity },
+    Detection {
+        copy: Entity,
+        generation: u32,
+    },
+    ReviewEnd {
+        platform: u32,
+        copy: Entity,
+    },
     /// A copy's next find by an authority.
-    Find { copy: Entity, generation: u32 },
+    Find {
+        copy: Entity,
+        generation: u32,
+    },
     /// An analyst has prepared a referral (or order) about a copy.
-    ReferralReady { authority: u32, copy: Entity },
+    ReferralReady {
+        authority: u32,
+        copy: Entity,
+    },
     /// A complied-with removal order's deadline.
-    OrderDeadline { copy: Entity },
+    OrderDeadline {
+        copy: Entity,
+    },
     /// A shared-database submission reaches the members' lists.
-    HashArrival { variant: u32 },
+    HashArrival {
+        variant: u32,
+    },
     /// A hash sweep removes a copy (if still live).
-    Sweep { copy: Entity },
+    Sweep {
+        copy: Entity,
+    },
     /// A URL-sharing referral reaches a copy's platform.
-    UrlShare { copy: Entity },
+    UrlShare {
+        copy: Entity,
+    },
     ProtocolTrigger,
     ProtocolActivate,
-    Notify { platform: u32 },
+    Notify {
+        platform: u32,
+    },
     /// A step of a crisis-posture reviewer ramp.
-    RampStep { platform: u32, reviewers: Capacity },
+    RampStep {
+        platform: u32,
+        reviewers: Capacity,
+    },
     /// Deactivation check: has it been quiet for long enough?
     QuietCheck,
     Sample,
@@ -211,7 +245,11 @@ impl Simulation {
             .map(|p| {
                 let mut total = 0.0;
                 let mut cumulative = Vec::new();
-                for l in model.links.iter().filter(|l| l.from == p && l.per_min > 0.0) {
+                for l in model
+                    .links
+                    .iter()
+                    .filter(|l| l.from == p && l.per_min > 0.0)
+                {
                     total += l.per_min;
                     cumulative.push((total, l.to as u32));
                 }
@@ -291,7 +329,12 @@ impl Simulation {
         });
         world.insert_resource(CampaignStreams(
             (0..model.campaigns.len())
-                .map(|c| key.stream(rng::mix(rng::TAG_CAMPAIGN, c as u64), rng::Mechanism::Campaign))
+                .map(|c| {
+                    key.stream(
+                        rng::mix(rng::TAG_CAMPAIGN, c as u64),
+                        rng::Mechanism::Campaign,
+                    )
+                })
                 .collect(),
         ));
 
@@ -311,8 +354,16 @@ impl Simulation {
         world.insert_resource(queue);
 
         let mut sim = Simulation {
-            platform_ids: model.platforms.iter().map(|p| Arc::from(p.id.as_str())).collect(),
-            content_ids: model.contents.iter().map(|c| Arc::from(c.id.as_str())).collect(),
+            platform_ids: model
+                .platforms
+                .iter()
+                .map(|p| Arc::from(p.id.as_str()))
+                .collect(),
+            content_ids: model
+                .contents
+                .iter()
+                .map(|c| Arc::from(c.id.as_str()))
+                .collect(),
             world,
             protocol,
             run: RunId {

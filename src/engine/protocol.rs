@@ -75,7 +75,10 @@ impl Simulation {
         });
         for p in 0..self.model.platforms.len() {
             if self.model.platforms[p].protocol_member {
-                self.schedule(now + protocol.notify_time, Event::Notify { platform: p as u32 });
+                self.schedule(
+                    now + protocol.notify_time,
+                    Event::Notify { platform: p as u32 },
+                );
             }
         }
         self.apply_boost(protocol.authority_boost);
@@ -117,7 +120,10 @@ impl Simulation {
             ps.notified = true;
             ps.crisis = true;
         }
-        let Some(posture) = self.model.platforms[platform as usize].crisis_posture.clone() else {
+        let Some(posture) = self.model.platforms[platform as usize]
+            .crisis_posture
+            .clone()
+        else {
             self.log(EventKind::PlatformNotified, Some(platform), None, |_| {
                 "notified under the protocol (no crisis posture defined)".to_string()
             });
@@ -169,7 +175,11 @@ impl Simulation {
     }
 
     pub(super) fn quiet_check(&mut self) {
-        let Some(quiet) = self.protocol.as_ref().and_then(|p| p.deactivation_quiet_for) else {
+        let Some(quiet) = self
+            .protocol
+            .as_ref()
+            .and_then(|p| p.deactivation_quiet_for)
+        else {
             return;
         };
         if !self.protocol_active() {
@@ -189,7 +199,11 @@ impl Simulation {
     /// normal strength.
     fn deactivate(&mut self) {
         let now = self.now();
-        let id = self.protocol.as_ref().map(|p| p.id.clone()).unwrap_or_default();
+        let id = self
+            .protocol
+            .as_ref()
+            .map(|p| p.id.clone())
+            .unwrap_or_default();
         {
             let mut ps = self.world.resource_mut::<ProtocolState>();
             ps.phase = ProtocolPhase::Deactivated;
@@ -228,7 +242,12 @@ impl Simulation {
 
     /// Under an active protocol, a member's removal refers the removed copy's live parent
     /// and children on other member platforms, after the URL-sharing delay.
-    pub(super) fn share_urls(&mut self, platform: u32, parent: Option<Entity>, children: &[Entity]) {
+    pub(super) fn share_urls(
+        &mut self,
+        platform: u32,
+        parent: Option<Entity>,
+        children: &[Entity],
+    ) {
         let Some(delay) = self.protocol.as_ref().and_then(|p| p.url_sharing) else {
             return;
         };

@@ -90,7 +90,11 @@ impl Simulation {
             let Some(copy) = next else {
                 return;
             };
-            let queued_at = self.world.get::<Pending>(copy).expect("live copy").queued_at;
+            let queued_at = self
+                .world
+                .get::<Pending>(copy)
+                .expect("live copy")
+                .queued_at;
             {
                 let mut ps = self.platform_mut(platform);
                 integrate_utilization(&mut ps, now);
@@ -108,9 +112,17 @@ impl Simulation {
             };
             self.schedule(now + duration, Event::ReviewEnd { platform, copy });
             let (_, ident) = self.copy_ident(copy);
-            self.log(EventKind::ReviewStarted, Some(platform), Some(ident), |_| {
-                format!("review started after {:.1} min in the queue", now - queued_at)
-            });
+            self.log(
+                EventKind::ReviewStarted,
+                Some(platform),
+                Some(ident),
+                |_| {
+                    format!(
+                        "review started after {:.1} min in the queue",
+                        now - queued_at
+                    )
+                },
+            );
         }
     }
 
@@ -154,7 +166,11 @@ impl Simulation {
             let accuracy = self.model.platforms[platform as usize].review.accuracy;
             let (u, under_order): (f64, bool) = {
                 let mut entity = self.world.entity_mut(copy);
-                let u = entity.get_mut::<CopyStreams>().expect("live copy").review.random();
+                let u = entity
+                    .get_mut::<CopyStreams>()
+                    .expect("live copy")
+                    .review
+                    .random();
                 (u, entity.get::<Pending>().expect("live copy").under_order)
             };
             if u < accuracy {
@@ -209,9 +225,14 @@ impl Simulation {
 
     fn log_capacity(&mut self, platform: u32) {
         let capacity = self.platform(platform).capacity();
-        self.log(EventKind::Capacity, Some(platform), None, |_| match capacity {
-            Capacity::Limited(n) => format!("reviewers now {n}"),
-            Capacity::Unlimited => "reviewers now unlimited".to_string(),
-        });
+        self.log(
+            EventKind::Capacity,
+            Some(platform),
+            None,
+            |_| match capacity {
+                Capacity::Limited(n) => format!("reviewers now {n}"),
+                Capacity::Unlimited => "reviewers now unlimited".to_string(),
+            },
+        );
     }
 }

@@ -69,7 +69,10 @@ pub struct RunKey(pub u64);
 
 impl RunKey {
     pub fn new(seed: u64, replication: u32) -> Self {
-        RunKey(mix(mix(0x7474_785f_7275_6e73, seed), u64::from(replication)))
+        RunKey(mix(
+            mix(0x7474_785f_7275_6e73, seed),
+            u64::from(replication),
+        ))
     }
 
     /// A stream for `mechanism` of the thing with lineage key `key`.
@@ -108,9 +111,18 @@ mod tests {
     fn streams_depend_on_seed_replication_key_and_mechanism() {
         let draw = |k: RunKey, key, m| k.stream(key, m).random::<u64>();
         let a = RunKey::new(7, 3);
-        assert_eq!(draw(a, 5, Mechanism::Links), draw(RunKey::new(7, 3), 5, Mechanism::Links));
-        assert_ne!(draw(a, 5, Mechanism::Links), draw(RunKey::new(8, 3), 5, Mechanism::Links));
-        assert_ne!(draw(a, 5, Mechanism::Links), draw(RunKey::new(7, 4), 5, Mechanism::Links));
+        assert_eq!(
+            draw(a, 5, Mechanism::Links),
+            draw(RunKey::new(7, 3), 5, Mechanism::Links)
+        );
+        assert_ne!(
+            draw(a, 5, Mechanism::Links),
+            draw(RunKey::new(8, 3), 5, Mechanism::Links)
+        );
+        assert_ne!(
+            draw(a, 5, Mechanism::Links),
+            draw(RunKey::new(7, 4), 5, Mechanism::Links)
+        );
         assert_ne!(draw(a, 5, Mechanism::Links), draw(a, 6, Mechanism::Links));
         assert_ne!(draw(a, 5, Mechanism::Links), draw(a, 5, Mechanism::Review));
     }
@@ -118,8 +130,15 @@ mod tests {
     #[test]
     fn streams_are_version_stable() {
         // Pinned: a change here changes every output file, and must be deliberate.
-        let x = RunKey::new(1, 0).stream(TAG_ORIGIN, Mechanism::Links).random::<u64>();
-        assert_eq!(x, RunKey::new(1, 0).stream(TAG_ORIGIN, Mechanism::Links).random::<u64>());
+        let x = RunKey::new(1, 0)
+            .stream(TAG_ORIGIN, Mechanism::Links)
+            .random::<u64>();
+        assert_eq!(
+            x,
+            RunKey::new(1, 0)
+                .stream(TAG_ORIGIN, Mechanism::Links)
+                .random::<u64>()
+        );
         assert_eq!(splitmix(0), 0xE220_A839_7B1D_CDAF);
     }
 }

@@ -37,7 +37,10 @@ impl QueueClass {
 pub enum ReviewStatus {
     #[default]
     NotQueued,
-    Waiting { class: QueueClass, token: u32 },
+    Waiting {
+        class: QueueClass,
+        token: u32,
+    },
     InReview,
 }
 

@@ -91,6 +91,10 @@ mod tests {
         g.write_all(b"partial").unwrap();
         drop(g);
         assert_eq!(fs::read_to_string(&target).unwrap(), "a,b\n");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no stray temp file");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no stray temp file"
+        );
     }
 }

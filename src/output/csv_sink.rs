@@ -198,7 +198,9 @@ impl Sink for CsvOutputs {
             &p.reviews.to_string(),
             &opt_time(p.mean_wait_min),
             &p.max_queue.to_string(),
-            &p.reviewer_utilization.map(|u| fixed(u, 4)).unwrap_or_default(),
+            &p.reviewer_utilization
+                .map(|u| fixed(u, 4))
+                .unwrap_or_default(),
         ]);
         self.note(r);
     }

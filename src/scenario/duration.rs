@@ -129,7 +129,9 @@ pub fn parse_duration(text: &str) -> Result<Minutes, DurError> {
     }
     if s.chars().all(|c| c.is_ascii_digit() || c == '.') && s.parse::<f64>().is_ok() {
         return Err(DurError {
-            message: format!("expected a duration with a unit, {EXAMPLES}, found `{s}` without a unit"),
+            message: format!(
+                "expected a duration with a unit, {EXAMPLES}, found `{s}` without a unit"
+            ),
             hint: Some(format!("did you mean `{s}m`?")),
         });
     }
@@ -168,7 +170,7 @@ pub fn parse_duration(text: &str) -> Result<Minutes, DurError> {
         let unit = &s[ustart..i];
         if unit.is_empty() {
             let mut e = DurError::new(format!(
-                "expected a duration {EXAMPLES}, found `{s}`: `{num}` has no unit"
+                "expected a duration {EXAMPLES}, found `{s}`, in which `{num}` has no unit"
             ));
             if i >= bytes.len() {
                 e.hint = Some(format!("did you mean `{s}m`?"));
@@ -177,7 +179,7 @@ pub fn parse_duration(text: &str) -> Result<Minutes, DurError> {
         }
         let Some((rank, per)) = unit_minutes(unit) else {
             let mut e = DurError::new(format!(
-                "expected a duration {EXAMPLES}, found `{s}`: unknown unit `{unit}` (units are `s`, `m`, `h`, `d`)"
+                "expected a duration {EXAMPLES}, found `{s}`, whose unit `{unit}` is not one of `s`, `m`, `h`, `d`"
             ));
             if let Some(u) = unit_for_word(unit) {
                 e.hint = Some(format!("did you mean `{}{}{}`?", &s[..ustart], u, &s[i..]));
@@ -306,7 +308,7 @@ mod tests {
             assert!(parse_duration(bad).is_err(), "{bad:?} should be refused");
         }
         let e = parse_duration("10min").unwrap_err();
-        assert!(e.message.contains("unknown unit `min`"), "{e}");
+        assert!(e.message.contains("unit `min` is not one of"), "{e}");
         assert_eq!(e.hint.as_deref(), Some("did you mean `10m`?"));
         let e = parse_duration("2hours").unwrap_err();
         assert_eq!(e.hint.as_deref(), Some("did you mean `2h`?"));

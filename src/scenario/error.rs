@@ -187,8 +187,23 @@ pub(crate) fn clean_message(msg: &str) -> (String, Option<String>) {
         msg.truncate(i);
     }
 
+    // yaml_serde's own messages.
+    if let Some(key) = msg
+        .strip_prefix("duplicate entry with key ")
+        .or_else(|| msg.strip_prefix("duplicate field "))
+    {
+        let key = key.trim_matches(|c| c == '"' || c == '`');
+        msg =
+            format!("expected each key once in the mapping that starts here, found `{key}` twice");
+    } else if msg.starts_with("deserializing from YAML containing more than one document") {
+        msg = "expected one YAML document, found more than one (separated by `---`)".to_string();
+    } else if msg == "recursion limit exceeded" {
+        msg = "expected a scenario, found values nested too deeply (recursion limit exceeded)"
+            .to_string();
+    }
+
     // serde: "invalid type: X, expected Y" / "invalid value: X, expected Y".
-    for prefix in ["invalid type: ", "invalid value: ", "invalid length "] {
+    for prefix in ["invalid type: ", "invalid value: "] {
         if let Some(rest) = msg.strip_prefix(prefix)
             && let Some(i) = rest.find(", expected ")
         {
@@ -266,7 +281,10 @@ mod tests {
             closest("view_per_hour", ["id", "views_per_hour", "name"]),
             Some("views_per_hour")
         );
-        assert_eq!(closest("videotub", ["videotube", "filehost"]), Some("videotube"));
+        assert_eq!(
+            closest("videotub", ["videotube", "filehost"]),
+            Some("videotube")
+        );
         assert_eq!(closest("EU", ["eu", "non_eu"]), Some("eu"));
         assert_eq!(closest("zzz", ["videotube", "filehost"]), None);
     }

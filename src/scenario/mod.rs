@@ -13,8 +13,45 @@
 //! 4. each variant's `set` is applied to a copy of the document from step 1, which then
 //!    goes through steps 2 and 3; problems are reported as `variants[NAME].set.PATH`.
 //!
-//! Defaults where the spec is silent are documented in `docs/scenario-defaults` form in
-//! [`validate::defaults`] and on the raw fields; see also the project README.
+//! Errors: [`LoadError`] holds the source label and every [`Problem`] found; its `Display`
+//! prints one per line, as `source:line:col: message (hint)` for problems found while
+//! reading the YAML (syntax, unknown fields, wrong types, malformed durations; these come
+//! one at a time) or `source: field.path: message (hint)` for problems found when checking
+//! the values (all reported at once).
+//!
+//! # Defaults and choices where the spec is silent
+//!
+//! - `limits.max_events` (our addition): no limit unless given; both limits must be >= 1.
+//! - Platforms: `name` defaults to the id; `detection` may be omitted (both rates 0);
+//!   `crisis_posture.reviewers` and `.proactive_per_hour` keep the normal values if
+//!   omitted, `ramp` defaults to `0m`. `reviewers: 0` is allowed (nobody reviews).
+//! - Distributions: `exp` needs a mean > 0 (write `0m` for no delay); `lognormal` needs
+//!   median > 0 and p95 >= median (p95 = median is a fixed duration); `uniform` needs
+//!   low <= high. A fixed duration may be `0m`.
+//! - Content: `kind` defaults to `video`, `virality` to 1 (any finite value >= 0),
+//!   `mutation` to 0, `origin.at` to `0m`.
+//! - Campaigns: `start` defaults to `0m`, `end` to the horizon, `new_variant` to 0;
+//!   `platforms` must be non-empty, each platform listed once.
+//! - Links: at most one link per (from, to) pair (add the rates up instead).
+//! - Authorities: at most 64; `monitors` non-empty, each platform once; `name` defaults
+//!   to the id, `analysts` to 1, `referral_time` to `0m`, `issues` to `referral`,
+//!   `removal_order` to `{deadline: 1h, compliance: 1}` (either field may be omitted).
+//! - Protocols: kept in file order. Without `activation` a protocol never activates; with
+//!   it, it needs `confirmed_removals` (>= 1) or `or_at` or both; `platforms` defaults to 1
+//!   and may not exceed the number of platforms; `decision_time` and `notify_time`
+//!   default to `0m`, `authority_boost` to 1; `deactivation.quiet_for` must be > 0.
+//! - Variants: `protocol` defaults to `none`; names must be non-empty and unique; an
+//!   explicit empty `variants: []` is an error (omit it for the default `baseline`).
+//!   `set` values may be any YAML value, scalars or e.g. a distribution
+//!   (`platforms.x.review.time: {exp: 5m}`); a missing key (or block) is created, so an
+//!   optional field the file omitted can be set; list items are addressed by `id`, or by
+//!   0-based index for lists without ids; ids themselves and `variants` cannot be set.
+//! - Injects: kept in file order; fields of another kind are errors. `upload.count`
+//!   defaults to 1 and `new_variant` to false; `outage.reviewers` defaults to 0 and
+//!   `for` is required; `virality.factor` is required (> 0).
+//! - Durations: units `s`, `m`, `h`, `d`, largest first, each at most once, optionally
+//!   separated by spaces (`1d 2h`); decimals allowed (`1.5h`).
+//! - Ids: `[a-z0-9][a-z0-9-]*`; protocol ids too (and `none` is reserved).
 
 pub mod duration;
 pub mod error;
@@ -157,12 +194,15 @@ fn build_variant(doc: &serde_yaml::Value, spec: &VariantSpec) -> Result<Model, V
                 // Each path applied cleanly above, so it does again.
                 let _ = overrides::apply(&mut d, path, value.clone());
                 if let Err(p) = read_raw(&d) {
-                    return Err(vec![Problem::at_field(at(path), p.message).with_hint(p.hint)]);
+                    return Err(vec![
+                        Problem::at_field(at(path), p.message).with_hint(p.hint),
+                    ]);
                 }
             }
             return Err(vec![Problem::at_field(
                 format!("{}.set", spec.label),
-                "expected overrides that leave a valid scenario, found ones that do not".to_string(),
+                "expected overrides that leave a valid scenario, found ones that do not"
+                    .to_string(),
             )]);
         }
     };
@@ -180,9 +220,11 @@ fn build_variant(doc: &serde_yaml::Value, spec: &VariantSpec) -> Result<Model, V
         .map(|p| {
             let Some(field) = p.field() else { return p };
             let dotted = overrides::dotted(field);
-            let path = spec.sets.iter().map(|(path, _)| path).find(|path| {
-                dotted == **path || dotted.starts_with(&format!("{path}."))
-            });
+            let path = spec
+                .sets
+                .iter()
+                .map(|(path, _)| path)
+                .find(|path| dotted == **path || dotted.starts_with(&format!("{path}.")));
             match path {
                 Some(path) => Problem::at_field(at(path), p.message).with_hint(p.hint),
                 None => Problem::at_field(

@@ -80,9 +80,7 @@ pub(crate) fn apply(doc: &mut Value, path: &str, value: Value) -> Result<(), Set
                 if !m.contains_key(&key) {
                     if i == 0 && LISTS.contains(&seg) {
                         return fail(
-                            format!(
-                                "expected an item of `{seg}`, found no `{seg}` in the file"
-                            ),
+                            format!("expected an item of `{seg}`, found no `{seg}` in the file"),
                             None,
                         );
                     }
@@ -190,7 +188,12 @@ mod tests {
     #[test]
     fn sets_by_id_index_and_creates_leaves() {
         let mut d = doc();
-        apply(&mut d, "platforms.videotube.review.reviewers", Value::from(60)).unwrap();
+        apply(
+            &mut d,
+            "platforms.videotube.review.reviewers",
+            Value::from(60),
+        )
+        .unwrap();
         apply(&mut d, "links.0.per_hour", Value::from(1.5)).unwrap();
         apply(&mut d, "hash_sharing.delay", Value::from("15m")).unwrap();
         apply(&mut d, "platforms.1.hash_recall", Value::from(0.5)).unwrap();
@@ -203,7 +206,12 @@ mod tests {
     #[test]
     fn refuses_bad_paths() {
         let mut d = doc();
-        let e = apply(&mut d, "platforms.videotub.review.reviewers", Value::from(1)).unwrap_err();
+        let e = apply(
+            &mut d,
+            "platforms.videotub.review.reviewers",
+            Value::from(1),
+        )
+        .unwrap_err();
         assert_eq!(e.hint.as_deref(), Some("did you mean `videotube`?"));
         assert!(apply(&mut d, "links.3.per_hour", Value::from(1)).is_err());
         assert!(apply(&mut d, "name.x", Value::from(1)).is_err());

@@ -36,7 +36,10 @@ pub struct RawScenario {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "limits: a mapping with `max_copies`, `max_events`")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "limits: a mapping with `max_copies`, `max_events`"
+)]
 pub struct RawLimits {
     pub max_copies: Option<u64>,
     pub max_events: Option<u64>,
@@ -50,7 +53,10 @@ pub enum RawJurisdiction {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a platform: a mapping with `id`, `views_per_hour`, `attention_half_life`, `review`, ...")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a platform: a mapping with `id`, `views_per_hour`, `attention_half_life`, `review`, ..."
+)]
 pub struct RawPlatform {
     pub id: String,
     pub name: Option<String>,
@@ -66,14 +72,20 @@ pub struct RawPlatform {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "detection: a mapping with `proactive_per_hour`, `flags_per_1k_views`")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "detection: a mapping with `proactive_per_hour`, `flags_per_1k_views`"
+)]
 pub struct RawDetection {
     pub proactive_per_hour: Option<f64>,
     pub flags_per_1k_views: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "review: a mapping with `reviewers`, `time` and optionally `accuracy`")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "review: a mapping with `reviewers`, `time` and optionally `accuracy`"
+)]
 pub struct RawReview {
     pub reviewers: RawCapacity,
     pub time: RawDist,
@@ -81,7 +93,10 @@ pub struct RawReview {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "crisis_posture: a mapping with `reviewers`, `ramp`, `proactive_per_hour`")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "crisis_posture: a mapping with `reviewers`, `ramp`, `proactive_per_hour`"
+)]
 pub struct RawCrisisPosture {
     pub reviewers: Option<RawCapacity>,
     pub ramp: Option<Dur>,
@@ -89,7 +104,10 @@ pub struct RawCrisisPosture {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a link: a mapping with `from`, `to`, `per_hour`")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a link: a mapping with `from`, `to`, `per_hour`"
+)]
 pub struct RawLink {
     pub from: String,
     pub to: String,
@@ -106,7 +124,10 @@ pub enum RawContentKind {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a content item: a mapping with `id`, `origin`, ...")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a content item: a mapping with `id`, `origin`, ..."
+)]
 pub struct RawContent {
     pub id: String,
     pub kind: Option<RawContentKind>,
@@ -116,14 +137,20 @@ pub struct RawContent {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "origin: a mapping with `platform` and `at`")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "origin: a mapping with `platform` and `at`"
+)]
 pub struct RawOrigin {
     pub platform: String,
     pub at: Option<Dur>,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a campaign: a mapping with `content`, `platforms`, `start`, `end`, `per_hour`, `new_variant`")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a campaign: a mapping with `content`, `platforms`, `start`, `end`, `per_hour`, `new_variant`"
+)]
 pub struct RawCampaign {
     pub content: String,
     pub platforms: Vec<String>,
@@ -141,7 +168,10 @@ pub enum RawIssues {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "an authority: a mapping with `id`, `monitors`, `finds_per_hour`, ...")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an authority: a mapping with `id`, `monitors`, `finds_per_hour`, ..."
+)]
 pub struct RawAuthority {
     pub id: String,
     pub name: Option<String>,
@@ -154,14 +184,20 @@ pub struct RawAuthority {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "removal_order: a mapping with `deadline`, `compliance`")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "removal_order: a mapping with `deadline`, `compliance`"
+)]
 pub struct RawRemovalOrder {
     pub deadline: Option<Dur>,
     pub compliance: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "hash_sharing: a mapping with `delay`, `sweep`, `sweep_time`")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "hash_sharing: a mapping with `delay`, `sweep`, `sweep_time`"
+)]
 pub struct RawHashSharing {
     pub delay: Option<Dur>,
     pub sweep: Option<bool>,
@@ -169,7 +205,10 @@ pub struct RawHashSharing {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a protocol: a mapping with `activation`, `notify_time`, ...")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a protocol: a mapping with `activation`, `notify_time`, ..."
+)]
 pub struct RawProtocol {
     pub activation: Option<RawActivation>,
     pub notify_time: Option<Dur>,
@@ -180,7 +219,10 @@ pub struct RawProtocol {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "activation: a mapping with `confirmed_removals`, `platforms`, `or_at`, `decision_time`")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "activation: a mapping with `confirmed_removals`, `platforms`, `or_at`, `decision_time`"
+)]
 pub struct RawActivation {
     pub confirmed_removals: Option<u32>,
     pub platforms: Option<u32>,
@@ -189,13 +231,19 @@ pub struct RawActivation {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "deactivation: a mapping with `quiet_for`")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "deactivation: a mapping with `quiet_for`"
+)]
 pub struct RawDeactivation {
     pub quiet_for: Dur,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a variant: a mapping with `name`, `protocol` and optionally `set`")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a variant: a mapping with `name`, `protocol` and optionally `set`"
+)]
 pub struct RawVariant {
     pub name: String,
     pub protocol: Option<String>,
@@ -224,7 +272,10 @@ impl RawInjectKind {
 
 /// One inject: the fields of every kind; `validate` refuses the ones that do not apply.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "an inject: a mapping with `at`, `kind`, ...")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an inject: a mapping with `at`, `kind`, ..."
+)]
 pub struct RawInject {
     pub at: Dur,
     pub kind: RawInjectKind,
@@ -273,9 +324,11 @@ impl<'de> Visitor<'de> for CapacityVisitor {
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawCapacity, E> {
-        u32::try_from(v)
-            .map(RawCapacity::Limited)
-            .map_err(|_| E::custom(format!("expected {CAPACITY}, found {v}, which is too large")))
+        u32::try_from(v).map(RawCapacity::Limited).map_err(|_| {
+            E::custom(format!(
+                "expected {CAPACITY}, found {v}, which is too large"
+            ))
+        })
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawCapacity, E> {
@@ -296,7 +349,7 @@ impl<'de> Visitor<'de> for CapacityVisitor {
         }
         let mut msg = format!("expected {CAPACITY}, found `{v}`");
         if let Ok(n) = v.trim().parse::<u32>() {
-            msg += &format!("; did you mean {n} (without quotes)?");
+            msg += &format!("; did you mean `{n}`, without quotes?");
         } else if super::error::closest(v, ["unlimited"]).is_some() {
             msg += "; did you mean `unlimited`?";
         }
@@ -315,7 +368,10 @@ pub enum RawDist {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "lognormal: a mapping with `median` and `p95`")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "lognormal: a mapping with `median` and `p95`"
+)]
 struct RawLogNormal {
     median: Dur,
     p95: Dur,

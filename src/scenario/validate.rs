@@ -52,7 +52,10 @@ fn id_suggestion(id: &str) -> Option<String> {
         let c = c.to_ascii_lowercase();
         if c.is_ascii_lowercase() || c.is_ascii_digit() {
             s.push(c);
-        } else if (c == '-' || c == '_' || c == ' ' || c == '.') && !s.is_empty() && !s.ends_with('-') {
+        } else if (c == '-' || c == '_' || c == ' ' || c == '.')
+            && !s.is_empty()
+            && !s.ends_with('-')
+        {
             s.push('-');
         }
     }
@@ -85,7 +88,8 @@ impl Checker {
     }
 
     fn err_hint(&mut self, path: &str, msg: String, hint: Option<String>) {
-        self.problems.push(Problem::at_field(path, msg).with_hint(hint));
+        self.problems
+            .push(Problem::at_field(path, msg).with_hint(hint));
     }
 
     fn finite(&mut self, path: &str, v: f64, expected: &str) -> bool {
@@ -235,7 +239,10 @@ impl Checker {
         }
         self.err_hint(
             path,
-            format!("expected one of the {what} ids ({}), found `{id}`", list_names(&ids.names)),
+            format!(
+                "expected one of the {what} ids ({}), found `{id}`",
+                list_names(&ids.names)
+            ),
             did_you_mean(id, ids.names.iter().map(String::as_str)),
         );
         0
@@ -291,7 +298,9 @@ pub(crate) fn check_variants(
         c.err_hint(
             "variants",
             "expected at least one variant, found an empty list".to_string(),
-            Some("omit `variants` for a single `baseline` variant with protocol `none`".to_string()),
+            Some(
+                "omit `variants` for a single `baseline` variant with protocol `none`".to_string(),
+            ),
         );
     }
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -384,7 +393,10 @@ pub(crate) fn build_model(raw: RawScenario, c: &mut Checker) -> Model {
     } = raw;
 
     if name.trim().is_empty() {
-        c.err("name", "expected a scenario name, found an empty string".to_string());
+        c.err(
+            "name",
+            "expected a scenario name, found an empty string".to_string(),
+        );
     }
     let horizon = c.positive_dur("horizon", &horizon);
     let sample_every = match sample_every {
@@ -406,10 +418,16 @@ pub(crate) fn build_model(raw: RawScenario, c: &mut Checker) -> Model {
         });
         let max_copies = l.max_copies.unwrap_or(defaults::MAX_COPIES);
         if max_copies < 1 {
-            c.err("limits.max_copies", "expected a limit >= 1, found 0".to_string());
+            c.err(
+                "limits.max_copies",
+                "expected a limit >= 1, found 0".to_string(),
+            );
         }
         if l.max_events == Some(0) {
-            c.err("limits.max_events", "expected a limit >= 1, found 0".to_string());
+            c.err(
+                "limits.max_events",
+                "expected a limit >= 1, found 0".to_string(),
+            );
         }
         Limits {
             max_copies,
@@ -424,7 +442,11 @@ pub(crate) fn build_model(raw: RawScenario, c: &mut Checker) -> Model {
             "expected at least one platform, found an empty list".to_string(),
         );
     }
-    let pids = c.ids("platforms", "platform", platforms.iter().map(|p| p.id.as_str()));
+    let pids = c.ids(
+        "platforms",
+        "platform",
+        platforms.iter().map(|p| p.id.as_str()),
+    );
     let mut model_platforms = Vec::with_capacity(platforms.len());
     for (i, p) in platforms.into_iter().enumerate() {
         let at = &pids.labels[i];
@@ -436,18 +458,18 @@ pub(crate) fn build_model(raw: RawScenario, c: &mut Checker) -> Model {
             Some(d) => (
                 d.proactive_per_hour
                     .map_or(0.0, |v| c.rate(&f("detection.proactive_per_hour"), v)),
-                d.flags_per_1k_views
-                    .map_or(0.0, |v| c.non_negative(&f("detection.flags_per_1k_views"), v)),
+                d.flags_per_1k_views.map_or(0.0, |v| {
+                    c.non_negative(&f("detection.flags_per_1k_views"), v)
+                }),
             ),
             None => (0.0, 0.0),
         };
         let review = Review {
             reviewers: capacity(p.review.reviewers),
             time: c.dist(&f("review.time"), &p.review.time),
-            accuracy: p
-                .review
-                .accuracy
-                .map_or(defaults::REVIEW_ACCURACY, |v| c.prob(&f("review.accuracy"), v)),
+            accuracy: p.review.accuracy.map_or(defaults::REVIEW_ACCURACY, |v| {
+                c.prob(&f("review.accuracy"), v)
+            }),
         };
         let crisis_posture = p.crisis_posture.map(|cp| CrisisPosture {
             reviewers: cp.reviewers.map(capacity),
@@ -512,7 +534,12 @@ pub(crate) fn build_model(raw: RawScenario, c: &mut Checker) -> Model {
     let mut contents = Vec::with_capacity(content.len());
     for (i, x) in content.into_iter().enumerate() {
         let at = &cids.labels[i];
-        let origin_platform = c.resolve(&format!("{at}.origin.platform"), "platform", &x.origin.platform, &pids);
+        let origin_platform = c.resolve(
+            &format!("{at}.origin.platform"),
+            "platform",
+            &x.origin.platform,
+            &pids,
+        );
         contents.push(Content {
             id: x.id,
             kind: match x.kind {
@@ -523,10 +550,12 @@ pub(crate) fn build_model(raw: RawScenario, c: &mut Checker) -> Model {
             },
             origin_platform,
             origin_at: x.origin.at.map_or(0.0, |d| d.minutes),
-            virality: x
-                .virality
-                .map_or(defaults::VIRALITY, |v| c.non_negative(&format!("{at}.virality"), v)),
-            mutation: x.mutation.map_or(0.0, |v| c.prob(&format!("{at}.mutation"), v)),
+            virality: x.virality.map_or(defaults::VIRALITY, |v| {
+                c.non_negative(&format!("{at}.virality"), v)
+            }),
+            mutation: x
+                .mutation
+                .map_or(0.0, |v| c.prob(&format!("{at}.mutation"), v)),
         });
     }
 
@@ -551,7 +580,9 @@ pub(crate) fn build_model(raw: RawScenario, c: &mut Checker) -> Model {
                 &format!("{at}.end"),
                 format!(
                     "expected an end >= the start ({}), found {e}",
-                    k.start.as_ref().map_or_else(|| "0m".to_string(), |s| s.text.clone())
+                    k.start
+                        .as_ref()
+                        .map_or_else(|| "0m".to_string(), |s| s.text.clone())
                 ),
             );
         }
@@ -561,7 +592,9 @@ pub(crate) fn build_model(raw: RawScenario, c: &mut Checker) -> Model {
             start,
             end,
             per_min: c.rate(&format!("{at}.per_hour"), k.per_hour),
-            new_variant: k.new_variant.map_or(0.0, |v| c.prob(&format!("{at}.new_variant"), v)),
+            new_variant: k
+                .new_variant
+                .map_or(0.0, |v| c.prob(&format!("{at}.new_variant"), v)),
         });
     }
 
@@ -576,7 +609,11 @@ pub(crate) fn build_model(raw: RawScenario, c: &mut Checker) -> Model {
             ),
         );
     }
-    let aids = c.ids("authorities", "authority", authorities.iter().map(|a| a.id.as_str()));
+    let aids = c.ids(
+        "authorities",
+        "authority",
+        authorities.iter().map(|a| a.id.as_str()),
+    );
     let mut model_authorities = Vec::with_capacity(authorities.len());
     for (i, a) in authorities.into_iter().enumerate() {
         let at = &aids.labels[i];
@@ -594,10 +631,14 @@ pub(crate) fn build_model(raw: RawScenario, c: &mut Checker) -> Model {
         };
         let removal_order = match a.removal_order {
             Some(r) => RemovalOrderTerms {
-                deadline: r.deadline.map_or(defaults::REMOVAL_ORDER_DEADLINE, |d| d.minutes),
-                compliance: r.compliance.map_or(defaults::REMOVAL_ORDER_COMPLIANCE, |v| {
-                    c.prob(&format!("{at}.removal_order.compliance"), v)
-                }),
+                deadline: r
+                    .deadline
+                    .map_or(defaults::REMOVAL_ORDER_DEADLINE, |d| d.minutes),
+                compliance: r
+                    .compliance
+                    .map_or(defaults::REMOVAL_ORDER_COMPLIANCE, |v| {
+                        c.prob(&format!("{at}.removal_order.compliance"), v)
+                    }),
             },
             None => RemovalOrderTerms {
                 deadline: defaults::REMOVAL_ORDER_DEADLINE,
@@ -609,7 +650,9 @@ pub(crate) fn build_model(raw: RawScenario, c: &mut Checker) -> Model {
             id: a.id,
             monitors,
             finds_per_min,
-            analysts: a.analysts.map_or(Capacity::Limited(defaults::ANALYSTS), capacity),
+            analysts: a
+                .analysts
+                .map_or(Capacity::Limited(defaults::ANALYSTS), capacity),
             referral_time,
             issues: match a.issues {
                 None | Some(RawIssues::Referral) => Issues::Referral,
@@ -776,7 +819,13 @@ fn inject_fields(kind: RawInjectKind) -> &'static [&'static str] {
     }
 }
 
-fn inject_kind(c: &mut Checker, at: &str, x: &RawInject, pids: &Ids, cids: &Ids) -> Option<InjectKind> {
+fn inject_kind(
+    c: &mut Checker,
+    at: &str,
+    x: &RawInject,
+    pids: &Ids,
+    cids: &Ids,
+) -> Option<InjectKind> {
     let kind = x.kind;
     let allowed = inject_fields(kind);
     let present = [
@@ -794,7 +843,11 @@ fn inject_kind(c: &mut Checker, at: &str, x: &RawInject, pids: &Ids, cids: &Ids)
             let takes = if allowed.is_empty() {
                 "no fields besides `at`, `kind`, `note` and the MSEL fields".to_string()
             } else {
-                allowed.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+                allowed
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             let users: Vec<&str> = [
                 RawInjectKind::Virality,
@@ -818,7 +871,10 @@ fn inject_kind(c: &mut Checker, at: &str, x: &RawInject, pids: &Ids, cids: &Ids)
     let missing = |c: &mut Checker, field: &str| {
         c.err(
             &format!("{at}.{field}"),
-            format!("expected `{field}` on a `{}` inject, found none", kind.as_str()),
+            format!(
+                "expected `{field}` on a `{}` inject, found none",
+                kind.as_str()
+            ),
         );
     };
     let platform = |c: &mut Checker, required: bool| -> Option<PlatformIdx> {
@@ -843,7 +899,10 @@ fn inject_kind(c: &mut Checker, at: &str, x: &RawInject, pids: &Ids, cids: &Ids)
                     1.0
                 }
             };
-            let duration = x.for_.as_ref().map(|d| c.positive_dur(&format!("{at}.for"), d));
+            let duration = x
+                .for_
+                .as_ref()
+                .map(|d| c.positive_dur(&format!("{at}.for"), d));
             InjectKind::Virality {
                 platform,
                 factor,
@@ -861,7 +920,10 @@ fn inject_kind(c: &mut Checker, at: &str, x: &RawInject, pids: &Ids, cids: &Ids)
             let platform = platform(c, true).unwrap_or(0);
             let count = x.count.unwrap_or(1);
             if count < 1 {
-                c.err(&format!("{at}.count"), "expected a count >= 1, found 0".to_string());
+                c.err(
+                    &format!("{at}.count"),
+                    "expected a count >= 1, found 0".to_string(),
+                );
             }
             InjectKind::Upload {
                 content,

@@ -1,0 +1,12 @@
+//! ttx's integration tests: one binary, one module per behaviour.
+
+mod common;
+
+mod cli;
+mod conservation;
+mod determinism;
+mod scenario_loading;
+mod theory_branching;
+mod theory_erlang_c;
+mod theory_hash_recall;
+mod theory_mminf;
