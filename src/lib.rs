@@ -13,3 +13,4 @@ pub mod runner;
 pub mod scenario;
 pub mod sink;
 pub mod summary;
+pub mod describe;

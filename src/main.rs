@@ -39,6 +39,11 @@ enum Command {
     },
     /// Run a scenario's variants and write outcome CSVs.
     Run(RunArgs),
+    /// Describe in plain words what each protocol of a scenario does, and when.
+    Protocols {
+        /// Scenario file (YAML).
+        scenario: PathBuf,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -82,6 +87,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate { scenarios } => validate(&scenarios),
         Command::Run(args) => run(args),
+        Command::Protocols { scenario } => load(&scenario).map(|s| {
+            print!("{}", ttx::describe::protocols(&s));
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -710,14 +710,35 @@ impl Simulation {
             }
         }
         if by_removal && self.model.platforms[platform as usize].hash_sharing_member {
-            let delay = match (&self.protocol, self.protocol_active()) {
-                (Some(p), true) => p.hash_sharing_delay.unwrap_or(hs.delay),
-                _ => hs.delay,
+            // A protocol member's submission while the protocol is active travels at the
+            // crisis delay to the other protocol members; everyone else gets it at the
+            // normal delay (protocol effects reach only members).
+            let crisis_delay = match (&self.protocol, self.protocol_active()) {
+                (Some(p), true) if self.model.platforms[platform as usize].protocol_member => {
+                    p.hash_sharing_delay.filter(|&d| d < hs.delay)
+                }
+                _ => None,
             };
             if let Some(mut v) = self.world.get_mut::<VariantState>(e) {
                 v.submitted = true;
             }
-            self.schedule(now + delay, Event::HashArrival { variant });
+            if let Some(d) = crisis_delay {
+                self.schedule(
+                    now + d,
+                    Event::HashArrival {
+                        variant,
+                        crisis: true,
+                    },
+                );
+            }
+            self.schedule(
+                now + hs.delay,
+                Event::HashArrival {
+                    variant,
+                    crisis: false,
+                },
+            );
+            let delay = crisis_delay.unwrap_or(hs.delay);
             self.log(EventKind::HashSubmitted, Some(platform), None, |s| {
                 format!(
                     "{} variant {} submitted to the shared hash database; members receive it in {delay:.0} min",
@@ -728,9 +749,10 @@ impl Simulation {
         }
     }
 
-    pub(super) fn hash_arrival(&mut self, variant: u32) {
+    pub(super) fn hash_arrival(&mut self, variant: u32, crisis: bool) {
         for p in 0..self.model.platforms.len() {
-            if self.model.platforms[p].hash_sharing_member {
+            let platform = &self.model.platforms[p];
+            if platform.hash_sharing_member && (!crisis || platform.protocol_member) {
                 self.list_variant(variant, p as u32, false);
             }
         }

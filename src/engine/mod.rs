@@ -79,9 +79,11 @@ pub enum Event {
     OrderDeadline {
         copy: Entity,
     },
-    /// A shared-database submission reaches the members' lists.
+    /// A shared-database submission reaches the members' lists (with `crisis`, only
+    /// the protocol members', at the protocol's faster delay).
     HashArrival {
         variant: u32,
+        crisis: bool,
     },
     /// A hash sweep removes a copy (if still live).
     Sweep {
@@ -542,8 +544,8 @@ impl Simulation {
                 true
             }
             Event::OrderDeadline { copy } => self.remove_if_live(copy, RemovalCause::Order),
-            Event::HashArrival { variant } => {
-                self.hash_arrival(variant);
+            Event::HashArrival { variant, crisis } => {
+                self.hash_arrival(variant, crisis);
                 true
             }
             Event::Sweep { copy } => self.remove_if_live(copy, RemovalCause::Sweep),

@@ -88,12 +88,21 @@ impl Simulation {
         }
     }
 
-    /// Multiply authorities' analysts, and their finds on member platforms.
+    /// Multiply the analysts of authorities that monitor a member platform, and their
+    /// finds on member platforms. An authority that works only on non-member platforms is
+    /// outside the protocol's reach.
     fn apply_boost(&mut self, boost: f64) {
         if boost == 1.0 {
             return;
         }
         for (a, auth) in self.model.authorities.clone().iter().enumerate() {
+            if !auth
+                .monitors
+                .iter()
+                .any(|&p| self.model.platforms[p].protocol_member)
+            {
+                continue;
+            }
             let analysts = match auth.analysts {
                 Capacity::Limited(n) => {
                     Capacity::Limited((f64::from(n) * boost).round().min(f64::from(u32::MAX)) as u32)

@@ -5,6 +5,7 @@ mod common;
 mod cli;
 mod conservation;
 mod determinism;
+mod protocols;
 mod scenario_loading;
 mod theory_branching;
 mod theory_erlang_c;

@@ -1,0 +1,280 @@
+//! Plain-language descriptions of a scenario's protocols, generated from the data, so a
+//! planner can check that what the file says is what they meant.
+
+use std::fmt::Write;
+
+use crate::scenario::duration::format_minutes;
+use crate::scenario::{Capacity, Issues, Jurisdiction, Model, Protocol, Scenario};
+
+fn capacity(c: Capacity) -> String {
+    match c {
+        Capacity::Limited(n) => n.to_string(),
+        Capacity::Unlimited => "unlimited".into(),
+    }
+}
+
+fn per_hour(per_min: f64) -> String {
+    let x = per_min * 60.0;
+    let s = format!("{x:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    format!("{s}/h")
+}
+
+fn list(items: &[String]) -> String {
+    match items.len() {
+        0 => "none".into(),
+        1 => items[0].clone(),
+        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}
+
+/// What each protocol of the scenario does, in the scenario's own terms (using the base
+/// model; variants' overrides are listed with the variants that use each protocol).
+pub fn protocols(scenario: &Scenario) -> String {
+    let model = &scenario.base;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {} protocol(s)\n",
+        model.name,
+        model.protocols.len()
+    );
+    for (i, p) in model.protocols.iter().enumerate() {
+        let users: Vec<String> = scenario
+            .variants
+            .iter()
+            .filter(|v| v.protocol == Some(i))
+            .map(|v| {
+                if v.overrides.is_empty() {
+                    format!("`{}`", v.name)
+                } else {
+                    let sets: Vec<String> = v
+                        .overrides
+                        .iter()
+                        .map(|(k, val)| format!("{k} = {val}"))
+                        .collect();
+                    format!("`{}` (with {})", v.name, sets.join(", "))
+                }
+            })
+            .collect();
+        out.push_str(&protocol(model, p, &users));
+        out.push('\n');
+    }
+    let none: Vec<String> = scenario
+        .variants
+        .iter()
+        .filter(|v| v.protocol.is_none())
+        .map(|v| format!("`{}`", v.name))
+        .collect();
+    if !none.is_empty() {
+        let _ = writeln!(
+            out,
+            "Protocol `none` (built in): never activates; platforms and authorities work as normal. Used by {}.",
+            list(&none)
+        );
+    }
+    out
+}
+
+/// One protocol, as a few short paragraphs.
+pub fn protocol(model: &Model, p: &Protocol, users: &[String]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Protocol `{}`", p.id);
+    if !users.is_empty() {
+        let _ = writeln!(out, "  Used by: {}.", list(users));
+    }
+
+    // Trigger and activation.
+    let a = &p.activation;
+    let mut triggers = Vec::new();
+    if let Some(n) = a.confirmed_removals {
+        triggers.push(format!(
+            "once {n} copies have been removed on at least {} platform(s)",
+            a.platforms
+        ));
+    }
+    if let Some(t) = a.or_at {
+        triggers.push(format!("at T+{} at the latest", format_minutes(t)));
+    }
+    let _ = writeln!(
+        out,
+        "  Trigger: {}; it becomes active {} later (decision time).",
+        if triggers.is_empty() {
+            "never (no trigger is set)".to_string()
+        } else {
+            triggers.join(", or ")
+        },
+        format_minutes(a.decision_time)
+    );
+
+    // Member platforms and their crisis posture.
+    let members: Vec<usize> = (0..model.platforms.len())
+        .filter(|&i| model.platforms[i].protocol_member)
+        .collect();
+    if members.is_empty() {
+        let _ = writeln!(
+            out,
+            "  No platform is a protocol member, so no platform is notified."
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "  {} after activation, these member platforms are notified and switch to their crisis posture:",
+            format_minutes(p.notify_time)
+        );
+        for &i in &members {
+            let pl = &model.platforms[i];
+            let mut changes = Vec::new();
+            if let Some(post) = &pl.crisis_posture {
+                if let Some(r) = post.reviewers
+                    && r != pl.review.reviewers
+                {
+                    changes.push(format!(
+                        "reviewers {} -> {} over {}",
+                        capacity(pl.review.reviewers),
+                        capacity(r),
+                        format_minutes(post.ramp)
+                    ));
+                }
+                if let Some(d) = post.proactive_per_min
+                    && d != pl.proactive_per_min
+                {
+                    changes.push(format!(
+                        "automated detection {} -> {} per copy",
+                        per_hour(pl.proactive_per_min),
+                        per_hour(d)
+                    ));
+                }
+            }
+            let _ = writeln!(
+                out,
+                "    - {} ({}): {}",
+                pl.id,
+                pl.name,
+                if changes.is_empty() {
+                    "notified, but has no crisis posture that changes anything".to_string()
+                } else {
+                    changes.join("; ")
+                }
+            );
+        }
+        let outsiders: Vec<String> = model
+            .platforms
+            .iter()
+            .filter(|pl| !pl.protocol_member)
+            .map(|pl| pl.id.clone())
+            .collect();
+        if !outsiders.is_empty() {
+            let _ = writeln!(out, "  Not members (unaffected): {}.", list(&outsiders));
+        }
+    }
+
+    // Hash sharing.
+    let hash_members: Vec<String> = model
+        .platforms
+        .iter()
+        .filter(|pl| pl.hash_sharing_member)
+        .map(|pl| pl.id.clone())
+        .collect();
+    match p.hash_sharing_delay {
+        Some(d) if d != model.hash_sharing.delay => {
+            let _ = writeln!(
+                out,
+                "  Hashes submitted to the shared database while it is active reach the other members in {} instead of {} (members: {}).",
+                format_minutes(d),
+                format_minutes(model.hash_sharing.delay),
+                list(&hash_members)
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "  Hash sharing is unchanged ({}).",
+                format_minutes(model.hash_sharing.delay)
+            );
+        }
+    }
+
+    // URL sharing.
+    match p.url_sharing {
+        Some(d) if members.len() > 1 => {
+            let _ = writeln!(
+                out,
+                "  URL sharing: when a member removes a copy, the copy's live source and live re-shares on other member platforms are referred there {} later.",
+                format_minutes(d)
+            );
+        }
+        Some(_) => {
+            let _ = writeln!(
+                out,
+                "  URL sharing is set, but fewer than two platforms are members, so it has no effect."
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  No URL sharing.");
+        }
+    }
+
+    // Authorities.
+    if p.authority_boost != 1.0 && !model.authorities.is_empty() {
+        let _ = writeln!(
+            out,
+            "  From activation, authorities are reinforced x{}:",
+            p.authority_boost
+        );
+        for a in &model.authorities {
+            let analysts = match a.analysts {
+                Capacity::Limited(n) => format!(
+                    "analysts {} -> {}",
+                    n,
+                    (f64::from(n) * p.authority_boost).round() as u64
+                ),
+                Capacity::Unlimited => "unlimited analysts".into(),
+            };
+            let member_targets: Vec<String> = a
+                .monitors
+                .iter()
+                .filter(|&&m| model.platforms[m].protocol_member)
+                .map(|&m| model.platforms[m].id.clone())
+                .collect();
+            let what = match a.issues {
+                Issues::RemovalOrder => "removal orders to EU platforms, referrals elsewhere",
+                Issues::Referral => "referrals",
+            };
+            let _ = writeln!(
+                out,
+                "    - {} ({what}): {analysts}; finds {} -> {} per copy on {}",
+                a.id,
+                per_hour(a.finds_per_min),
+                per_hour(a.finds_per_min * p.authority_boost),
+                list(&member_targets)
+            );
+        }
+    } else {
+        let _ = writeln!(out, "  Authorities are unchanged.");
+    }
+
+    match p.deactivation_quiet_for {
+        Some(q) => {
+            let _ = writeln!(
+                out,
+                "  It stands down once no copy has been published anywhere for {}; members return to normal posture.",
+                format_minutes(q)
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  Once active, it stays active to the horizon.");
+        }
+    }
+    let eu_members = members
+        .iter()
+        .filter(|&&i| model.platforms[i].jurisdiction == Jurisdiction::Eu)
+        .count();
+    let _ = writeln!(
+        out,
+        "  ({} of the {} member platforms are in the EU.)",
+        eu_members,
+        members.len()
+    );
+    out
+}
