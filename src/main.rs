@@ -172,6 +172,11 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     .map_err(|e| Failure::RunFailed(format!("cannot write to {}: {e}", out.display())))?;
     let mut summary = SummarySink::default();
     let cancel = Arc::new(AtomicBool::new(false));
+    {
+        // Ctrl-C or SIGTERM: stop between events; nothing half-written is left behind.
+        let cancel = Arc::clone(&cancel);
+        let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::Relaxed));
+    }
     let bar = progress_bar(plan.total(), args.quiet);
     let mut progress = |done: u64| bar.set_position(done);
     let result = {
