@@ -14,3 +14,4 @@ pub mod scenario;
 pub mod sink;
 pub mod summary;
 pub mod describe;
+pub mod compare;

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand};
 
+use ttx::compare::{Collector, Metric};
 use ttx::output::{CsvOutputs, OutputFiles};
 use ttx::runner::{self, RunError, RunPlan};
 use ttx::scenario::{self, Scenario};
@@ -39,6 +40,9 @@ enum Command {
     },
     /// Run a scenario's variants and write outcome CSVs.
     Run(RunArgs),
+    /// Compare variants against the first (the reference): paired statistics with common
+    /// random numbers, summary CSVs and a verdict per variant.
+    Compare(CompareArgs),
     /// Describe in plain words what each protocol of a scenario does, and when.
     Protocols {
         /// Scenario file (YAML).
@@ -46,16 +50,14 @@ enum Command {
     },
 }
 
+/// Options shared by `run` and `compare`.
 #[derive(clap::Args, Debug)]
-struct RunArgs {
+struct CommonArgs {
     /// Scenario file (YAML).
     scenario: PathBuf,
     /// Run only this variant (repeat for several); default: every variant.
     #[arg(long = "variant", value_name = "NAME")]
     variants: Vec<String>,
-    /// Replications per variant (default: the scenario's `replications`).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    replications: Option<u32>,
     /// Base seed (default: the scenario's `seed`).
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
@@ -73,6 +75,36 @@ struct RunArgs {
     quiet: bool,
 }
 
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Replications per variant (default: the scenario's `replications`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    replications: Option<u32>,
+}
+
+#[derive(clap::Args, Debug)]
+struct CompareArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Replications per variant, or `auto`: add batches until every paired difference
+    /// is known to within --precision (default: the scenario's `replications`).
+    #[arg(long, value_name = "N|auto")]
+    replications: Option<String>,
+    /// With `--replications auto`: the 95% half-width of every paired difference, as a
+    /// share of the reference mean, to reach.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.05)]
+    precision: f64,
+    /// With `--replications auto`: never run more than this many replications per variant.
+    #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(2..))]
+    max_replications: u32,
+    /// Metrics to summarise, comma-separated (default: exposure, exposure_eu,
+    /// peak_live, published, blocked, removed, live_at_end).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    metrics: Vec<String>,
+}
+
 /// How a command ended.
 enum Failure {
     /// The input was wrong (exit 2).
@@ -87,6 +119,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate { scenarios } => validate(&scenarios),
         Command::Run(args) => run(args),
+        Command::Compare(args) => compare(args),
         Command::Protocols { scenario } => load(&scenario).map(|s| {
             print!("{}", ttx::describe::protocols(&s));
         }),
@@ -142,62 +175,243 @@ fn offspring_warning(path: &Path, r: f64) -> String {
     )
 }
 
-fn run(args: RunArgs) -> Result<(), Failure> {
-    let scenario = load(&args.scenario)?;
-    let variants = pick_variants(&scenario, &args.variants, &args.scenario)?;
+/// A loaded scenario with the run plan and output directory the flags ask for.
+struct Prepared {
+    scenario: Scenario,
+    plan: RunPlan,
+    out: PathBuf,
+    quiet: bool,
+}
+
+fn prepare(common: CommonArgs) -> Result<Prepared, Failure> {
+    let scenario = load(&common.scenario)?;
+    let variants = pick_variants(&scenario, &common.variants, &common.scenario)?;
     let r = ttx::analysis::expected_offspring(&scenario.base);
-    if r > 1.0 && !args.quiet {
-        eprintln!("{}", offspring_warning(&args.scenario, r));
+    if r > 1.0 && !common.quiet {
+        eprintln!("{}", offspring_warning(&common.scenario, r));
     }
     let mut plan = RunPlan::for_scenario(&scenario);
     plan.variants = variants;
-    if let Some(n) = args.replications {
-        plan.replications = n;
-    }
-    if let Some(s) = args.seed {
+    if let Some(s) = common.seed {
         plan.seed = s;
     }
-    if let Some(t) = args.threads {
+    if let Some(t) = common.threads {
         plan.threads = t as usize;
     }
-    plan.events = args.events;
-    let out = args.out.unwrap_or_else(|| default_out_dir(&args.scenario));
+    plan.events = common.events;
+    let out = common
+        .out
+        .unwrap_or_else(|| default_out_dir(&common.scenario));
+    Ok(Prepared {
+        scenario,
+        plan,
+        out,
+        quiet: common.quiet,
+    })
+}
 
-    let mut csv = CsvOutputs::create(
-        &out,
+/// Ctrl-C or SIGTERM sets the flag: runs stop between events, and nothing half-written
+/// is left behind.
+fn interrupt_flag() -> Arc<AtomicBool> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&cancel);
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
+    cancel
+}
+
+fn open_outputs(p: &Prepared) -> Result<CsvOutputs, Failure> {
+    CsvOutputs::create(
+        &p.out,
         OutputFiles {
-            events: args.events,
+            events: p.plan.events,
         },
     )
-    .map_err(|e| Failure::RunFailed(format!("cannot write to {}: {e}", out.display())))?;
+    .map_err(|e| write_failure(&p.out, e))
+}
+
+fn write_failure(out: &Path, e: std::io::Error) -> Failure {
+    Failure::RunFailed(format!("cannot write to {}: {e}", out.display()))
+}
+
+/// Run `plan` into `sink`, mapping the outcome to a command result.
+fn execute(
+    p: &Prepared,
+    plan: &RunPlan,
+    sink: &mut dyn ttx::sink::Sink,
+    cancel: &AtomicBool,
+    bar: &indicatif::ProgressBar,
+) -> Result<(), Failure> {
+    let base = bar.position();
+    let mut progress = |done: u64| bar.set_position(base + done);
+    match runner::run(&p.scenario, plan, sink, Some(cancel), &mut progress) {
+        Ok(()) if cancel.load(Ordering::Relaxed) => Err(Failure::Interrupted),
+        Ok(()) => Ok(()),
+        Err(RunError::Interrupted) => Err(Failure::Interrupted),
+        Err(e) => Err(Failure::RunFailed(e.to_string())),
+    }
+}
+
+fn run(args: RunArgs) -> Result<(), Failure> {
+    let mut p = prepare(args.common)?;
+    if let Some(n) = args.replications {
+        p.plan.replications = n;
+    }
+    let cancel = interrupt_flag();
+    let mut csv = open_outputs(&p)?;
     let mut summary = SummarySink::default();
-    let cancel = Arc::new(AtomicBool::new(false));
-    {
-        // Ctrl-C or SIGTERM: stop between events; nothing half-written is left behind.
-        let cancel = Arc::clone(&cancel);
-        let _ = ctrlc::set_handler(move || cancel.store(true, Ordering::Relaxed));
-    }
-    let bar = progress_bar(plan.total(), args.quiet);
-    let mut progress = |done: u64| bar.set_position(done);
-    let result = {
-        let mut tee = Tee(vec![&mut csv, &mut summary]);
-        runner::run(&scenario, &plan, &mut tee, Some(&cancel), &mut progress)
-    };
+    let bar = progress_bar(p.plan.total(), p.quiet);
+    let result = execute(
+        &p,
+        &p.plan,
+        &mut Tee(vec![&mut csv, &mut summary]),
+        &cancel,
+        &bar,
+    );
     bar.finish_and_clear();
-    match result {
-        Ok(()) => {}
-        Err(RunError::Interrupted) => return Err(Failure::Interrupted),
-        Err(e) => return Err(Failure::RunFailed(e.to_string())),
-    }
-    if cancel.load(Ordering::Relaxed) {
-        return Err(Failure::Interrupted);
-    }
-    let files = csv
-        .commit()
-        .map_err(|e| Failure::RunFailed(format!("cannot write to {}: {e}", out.display())))?;
-    if !args.quiet {
-        println!("{}", scenario.base.name);
+    result?;
+    let files = csv.commit().map_err(|e| write_failure(&p.out, e))?;
+    if !p.quiet {
+        println!("{}", p.scenario.base.name);
         print!("{}", summary.table());
+        for f in files {
+            println!("wrote {}", f.display());
+        }
+    }
+    Ok(())
+}
+
+/// Replications per variant added at a time by `--replications auto`.
+const AUTO_BATCH: u32 = 20;
+
+fn compare(args: CompareArgs) -> Result<(), Failure> {
+    let mut p = prepare(args.common)?;
+    let metrics = if args.metrics.is_empty() {
+        Metric::DEFAULT.to_vec()
+    } else {
+        args.metrics
+            .iter()
+            .map(|m| Metric::parse(m))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Failure::BadInput(format!("--metrics: {e}")))?
+    };
+    if !(args.precision > 0.0 && args.precision.is_finite()) {
+        return Err(Failure::BadInput(format!(
+            "--precision: expected a share above 0, like 0.05 for 5%, found {}",
+            args.precision
+        )));
+    }
+    let auto = match args.replications.as_deref() {
+        None => None,
+        Some("auto") => Some(args.max_replications),
+        Some(n) => match n.parse::<u32>() {
+            Ok(n) if n >= 2 => {
+                p.plan.replications = n;
+                None
+            }
+            _ => {
+                return Err(Failure::BadInput(format!(
+                    "--replications: expected a whole number of at least 2, or `auto`, found `{n}`"
+                )));
+            }
+        },
+    };
+    if p.plan.variants.len() < 2 {
+        eprintln!("note: only one variant is run, so there is nothing to compare it with");
+    }
+    let variants: Vec<Arc<str>> = p
+        .plan
+        .variants
+        .iter()
+        .map(|&v| Arc::from(p.scenario.variants[v].name.as_str()))
+        .collect();
+    let platforms = p
+        .scenario
+        .base
+        .platforms
+        .iter()
+        .map(|x| Arc::from(x.id.as_str()))
+        .collect();
+    let mut collector = Collector::new(variants, platforms, metrics);
+    let cancel = interrupt_flag();
+    let mut csv = open_outputs(&p)?;
+
+    let stop_note = match auto {
+        None => {
+            let bar = progress_bar(p.plan.total(), p.quiet);
+            let result = execute(
+                &p,
+                &p.plan,
+                &mut Tee(vec![&mut csv, &mut collector]),
+                &cancel,
+                &bar,
+            );
+            bar.finish_and_clear();
+            result?;
+            None
+        }
+        Some(cap) => {
+            // Batches of replications until the stopping rule holds or the cap is reached.
+            // The batch size is fixed (not tied to the thread count) so the stopping point,
+            // and so the output, is the same on any machine.
+            let batch = AUTO_BATCH;
+            let per_variant_cap = u64::from(cap) * p.plan.variants.len() as u64;
+            let bar = progress_bar(per_variant_cap, p.quiet);
+            let mut done = 0u32;
+            let note = loop {
+                let n = batch.min(cap - done);
+                let mut plan = p.plan.clone();
+                plan.first_replication = done;
+                plan.replications = n;
+                let result = execute(
+                    &p,
+                    &plan,
+                    &mut Tee(vec![&mut csv, &mut collector]),
+                    &cancel,
+                    &bar,
+                );
+                if let Err(e) = result {
+                    bar.finish_and_clear();
+                    return Err(e);
+                }
+                done += n;
+                let worst = collector.worst_relative_half_width();
+                if worst.is_some_and(|w| w <= args.precision) || worst.is_none() && done >= 2 {
+                    break format!(
+                        "stopped after {done} replications per variant: every paired difference is within ±{:.1}% of the reference mean (95%)",
+                        100.0 * args.precision
+                    );
+                }
+                if done >= cap {
+                    break format!(
+                        "stopped at the cap of {cap} replications per variant: the widest paired interval is ±{:.1}% of the reference mean, short of ±{:.1}% (raise --max-replications or --precision)",
+                        100.0 * worst.unwrap_or(f64::NAN),
+                        100.0 * args.precision
+                    );
+                }
+            };
+            bar.finish_and_clear();
+            Some(note)
+        }
+    };
+    let mut files = csv.commit().map_err(|e| write_failure(&p.out, e))?;
+    files.extend(
+        collector
+            .write_files(&p.out)
+            .map_err(|e| write_failure(&p.out, e))?,
+    );
+    if !p.quiet {
+        println!("{}", p.scenario.base.name);
+        println!(
+            "{} replications per variant, seed {}",
+            collector.replications(),
+            p.plan.seed
+        );
+        if let Some(note) = stop_note {
+            println!("{note}");
+        }
+        println!();
+        print!("{}", collector.table());
+        println!();
         for f in files {
             println!("wrote {}", f.display());
         }
