@@ -2,6 +2,8 @@
 
 mod common;
 
+mod compare;
+
 mod cli;
 mod conservation;
 mod determinism;
