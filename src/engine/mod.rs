@@ -495,6 +495,12 @@ impl Simulation {
                 c.events += 1;
                 c.events
             };
+            // A World used without a schedule keeps a removal record for every despawned
+            // entity until trackers are cleared: clear them so memory follows the live
+            // population, not the number of copies ever made.
+            if events % 1024 == 0 {
+                self.world.clear_trackers();
+            }
             if let Some(limit) = self.model.limits.max_events
                 && events > limit
             {
