@@ -64,13 +64,20 @@ impl SummarySink {
 
     /// A plain-text table of the headline outcomes.
     pub fn table(&self) -> String {
+        let width = self
+            .order
+            .iter()
+            .map(|v| v.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(7);
         let mut out = format!(
-            "{:<24} {:>5} {:>24} {:>18} {:>12} {:>12}\n",
+            "{:<width$} {:>5} {:>24} {:>18} {:>12} {:>12}\n",
             "variant", "runs", "exposure (views)", "peak live copies", "published", "blocked"
         );
         for (name, s) in self.variants() {
             out.push_str(&format!(
-                "{:<24} {:>5} {:>24} {:>18} {:>12.0} {:>12.0}\n",
+                "{:<width$} {:>5} {:>24} {:>18} {:>12.0} {:>12.0}\n",
                 name,
                 s.exposure.n,
                 format!(
