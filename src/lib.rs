@@ -7,11 +7,11 @@
 //! binary is a thin layer over these.
 
 pub mod analysis;
+pub mod compare;
+pub mod describe;
 pub mod engine;
 pub mod output;
 pub mod runner;
 pub mod scenario;
 pub mod sink;
 pub mod summary;
-pub mod describe;
-pub mod compare;

@@ -59,6 +59,8 @@ pub enum EventKind {
     /// A copy's parent or child on another member platform was referred by URL sharing.
     UrlShared,
     ProtocolDeactivated,
+    /// A decision taken by the players of an exercise.
+    Decision,
 }
 
 impl EventKind {
@@ -87,6 +89,7 @@ impl EventKind {
             EventKind::PlatformNotified => "platform_notified",
             EventKind::UrlShared => "url_shared",
             EventKind::ProtocolDeactivated => "protocol_deactivated",
+            EventKind::Decision => "decision",
         }
     }
 }

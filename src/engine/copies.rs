@@ -722,6 +722,10 @@ impl Simulation {
             if let Some(mut v) = self.world.get_mut::<VariantState>(e) {
                 v.submitted = true;
             }
+            self.world
+                .resource_mut::<Counters>()
+                .pending_hashes
+                .push(variant);
             if let Some(d) = crisis_delay {
                 self.schedule(
                     now + d,
@@ -750,6 +754,12 @@ impl Simulation {
     }
 
     pub(super) fn hash_arrival(&mut self, variant: u32, crisis: bool) {
+        if !crisis {
+            let mut c = self.world.resource_mut::<Counters>();
+            if let Some(i) = c.pending_hashes.iter().position(|&v| v == variant) {
+                c.pending_hashes.remove(i);
+            }
+        }
         for p in 0..self.model.platforms.len() {
             let platform = &self.model.platforms[p];
             if platform.hash_sharing_member && (!crisis || platform.protocol_member) {

@@ -17,6 +17,7 @@ pub mod state;
 
 mod authority;
 mod copies;
+mod decisions;
 mod injects;
 mod protocol;
 mod review;
@@ -30,6 +31,7 @@ use crate::analysis;
 use crate::scenario::{Capacity, Jurisdiction, Minutes, Model, Protocol, Variant};
 use crate::sink::{EventKind, EventRecord, PlatformOutcome, RunId, RunOutcome, SampleRecord, Sink};
 
+pub use decisions::{Decision, DecisionError, PlatformStatus, Situation};
 use queue::{EventQueue, Priority};
 use rng::{RunKey, Stream};
 use state::*;
@@ -182,6 +184,7 @@ pub struct SimInit {
     variant: Arc<str>,
     replication: u32,
     seed: u64,
+    manual: bool,
 }
 
 impl SimInit {
@@ -193,7 +196,19 @@ impl SimInit {
             protocol: variant.protocol,
             variant: Arc::from(variant.name.as_str()),
             replication,
+            manual: false,
         }
+    }
+
+    /// An exercise run: the protocol never triggers or notifies by itself; players do
+    /// that with [`Decision`]s. Its parameters (delays, boost) are the variant's protocol,
+    /// or the scenario's first protocol if the variant has none, or neutral defaults.
+    pub fn exercise(mut self) -> Self {
+        self.manual = true;
+        if self.protocol.is_none() && !self.model.protocols.is_empty() {
+            self.protocol = Some(0);
+        }
+        self
     }
 
     /// Use another base seed than the scenario's.
@@ -230,6 +245,8 @@ pub struct Simulation {
     platform_ids: Vec<Arc<str>>,
     content_ids: Vec<Arc<str>>,
     record_events: bool,
+    /// Exercise mode: the players are the protocol.
+    manual: bool,
     log: Vec<EventRecord>,
     samples: Vec<SampleRecord>,
     outcome: Option<RunOutcome>,
@@ -347,8 +364,15 @@ impl Simulation {
         for (i, inject) in model.injects.iter().enumerate() {
             queue.schedule(inject.at, Event::Inject { index: i as u32 });
         }
-        let protocol = init.protocol.and_then(|i| model.protocols.get(i).cloned());
-        if let Some(at) = protocol.as_ref().and_then(|p| p.activation.or_at) {
+        let protocol = match init.protocol.and_then(|i| model.protocols.get(i).cloned()) {
+            None if init.manual => Some(decisions::neutral_protocol()),
+            p => p,
+        };
+        if let Some(at) = protocol
+            .as_ref()
+            .filter(|_| !init.manual)
+            .and_then(|p| p.activation.or_at)
+        {
             queue.schedule(at, Event::ProtocolTrigger);
         }
         let sample_times = sample_times(model.horizon, model.sample_every);
@@ -379,6 +403,7 @@ impl Simulation {
             sample_times,
             next_sample: 0,
             record_events: false,
+            manual: init.manual,
             log: Vec::new(),
             samples: Vec::new(),
             outcome: None,

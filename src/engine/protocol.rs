@@ -13,6 +13,9 @@ use super::{Event, Simulation};
 impl Simulation {
     /// After a removal: has the count trigger been reached?
     pub(super) fn check_trigger(&mut self) {
+        if self.manual {
+            return;
+        }
         let Some(protocol) = &self.protocol else {
             return;
         };
@@ -61,6 +64,9 @@ impl Simulation {
     }
 
     pub(super) fn protocol_activate(&mut self) {
+        if self.protocol_active() {
+            return;
+        }
         let Some(protocol) = self.protocol.clone() else {
             return;
         };
@@ -74,7 +80,8 @@ impl Simulation {
             format!("protocol {} active", protocol.id)
         });
         for p in 0..self.model.platforms.len() {
-            if self.model.platforms[p].protocol_member {
+            // In an exercise, the players decide whom to notify.
+            if self.model.platforms[p].protocol_member && !self.manual {
                 self.schedule(
                     now + protocol.notify_time,
                     Event::Notify { platform: p as u32 },
@@ -120,10 +127,9 @@ impl Simulation {
     }
 
     pub(super) fn notify(&mut self, platform: u32) -> bool {
-        if !self.protocol_active() {
+        if !self.protocol_active() && !self.manual {
             return false;
         }
-        let now = self.now();
         {
             let mut ps = self.platform_mut(platform);
             ps.notified = true;
@@ -147,32 +153,44 @@ impl Simulation {
         }
         if let Some(surge) = posture.reviewers {
             let from = self.platform(platform).posture_capacity;
-            match (from, surge) {
-                (Capacity::Limited(a), Capacity::Limited(b)) if posture.ramp > 0.0 && a != b => {
-                    // Linear ramp: one step per reviewer added (or stood down).
-                    let steps = a.abs_diff(b);
-                    for k in 1..=steps {
-                        let n = if b > a { a + k } else { a - k };
-                        let at = now + posture.ramp * f64::from(k) / f64::from(steps);
-                        self.schedule(
-                            at,
-                            Event::RampStep {
-                                platform,
-                                reviewers: Capacity::Limited(n),
-                            },
-                        );
-                    }
-                }
-                _ => self.schedule(
-                    now + posture.ramp,
-                    Event::RampStep {
-                        platform,
-                        reviewers: surge,
-                    },
-                ),
-            }
+            self.ramp_reviewers(platform, from, surge, posture.ramp);
         }
         true
+    }
+
+    /// Move a platform's reviewers from `from` to `to` linearly over `ramp`, one reviewer
+    /// at a time (at once if either is unlimited or the ramp is 0).
+    pub(super) fn ramp_reviewers(
+        &mut self,
+        platform: u32,
+        from: Capacity,
+        to: Capacity,
+        ramp: f64,
+    ) {
+        let now = self.now();
+        match (from, to) {
+            (Capacity::Limited(a), Capacity::Limited(b)) if ramp > 0.0 && a != b => {
+                let steps = a.abs_diff(b);
+                for k in 1..=steps {
+                    let n = if b > a { a + k } else { a - k };
+                    let at = now + ramp * f64::from(k) / f64::from(steps);
+                    self.schedule(
+                        at,
+                        Event::RampStep {
+                            platform,
+                            reviewers: Capacity::Limited(n),
+                        },
+                    );
+                }
+            }
+            _ => self.schedule(
+                now + ramp,
+                Event::RampStep {
+                    platform,
+                    reviewers: to,
+                },
+            ),
+        }
     }
 
     pub(super) fn ramp_step(&mut self, platform: u32, reviewers: Capacity) -> bool {

@@ -302,6 +302,8 @@ pub struct Counters {
     /// Distinct platforms with at least one removal, and removals, for protocol triggers.
     pub platforms_with_removals: u32,
     pub campaign_attempts: Vec<u64>,
+    /// Variants submitted to the shared database whose normal delivery is pending.
+    pub pending_hashes: Vec<u32>,
 }
 
 /// Where the run's protocol stands.

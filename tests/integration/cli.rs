@@ -64,6 +64,28 @@ fn validate_accepts_both_shipped_scenarios() {
         .stdout(contains(format!("{}: ok", attack.display())));
 }
 
+/// Every scenario shipped in scenarios/ validates.
+#[test]
+fn validate_accepts_every_shipped_scenario() {
+    let dir = shipped("");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 2, "no scenarios in {}", dir.display());
+    let out = ttx().arg("validate").args(&files).assert().success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    for f in &files {
+        assert!(
+            stdout.contains(&format!("{}: ok", f.display())),
+            "{} not ok:\n{stdout}",
+            f.display()
+        );
+    }
+}
+
 #[test]
 fn validate_bad_file_exits_2_naming_file_line_and_column() {
     let bad = bad_fixture("unknown-field.yaml");
@@ -796,28 +818,33 @@ fn run_default_out_dir_uses_only_the_file_stem() {
 // Interrupted runs
 // ---------------------------------------------------------------------------
 
-/// Ctrl-C (SIGINT) in the middle of a run: exit 130, earlier results untouched, no
-/// temporary files left behind.
+/// Start `ttx run SCENARIO ARGS --out DIR` into a directory holding earlier results,
+/// send it SIGINT (Ctrl-C) once it is writing, and check that it stops within
+/// `stop_within` with exit 130, leaving the earlier results untouched and no temporary
+/// files behind.
 #[cfg(unix)]
-#[test]
-fn run_interrupted_exits_130_and_leaves_the_out_dir_alone() {
+fn assert_interrupt_leaves_out_dir_alone(
+    scenario: &Path,
+    args: &[&str],
+    stop_within: std::time::Duration,
+) {
     use std::time::{Duration, Instant};
 
     let dir = tempfile::tempdir().unwrap();
     let out = out_dir_with_earlier_results(dir.path());
     let before = snapshot(&out);
-    // Far more runs than can finish before the signal.
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ttx"))
         .arg("run")
-        .arg(shipped("livestream-attack.yaml"))
-        .args(["--replications", "100000", "--quiet", "--threads", "1"])
+        .arg(scenario)
+        .args(args)
+        .arg("--quiet")
         .arg("--out")
         .arg(&out)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let kill_and_fail = |child: &mut std::process::Child, why: &str| -> ! {
+    let kill_and_fail = |child: &mut std::process::Child, why: String| -> ! {
         let _ = child.kill();
         let _ = child.wait();
         panic!("{why}");
@@ -830,7 +857,7 @@ fn run_interrupted_exits_130_and_leaves_the_out_dir_alone() {
             panic!("ttx ended before it was interrupted: {status}");
         }
         if start.elapsed() > Duration::from_secs(20) {
-            kill_and_fail(&mut child, "no temporary output files appeared");
+            kill_and_fail(&mut child, "no temporary output files appeared".into());
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -847,8 +874,11 @@ fn run_interrupted_exits_130_and_leaves_the_out_dir_alone() {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        if start.elapsed() > Duration::from_secs(20) {
-            kill_and_fail(&mut child, "ttx did not stop within 20 s of SIGINT");
+        if start.elapsed() > stop_within {
+            kill_and_fail(
+                &mut child,
+                format!("ttx did not stop within {stop_within:?} of SIGINT"),
+            );
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -869,6 +899,52 @@ fn run_interrupted_exits_130_and_leaves_the_out_dir_alone() {
         snapshot(&out),
         before,
         "the interrupted run changed the out dir"
+    );
+}
+
+/// Ctrl-C in the middle of many short runs.
+#[cfg(unix)]
+#[test]
+fn run_interrupted_exits_130_and_leaves_the_out_dir_alone() {
+    // Far more runs than can finish before the signal.
+    assert_interrupt_leaves_out_dir_alone(
+        &shipped("livestream-attack.yaml"),
+        &["--replications", "100000", "--threads", "1"],
+        std::time::Duration::from_secs(20),
+    );
+}
+
+/// One platform flooded by a campaign of a million attempts an hour for a day: a single
+/// replication of tens of millions of events (well over a minute in release).
+const LONG_SINGLE_RUN: &str = "\
+name: one long replication
+horizon: 24h
+limits: {max_copies: 100000000}
+platforms:
+  - id: videotube
+    views_per_hour: 10
+    attention_half_life: 1h
+    detection: {proactive_per_hour: 60}
+    review: {reviewers: unlimited, time: 1m}
+content:
+  - id: attack-video
+    origin: {platform: videotube}
+campaigns:
+  - {content: attack-video, platforms: [videotube], per_hour: 1000000}
+";
+
+/// Ctrl-C in the middle of one long replication.
+#[cfg(unix)]
+#[test]
+#[ignore = "bug: Ctrl-C is only checked between chunks of whole replications (runner::run), so a long replication ignores it until it ends"]
+fn run_interrupted_during_one_long_replication_stops_promptly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.yaml");
+    std::fs::write(&path, LONG_SINGLE_RUN).unwrap();
+    assert_interrupt_leaves_out_dir_alone(
+        &path,
+        &["--replications", "1", "--threads", "1"],
+        std::time::Duration::from_secs(5),
     );
 }
 

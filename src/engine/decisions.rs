@@ -1,0 +1,374 @@
+//! Decisions fed into a paused simulation (exercises), and the situation it is in.
+//!
+//! In an exercise the players are the protocol: nothing triggers or notifies by itself,
+//! and each decision takes effect through the same mechanisms as the protocol rules, with
+//! their delays (a notified platform ramps its reviewers up; a shared hash reaches other
+//! members after the database delay unless pushed).
+
+use bevy_ecs::entity::Entity;
+use rand::RngExt;
+
+use crate::scenario::{Activation, Capacity, Issues, Jurisdiction, Minutes, Protocol};
+use crate::sink::{EventKind, Sink};
+
+use super::copies::advance_aggregate;
+use super::state::*;
+use super::{Event, Simulation};
+
+/// The protocol parameters used when a scenario defines none: no delays, no boosts.
+pub(super) fn neutral_protocol() -> Protocol {
+    Protocol {
+        id: "players".into(),
+        activation: Activation {
+            confirmed_removals: None,
+            platforms: 1,
+            or_at: None,
+            decision_time: 0.0,
+        },
+        notify_time: 0.0,
+        hash_sharing_delay: None,
+        url_sharing: None,
+        authority_boost: 1.0,
+        deactivation_quiet_for: None,
+    }
+}
+
+/// Something the players decide.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Activate the crisis protocol (crisis hash-sharing delay, URL sharing, authority
+    /// boost); member platforms still have to be notified.
+    ActivateProtocol,
+    /// Notify one member platform, or all (`None`): it applies its crisis posture after
+    /// the protocol's notify time.
+    Notify { platform: Option<usize> },
+    /// Deliver every pending shared-database submission now.
+    PushHashes,
+    /// Refer up to `count` copies that authorities have found on a platform.
+    Refer { platform: usize, count: u32 },
+    /// Send removal orders for up to `count` found copies on an EU platform.
+    Order { platform: usize, count: u32 },
+    /// Set a platform's reviewers (ramping over its crisis posture's ramp, if any).
+    Surge { platform: usize, reviewers: u32 },
+    /// A note for the record; no effect on the model.
+    Note(String),
+}
+
+/// Why a decision could not be applied. The simulation goes on unchanged.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DecisionError {
+    #[error("`{0}` is not a protocol member, so the protocol cannot notify it")]
+    NotMember(String),
+    #[error("`{0}` is not an EU platform: a removal order does not bind it (refer instead)")]
+    NotEu(String),
+    #[error("no platform is a protocol member")]
+    NoMembers,
+    #[error("the exercise has ended")]
+    Finished,
+}
+
+/// The state of one platform at a pause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlatformStatus {
+    pub id: String,
+    pub live: u64,
+    pub published: u64,
+    pub removed: u64,
+    pub blocked: u64,
+    pub views: f64,
+    /// Copies waiting for review.
+    pub waiting: u64,
+    pub reviewers: Capacity,
+    pub busy: u32,
+    pub crisis_posture: bool,
+    /// Waiting copies times the mean review time, over the reviewers: how long the
+    /// backlog would take to clear with no new arrivals (`None` with no reviewers).
+    pub backlog_minutes: Option<f64>,
+    /// Live copies an authority has found that are not waiting for review.
+    pub found_not_queued: u64,
+    pub protocol_member: bool,
+    pub eu: bool,
+}
+
+/// The whole picture at a pause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Situation {
+    pub time: Minutes,
+    pub attempts: u64,
+    pub blocked: u64,
+    pub published: u64,
+    pub removed: u64,
+    pub live: u64,
+    pub exposure: f64,
+    pub variants: u64,
+    pub protocol_active: bool,
+    pub activated_at: Option<Minutes>,
+    pub pending_hashes: usize,
+    pub platforms: Vec<PlatformStatus>,
+}
+
+impl Simulation {
+    /// Apply a decision now; returns a one-line account of what it did.
+    pub fn decide(
+        &mut self,
+        decision: &Decision,
+        role: Option<&str>,
+        sink: &mut dyn Sink,
+    ) -> Result<String, DecisionError> {
+        if self.is_finished() {
+            return Err(DecisionError::Finished);
+        }
+        self.record_events = sink.wants_events();
+        let result = self.decide_inner(decision, role);
+        if let Ok(what) = &result {
+            let who = role.map(|r| format!("{r}: ")).unwrap_or_default();
+            let platform = match decision {
+                Decision::Notify { platform } => platform.map(|p| p as u32),
+                Decision::Refer { platform, .. }
+                | Decision::Order { platform, .. }
+                | Decision::Surge { platform, .. } => Some(*platform as u32),
+                _ => None,
+            };
+            self.log(EventKind::Decision, platform, None, |_| {
+                format!("{who}{what}")
+            });
+        }
+        self.flush(sink);
+        result
+    }
+
+    fn decide_inner(
+        &mut self,
+        decision: &Decision,
+        role: Option<&str>,
+    ) -> Result<String, DecisionError> {
+        let now = self.now();
+        match decision {
+            Decision::ActivateProtocol => {
+                if self.protocol_active() {
+                    return Ok("the protocol is already active".into());
+                }
+                self.protocol_activate();
+                Ok("activated the crisis protocol".into())
+            }
+            Decision::Notify { platform } => {
+                let targets: Vec<usize> = match platform {
+                    Some(p) => {
+                        if !self.model.platforms[*p].protocol_member {
+                            return Err(DecisionError::NotMember(
+                                self.model.platforms[*p].id.clone(),
+                            ));
+                        }
+                        vec![*p]
+                    }
+                    None => (0..self.model.platforms.len())
+                        .filter(|&p| self.model.platforms[p].protocol_member)
+                        .collect(),
+                };
+                if targets.is_empty() {
+                    return Err(DecisionError::NoMembers);
+                }
+                let delay = self.protocol.as_ref().map_or(0.0, |p| p.notify_time);
+                for &p in &targets {
+                    self.schedule(now + delay, Event::Notify { platform: p as u32 });
+                }
+                let names: Vec<&str> = targets
+                    .iter()
+                    .map(|&p| self.model.platforms[p].id.as_str())
+                    .collect();
+                Ok(format!(
+                    "notified {}; crisis posture applies in {delay:.0} min",
+                    names.join(", ")
+                ))
+            }
+            Decision::PushHashes => {
+                let pending =
+                    std::mem::take(&mut self.world.resource_mut::<Counters>().pending_hashes);
+                let n = pending.len();
+                for v in pending {
+                    self.hash_arrival(v, false);
+                }
+                Ok(format!(
+                    "pushed {n} pending hash submission(s) to every member now"
+                ))
+            }
+            Decision::Refer { platform, count } => {
+                let copies = self.found_copies(*platform, *count);
+                for &c in &copies {
+                    let (p, ident) = self.copy_ident(c);
+                    self.log(EventKind::Referral, Some(p), Some(ident), |_| {
+                        format!(
+                            "referral from the players{}",
+                            role.map(|r| format!(" ({r})")).unwrap_or_default()
+                        )
+                    });
+                    self.enqueue(c, QueueClass::Referral);
+                }
+                Ok(format!(
+                    "referred {} of the {count} copies asked for on {}",
+                    copies.len(),
+                    self.model.platforms[*platform].id
+                ))
+            }
+            Decision::Order { platform, count } => {
+                let pl = &self.model.platforms[*platform];
+                if pl.jurisdiction != Jurisdiction::Eu {
+                    return Err(DecisionError::NotEu(pl.id.clone()));
+                }
+                // Terms of the role's authority if it issues orders, else the first that does.
+                let terms = self
+                    .model
+                    .authorities
+                    .iter()
+                    .filter(|a| a.issues == Issues::RemovalOrder)
+                    .find(|a| role.is_none_or(|r| a.id == r))
+                    .or_else(|| {
+                        self.model
+                            .authorities
+                            .iter()
+                            .find(|a| a.issues == Issues::RemovalOrder)
+                    })
+                    .map_or((60.0, 1.0), |a| {
+                        (a.removal_order.deadline, a.removal_order.compliance)
+                    });
+                let copies = self.found_copies(*platform, *count);
+                for &c in &copies {
+                    let u: f64 = {
+                        let mut entity = self.world.entity_mut(c);
+                        entity.get_mut::<Pending>().expect("live copy").under_order = true;
+                        entity
+                            .get_mut::<CopyStreams>()
+                            .expect("live copy")
+                            .fate
+                            .random()
+                    };
+                    if u < terms.1 {
+                        self.schedule(now + terms.0, Event::OrderDeadline { copy: c });
+                    }
+                    let (p, ident) = self.copy_ident(c);
+                    self.log(EventKind::RemovalOrder, Some(p), Some(ident), |_| {
+                        format!(
+                            "removal order from the players (deadline {:.0} min)",
+                            terms.0
+                        )
+                    });
+                    self.enqueue(c, QueueClass::RemovalOrder);
+                }
+                Ok(format!(
+                    "sent removal orders for {} of the {count} copies asked for on {}",
+                    copies.len(),
+                    self.model.platforms[*platform].id
+                ))
+            }
+            Decision::Surge {
+                platform,
+                reviewers,
+            } => {
+                let p = *platform as u32;
+                let ramp = self.model.platforms[*platform]
+                    .crisis_posture
+                    .as_ref()
+                    .map_or(0.0, |c| c.ramp);
+                let from = self.platform(p).posture_capacity;
+                // Ramp steps apply while the platform is in crisis posture.
+                self.platform_mut(p).crisis = true;
+                self.ramp_reviewers(p, from, Capacity::Limited(*reviewers), ramp);
+                Ok(format!(
+                    "surged {} to {reviewers} reviewers over {ramp:.0} min",
+                    self.model.platforms[*platform].id
+                ))
+            }
+            Decision::Note(text) => Ok(format!("note: {text}")),
+        }
+    }
+
+    /// Up to `count` live copies on a platform that an authority has found and that are
+    /// not already waiting in a more urgent class, oldest first.
+    fn found_copies(&mut self, platform: usize, count: u32) -> Vec<Entity> {
+        let mut q = self.world.query::<(Entity, &Copy, &Pending)>();
+        let mut found: Vec<(u64, Entity)> = q
+            .iter(&self.world)
+            .filter(|(_, c, p)| {
+                c.platform as usize == platform
+                    && p.found_by != 0
+                    && matches!(
+                        p.review,
+                        ReviewStatus::NotQueued
+                            | ReviewStatus::Waiting {
+                                class: QueueClass::OwnDetection,
+                                ..
+                            }
+                    )
+            })
+            .map(|(e, c, _)| (c.number, e))
+            .collect();
+        found.sort_unstable_by_key(|&(n, _)| n);
+        found
+            .into_iter()
+            .take(count as usize)
+            .map(|(_, e)| e)
+            .collect()
+    }
+
+    /// The picture now, for a situation report.
+    pub fn situation(&mut self) -> Situation {
+        let now = self.now();
+        let mut found = vec![0u64; self.model.platforms.len()];
+        {
+            let mut q = self.world.query::<(&Copy, &Pending)>();
+            for (c, p) in q.iter(&self.world) {
+                if p.found_by != 0 && p.review == ReviewStatus::NotQueued {
+                    found[c.platform as usize] += 1;
+                }
+            }
+        }
+        let model = std::sync::Arc::clone(&self.model);
+        let mut platforms = Vec::with_capacity(model.platforms.len());
+        let mut exposure = 0.0;
+        for (i, pl) in model.platforms.iter().enumerate() {
+            let mut ps = self.platform_mut(i as u32);
+            advance_aggregate(&mut ps, now, pl.attention_half_life);
+            exposure += ps.views;
+            let reviewers = ps.capacity();
+            let backlog_minutes = match reviewers {
+                Capacity::Limited(0) => None,
+                Capacity::Limited(n) => {
+                    Some(ps.waiting as f64 * pl.review.time.mean() / f64::from(n))
+                }
+                Capacity::Unlimited => Some(0.0),
+            };
+            platforms.push(PlatformStatus {
+                id: pl.id.clone(),
+                live: ps.live,
+                published: ps.published,
+                removed: ps.removed(),
+                blocked: ps.blocked,
+                views: ps.views,
+                waiting: ps.waiting,
+                reviewers,
+                busy: ps.busy,
+                crisis_posture: ps.crisis,
+                backlog_minutes,
+                found_not_queued: found[i],
+                protocol_member: pl.protocol_member,
+                eu: pl.jurisdiction == Jurisdiction::Eu,
+            });
+        }
+        let c = self.world.resource::<Counters>();
+        let ps = self.world.resource::<ProtocolState>();
+        Situation {
+            time: now,
+            attempts: c.attempts,
+            blocked: c.blocked,
+            published: c.published,
+            removed: c.removed,
+            live: c.live,
+            exposure,
+            variants: c.variants,
+            protocol_active: ps.active(),
+            activated_at: ps.activated_at,
+            pending_hashes: c.pending_hashes.len(),
+            platforms,
+        }
+    }
+}
