@@ -151,9 +151,11 @@ fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
         match scenario::load(path) {
             Ok(s) => {
                 println!("{}: ok", path.display());
-                let r = ttx::analysis::expected_offspring(&s.base);
-                if r > 1.0 {
-                    eprintln!("{}", offspring_warning(path, r));
+                for v in &s.variants {
+                    let r = ttx::analysis::expected_offspring(&v.model);
+                    if r > 1.0 {
+                        eprintln!("{} (variant `{}`)", offspring_warning(path, r), v.name);
+                    }
                 }
             }
             Err(e) => bad.push(e.to_string()),
@@ -186,9 +188,18 @@ struct Prepared {
 fn prepare(common: CommonArgs) -> Result<Prepared, Failure> {
     let scenario = load(&common.scenario)?;
     let variants = pick_variants(&scenario, &common.variants, &common.scenario)?;
-    let r = ttx::analysis::expected_offspring(&scenario.base);
-    if r > 1.0 && !common.quiet {
-        eprintln!("{}", offspring_warning(&common.scenario, r));
+    if !common.quiet {
+        for &v in &variants {
+            let variant = &scenario.variants[v];
+            let r = ttx::analysis::expected_offspring(&variant.model);
+            if r > 1.0 {
+                eprintln!(
+                    "{} (variant `{}`)",
+                    offspring_warning(&common.scenario, r),
+                    variant.name
+                );
+            }
+        }
     }
     let mut plan = RunPlan::for_scenario(&scenario);
     plan.variants = variants;
@@ -453,21 +464,26 @@ fn pick_variants(
         return Ok((0..scenario.variants.len()).collect());
     }
     let known: Vec<&str> = scenario.variants.iter().map(|v| v.name.as_str()).collect();
-    names
-        .iter()
-        .map(|name| {
-            known.iter().position(|k| k == name).ok_or_else(|| {
-                let hint = closest(name, &known)
-                    .map(|c| format!(" (did you mean `{c}`?)"))
-                    .unwrap_or_default();
-                Failure::BadInput(format!(
-                    "{}: no variant named `{name}`{hint}; the variants are: {}",
-                    path.display(),
-                    known.join(", ")
-                ))
-            })
+    let mut picked: Vec<usize> = Vec::new();
+    for i in names.iter().map(|name| {
+        known.iter().position(|k| k == name).ok_or_else(|| {
+            let hint = closest(name, &known)
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_default();
+            Failure::BadInput(format!(
+                "{}: no variant named `{name}`{hint}; the variants are: {}",
+                path.display(),
+                known.join(", ")
+            ))
         })
-        .collect()
+    }) {
+        // A variant named twice runs once.
+        let i = i?;
+        if !picked.contains(&i) {
+            picked.push(i);
+        }
+    }
+    Ok(picked)
 }
 
 fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {

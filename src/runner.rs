@@ -84,15 +84,29 @@ pub fn run(
         if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
             return Err(RunError::Interrupted);
         }
-        let one = |&(v, r): &(usize, u32)| -> Result<(RunId, Recorder), SimError> {
+        let one = |&(v, r): &(usize, u32)| -> Result<(RunId, Recorder), RunError> {
             let mut sim = SimInit::new(&scenario.variants[v], r)
                 .seed(plan.seed)
                 .build();
             let mut rec = Recorder::new(plan.events);
-            sim.run(&mut rec)?;
+            // Advance in slices so an interruption stops a long replication promptly.
+            let horizon = sim.model().horizon;
+            let slice = horizon / 256.0;
+            let mut until = slice;
+            while !sim.is_finished() {
+                if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                    return Err(RunError::Interrupted);
+                }
+                sim.step_until(until, &mut rec)?;
+                until = if until >= horizon {
+                    f64::INFINITY
+                } else {
+                    (until + slice).min(horizon)
+                };
+            }
             Ok((sim.run_id().clone(), rec))
         };
-        let results: Vec<Result<(RunId, Recorder), SimError>> = if threads == 1 {
+        let results: Vec<Result<(RunId, Recorder), RunError>> = if threads == 1 {
             batch.iter().map(one).collect()
         } else {
             pool.install(|| batch.par_iter().map(one).collect())

@@ -8,6 +8,16 @@ use csv::Writer;
 use super::{AtomicFile, fixed, neutralize};
 use crate::sink::{EventRecord, PlatformOutcome, RunId, RunOutcome, SampleRecord, Sink};
 
+/// Every file ttx writes into an output directory.
+pub const OWN_FILES: [&str; 6] = [
+    "runs.csv",
+    "platforms.csv",
+    "timeseries.csv",
+    "events.csv",
+    "summary.csv",
+    "timeseries_summary.csv",
+];
+
 /// Which files to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OutputFiles {
@@ -140,7 +150,21 @@ impl CsvOutputs {
             inner.push(f);
         }
         // Everything is on disk: renames are all that is left.
-        inner.into_iter().map(AtomicFile::commit).collect()
+        let written: Vec<PathBuf> = inner
+            .into_iter()
+            .map(AtomicFile::commit)
+            .collect::<io::Result<_>>()?;
+        // ttx's own files from an earlier, different run would now describe other runs
+        // than the ones beside them: remove them.
+        if let Some(dir) = written.first().and_then(|p| p.parent()) {
+            for name in OWN_FILES {
+                let path = dir.join(name);
+                if !written.contains(&path) && path.is_file() {
+                    std::fs::remove_file(&path)?;
+                }
+            }
+        }
+        Ok(written)
     }
 }
 

@@ -8,7 +8,7 @@ mod atomic;
 mod csv_sink;
 
 pub use atomic::AtomicFile;
-pub use csv_sink::{CsvOutputs, OutputFiles};
+pub use csv_sink::{CsvOutputs, OWN_FILES, OutputFiles};
 
 /// Make text safe for a spreadsheet cell: a leading `=`, `+`, `-`, `@`, tab or carriage
 /// return would make spreadsheet programs treat it as a formula, so prefix a quote.

@@ -936,7 +936,6 @@ campaigns:
 /// Ctrl-C in the middle of one long replication.
 #[cfg(unix)]
 #[test]
-#[ignore = "bug: Ctrl-C is only checked between chunks of whole replications (runner::run), so a long replication ignores it until it ends"]
 fn run_interrupted_during_one_long_replication_stops_promptly() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("long.yaml");
@@ -953,7 +952,6 @@ fn run_interrupted_during_one_long_replication_stops_promptly() {
 // ---------------------------------------------------------------------------
 
 #[test]
-#[ignore = "bug: `--variant X --variant X` runs X twice, so runs.csv has two rows per (variant, replication)"]
 fn run_same_variant_twice_does_not_duplicate_runs() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
@@ -996,7 +994,6 @@ fn run_same_variant_twice_does_not_duplicate_runs() {
 }
 
 #[test]
-#[ignore = "bug: a run without --events leaves the events.csv of an earlier --events run in the out dir, next to results it does not belong to"]
 fn run_without_events_does_not_leave_a_stale_events_csv() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
