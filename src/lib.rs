@@ -15,3 +15,4 @@ pub mod runner;
 pub mod scenario;
 pub mod sink;
 pub mod summary;
+pub mod exercise;

@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand};
 
+mod cli;
+
 use ttx::compare::{Collector, Metric};
 use ttx::output::{CsvOutputs, OutputFiles};
 use ttx::runner::{self, RunError, RunPlan};
@@ -48,6 +50,11 @@ enum Command {
         /// Scenario file (YAML).
         scenario: PathBuf,
     },
+    /// Play a facilitated exercise: the players are the protocol; decisions at a prompt
+    /// (or replayed from a file); a debrief against the automated variants at the end.
+    Exercise(cli::exercise::ExerciseArgs),
+    /// Write the Master Scenario Events List (MSEL) for the facilitator, as CSV.
+    Msel(cli::exercise::MselArgs),
 }
 
 /// Options shared by `run` and `compare`.
@@ -82,6 +89,10 @@ struct RunArgs {
     /// Replications per variant (default: the scenario's `replications`).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     replications: Option<u32>,
+    /// Replay an exercise's recorded decisions (from `ttx exercise --record`) in every
+    /// replication, as variant `players`, instead of running the scenario's variants.
+    #[arg(long, value_name = "FILE", conflicts_with = "variants")]
+    decisions: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -106,7 +117,7 @@ struct CompareArgs {
 }
 
 /// How a command ended.
-enum Failure {
+pub(crate) enum Failure {
     /// The input was wrong (exit 2).
     BadInput(String),
     /// A run could not finish (exit 1).
@@ -120,6 +131,8 @@ fn main() -> ExitCode {
         Command::Validate { scenarios } => validate(&scenarios),
         Command::Run(args) => run(args),
         Command::Compare(args) => compare(args),
+        Command::Exercise(args) => cli::exercise::exercise(args),
+        Command::Msel(args) => cli::exercise::msel(args),
         Command::Protocols { scenario } => load(&scenario).map(|s| {
             print!("{}", ttx::describe::protocols(&s));
         }),
@@ -141,7 +154,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn load(path: &Path) -> Result<Scenario, Failure> {
+pub(crate) fn load(path: &Path) -> Result<Scenario, Failure> {
     scenario::load(path).map_err(|e| Failure::BadInput(format!("{e}")))
 }
 
@@ -240,7 +253,7 @@ fn open_outputs(p: &Prepared) -> Result<CsvOutputs, Failure> {
     .map_err(|e| write_failure(&p.out, e))
 }
 
-fn write_failure(out: &Path, e: std::io::Error) -> Failure {
+pub(crate) fn write_failure(out: &Path, e: std::io::Error) -> Failure {
     Failure::RunFailed(format!("cannot write to {}: {e}", out.display()))
 }
 
@@ -270,15 +283,26 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     let cancel = interrupt_flag();
     let mut csv = open_outputs(&p)?;
     let mut summary = SummarySink::default();
-    let bar = progress_bar(p.plan.total(), p.quiet);
-    let result = execute(
-        &p,
-        &p.plan,
-        &mut Tee(vec![&mut csv, &mut summary]),
-        &cancel,
-        &bar,
-    );
-    bar.finish_and_clear();
+    let result = match &args.decisions {
+        Some(path) => cli::exercise::run_decisions(
+            &p.scenario,
+            path,
+            &p.plan,
+            &mut Tee(vec![&mut csv, &mut summary]),
+        ),
+        None => {
+            let bar = progress_bar(p.plan.total(), p.quiet);
+            let result = execute(
+                &p,
+                &p.plan,
+                &mut Tee(vec![&mut csv, &mut summary]),
+                &cancel,
+                &bar,
+            );
+            bar.finish_and_clear();
+            result
+        }
+    };
     result?;
     let files = csv.commit().map_err(|e| write_failure(&p.out, e))?;
     if !p.quiet {
@@ -455,7 +479,7 @@ fn default_out_dir(scenario: &Path) -> PathBuf {
 }
 
 /// Resolve `--variant` names to indices (all variants when none is given).
-fn pick_variants(
+pub(crate) fn pick_variants(
     scenario: &Scenario,
     names: &[String],
     path: &Path,

@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::engine::{SimError, SimInit};
+use std::sync::Arc;
+
+use crate::engine::{DecisionSchedule, SimError, SimInit, Simulation};
 use crate::scenario::Scenario;
 use crate::sink::{Recorder, RunId, Sink};
 
@@ -27,6 +29,9 @@ pub struct RunPlan {
     pub threads: usize,
     /// Whether the event log is wanted.
     pub events: bool,
+    /// Players' decisions to replay in every replication (exercise mode: the protocol
+    /// does nothing by itself); `None` for automated runs.
+    pub decisions: Option<Arc<DecisionSchedule>>,
 }
 
 impl RunPlan {
@@ -39,6 +44,7 @@ impl RunPlan {
             seed: scenario.base.seed,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             events: false,
+            decisions: None,
         }
     }
 
@@ -85,25 +91,8 @@ pub fn run(
             return Err(RunError::Interrupted);
         }
         let one = |&(v, r): &(usize, u32)| -> Result<(RunId, Recorder), RunError> {
-            let mut sim = SimInit::new(&scenario.variants[v], r)
-                .seed(plan.seed)
-                .build();
             let mut rec = Recorder::new(plan.events);
-            // Advance in slices so an interruption stops a long replication promptly.
-            let horizon = sim.model().horizon;
-            let slice = horizon / 256.0;
-            let mut until = slice;
-            while !sim.is_finished() {
-                if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-                    return Err(RunError::Interrupted);
-                }
-                sim.step_until(until, &mut rec)?;
-                until = if until >= horizon {
-                    f64::INFINITY
-                } else {
-                    (until + slice).min(horizon)
-                };
-            }
+            let sim = replicate(scenario, v, r, plan, &mut rec, cancel)?;
             Ok((sim.run_id().clone(), rec))
         };
         let results: Vec<Result<(RunId, Recorder), RunError>> = if threads == 1 {
@@ -119,4 +108,52 @@ pub fn run(
         progress(done);
     }
     Ok(())
+}
+
+/// Run replication `r` of variant `v` to the horizon into `sink`, replaying the plan's
+/// decisions at their times, in slices so that `cancel` is seen promptly.
+pub fn replicate(
+    scenario: &Scenario,
+    v: usize,
+    r: u32,
+    plan: &RunPlan,
+    sink: &mut dyn Sink,
+    cancel: Option<&AtomicBool>,
+) -> Result<Simulation, RunError> {
+    let mut init = SimInit::new(&scenario.variants[v], r).seed(plan.seed);
+    if plan.decisions.is_some() {
+        init = init.exercise();
+    }
+    let mut sim = init.build();
+    let horizon = sim.model().horizon;
+    let slice = horizon / 256.0;
+    let decisions = plan
+        .decisions
+        .as_deref()
+        .map_or(&[][..], |d| &d.decisions[..]);
+    let mut next_decision = 0;
+    let mut until = slice;
+    while !sim.is_finished() {
+        if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(RunError::Interrupted);
+        }
+        match decisions.get(next_decision) {
+            Some(d) if d.at <= until => {
+                sim.step_until(d.at, sink)?;
+                // A decision the live session accepted is valid here too; one that is not
+                // (an edited record) changes nothing.
+                let _ = sim.decide(&d.decision, d.role.as_deref(), sink);
+                next_decision += 1;
+            }
+            _ => {
+                sim.step_until(until, sink)?;
+                until = if until >= horizon {
+                    f64::INFINITY
+                } else {
+                    (until + slice).min(horizon)
+                };
+            }
+        }
+    }
+    Ok(sim)
 }

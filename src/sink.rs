@@ -169,6 +169,8 @@ pub struct RunOutcome {
     pub variants_hashed: u64,
     /// First detection by a platform or find by an authority.
     pub first_detection_min: Option<Minutes>,
+    /// When the protocol was triggered (not in `runs.csv`; for debriefs and MSELs).
+    pub triggered_min: Option<Minutes>,
     /// When the protocol became active.
     pub activation_min: Option<Minutes>,
     /// Earliest time from which no copy was live until the horizon.

@@ -30,12 +30,12 @@ impl Moments {
         }
     }
 
-    /// Half-width of the normal-approximation 95% confidence interval of the mean.
+    /// Half-width of the Student-t 95% confidence interval of the mean.
     pub fn ci95_half_width(&self) -> f64 {
         if self.n < 2 {
             0.0
         } else {
-            1.959_963_984_540_054 * self.sd() / (self.n as f64).sqrt()
+            crate::compare::stats::t95(self.n - 1) * self.sd() / (self.n as f64).sqrt()
         }
     }
 }

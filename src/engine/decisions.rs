@@ -54,6 +54,22 @@ pub enum Decision {
     Note(String),
 }
 
+/// A decision at a simulated time, by an optional role (e.g. `europol`), with the
+/// words the players typed (kept for the record).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduledDecision {
+    pub at: Minutes,
+    pub role: Option<String>,
+    pub decision: Decision,
+    pub text: String,
+}
+
+/// The decisions of an exercise, in time order: replayed, they reproduce its runs.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DecisionSchedule {
+    pub decisions: Vec<ScheduledDecision>,
+}
+
 /// Why a decision could not be applied. The simulation goes on unchanged.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DecisionError {

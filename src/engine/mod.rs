@@ -31,7 +31,9 @@ use crate::analysis;
 use crate::scenario::{Capacity, Jurisdiction, Minutes, Model, Protocol, Variant};
 use crate::sink::{EventKind, EventRecord, PlatformOutcome, RunId, RunOutcome, SampleRecord, Sink};
 
-pub use decisions::{Decision, DecisionError, PlatformStatus, Situation};
+pub use decisions::{
+    Decision, DecisionError, DecisionSchedule, PlatformStatus, ScheduledDecision, Situation,
+};
 use queue::{EventQueue, Priority};
 use rng::{RunKey, Stream};
 use state::*;
@@ -770,6 +772,7 @@ impl Simulation {
             variants: c.variants,
             variants_hashed,
             first_detection_min: c.first_detection,
+            triggered_min: protocol.triggered_at,
             activation_min: protocol.activated_at,
             contained_min: if c.live == 0 { c.last_zero } else { None },
             events: c.events,

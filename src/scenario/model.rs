@@ -372,3 +372,26 @@ impl Scenario {
         self.variants.iter().find(|v| v.name == name)
     }
 }
+
+/// What an exercise aims at, rated in the debrief (HSEEP style).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Objective {
+    pub id: String,
+    pub description: String,
+    pub criterion: ObjectiveCriterion,
+}
+
+/// How an objective is judged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ObjectiveCriterion {
+    /// The players activate the protocol within this time.
+    ActivateWithin(Minutes),
+    /// The players notify member platforms within this time.
+    NotifyWithin(Minutes),
+    /// The players send a first referral or removal order within this time.
+    ReferWithin(Minutes),
+    /// Mean exposure over the debrief's replications below this.
+    ExposureBelow(f64),
+    /// Mean peak live copies below this.
+    PeakLiveBelow(f64),
+}

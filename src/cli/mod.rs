@@ -1,0 +1,3 @@
+//! The command-line layer's larger commands.
+
+pub mod exercise;

@@ -1,0 +1,190 @@
+//! What players type at the exercise prompt, parsed into commands.
+
+use crate::engine::Decision;
+use crate::scenario::{Minutes, Model, parse_duration};
+
+/// One line typed at the prompt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// A decision, optionally taken in a role (`as europol: refer videotube 10`).
+    Decide {
+        role: Option<String>,
+        decision: Decision,
+        /// The decision as typed, without the role, for the record.
+        text: String,
+    },
+    /// Advance one move (`next`).
+    Next,
+    /// Advance by a duration (`advance 2h`).
+    Advance(Minutes),
+    Status,
+    Platform(usize),
+    Help,
+    End,
+    /// An empty line: nothing to do.
+    Nothing,
+}
+
+/// The help text: every command and what it does to the model.
+pub const HELP: &str = "\
+Decisions (take effect through the model's own mechanisms, with their delays):
+  activate                 activate the crisis protocol: crisis hash-sharing delay, URL
+                           sharing and authority reinforcement start now (members must
+                           still be notified)
+  notify all|PLATFORM      notify member platforms: after the protocol's notify time they
+                           apply their crisis posture (more reviewers, ramping up; more
+                           automated detection)
+  push-hashes              deliver every pending shared hash-database submission now
+  refer PLATFORM N         refer N copies that authorities have found on PLATFORM (they
+                           join its review queue ahead of its own detections)
+  order PLATFORM N         send removal orders for N found copies on an EU platform (top
+                           of its queue; removed by the deadline if it complies)
+  surge PLATFORM N         set PLATFORM's reviewers to N (ramping like its crisis posture)
+  note TEXT                add a note to the record
+  Prefix a decision with a role to record who took it: `as europol: refer videotube 10`.
+Moving on:
+  next                     advance one move
+  advance DURATION         advance by a duration, e.g. `advance 2h` (stops at injects)
+  end                      end the exercise and see the debrief
+Looking:
+  status                   the situation report again
+  platform ID              one platform in detail
+  help                     this text";
+
+fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(s, _)| *s > 0.75)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+const WORDS: [&str; 13] = [
+    "activate",
+    "notify",
+    "push-hashes",
+    "refer",
+    "order",
+    "surge",
+    "note",
+    "next",
+    "advance",
+    "status",
+    "platform",
+    "help",
+    "end",
+];
+
+fn platform(model: &Model, id: &str) -> Result<usize, String> {
+    model.platform_index(id).ok_or_else(|| {
+        let hint = closest(id, model.platforms.iter().map(|p| p.id.as_str()))
+            .map(|c| format!(" (did you mean `{c}`?)"))
+            .unwrap_or_default();
+        let ids: Vec<&str> = model.platforms.iter().map(|p| p.id.as_str()).collect();
+        format!(
+            "no platform `{id}`{hint}; the platforms are: {}",
+            ids.join(", ")
+        )
+    })
+}
+
+fn count(word: Option<&str>, what: &str) -> Result<u32, String> {
+    let w = word.ok_or_else(|| format!("{what}: say how many, e.g. `{what} videotube 10`"))?;
+    w.parse::<u32>()
+        .map_err(|_| format!("{what}: expected a whole number, found `{w}`"))
+}
+
+/// Parse one line against the scenario (for platform ids).
+pub fn parse(line: &str, model: &Model) -> Result<Command, String> {
+    let line = line.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return Ok(Command::Nothing);
+    }
+    let (role, rest) =
+        match line.strip_prefix("as ") {
+            Some(r) => match r.split_once(':') {
+                Some((role, rest)) if !role.trim().is_empty() => {
+                    (Some(role.trim().to_string()), rest.trim())
+                }
+                _ => return Err(
+                    "a role is written `as ROLE: DECISION`, e.g. `as europol: refer videotube 10`"
+                        .into(),
+                ),
+            },
+            None => (None, line),
+        };
+    let mut words = rest.split_whitespace();
+    let verb = words.next().unwrap_or("").to_lowercase();
+    let args: Vec<&str> = words.collect();
+    let decision = match verb.as_str() {
+        "activate" => Decision::ActivateProtocol,
+        "notify" => match args.first() {
+            None | Some(&"all") => Decision::Notify { platform: None },
+            Some(id) => Decision::Notify {
+                platform: Some(platform(model, id)?),
+            },
+        },
+        "push-hashes" | "push" => Decision::PushHashes,
+        "refer" | "order" | "surge" => {
+            let id = args
+                .first()
+                .ok_or_else(|| format!("{verb}: say which platform, e.g. `{verb} videotube 10`"))?;
+            let p = platform(model, id)?;
+            let n = count(args.get(1).copied(), &verb)?;
+            match verb.as_str() {
+                "refer" => Decision::Refer {
+                    platform: p,
+                    count: n,
+                },
+                "order" => Decision::Order {
+                    platform: p,
+                    count: n,
+                },
+                _ => Decision::Surge {
+                    platform: p,
+                    reviewers: n,
+                },
+            }
+        }
+        "note" => Decision::Note(args.join(" ")),
+        _ if role.is_some() => {
+            return Err(format!(
+                "`{verb}` is not a decision; type `help` for the list"
+            ));
+        }
+        "next" | "n" => return Ok(Command::Next),
+        "advance" => {
+            let d = args
+                .first()
+                .ok_or("advance: say how far, e.g. `advance 2h`")?;
+            let m = parse_duration(d).map_err(|e| format!("advance: {e}"))?;
+            if m <= 0.0 {
+                return Err("advance: the duration must be above zero".into());
+            }
+            return Ok(Command::Advance(m));
+        }
+        "status" => return Ok(Command::Status),
+        "platform" => {
+            let id = args
+                .first()
+                .ok_or("platform: say which, e.g. `platform videotube`")?;
+            return Ok(Command::Platform(platform(model, id)?));
+        }
+        "help" | "?" => return Ok(Command::Help),
+        "end" | "quit" | "exit" => return Ok(Command::End),
+        other => {
+            let hint = closest(other, WORDS)
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_default();
+            return Err(format!(
+                "unknown command `{other}`{hint}; type `help` for the list"
+            ));
+        }
+    };
+    Ok(Command::Decide {
+        role,
+        decision,
+        text: rest.to_string(),
+    })
+}

@@ -1,0 +1,475 @@
+//! The after-action debrief: the players' decisions replayed over many replications with
+//! common random numbers, set against the scenario's automated variants, with a timeline
+//! of decisions beside the reference protocol's milestones and objective ratings.
+
+use std::fmt::Write;
+use std::sync::Arc;
+
+use crate::compare::stats::{Describe, quantile_sorted};
+use crate::compare::{Collector, Metric};
+use crate::engine::{Decision, DecisionSchedule, clock};
+use crate::runner::{self, RunError, RunPlan};
+use crate::scenario::{Minutes, Objective, ObjectiveCriterion, Scenario};
+use crate::sink::{EventRecord, PlatformOutcome, RunId, RunOutcome, SampleRecord, Sink};
+
+use super::record::Replay;
+
+/// The name under which the players' schedule appears in debriefs and `ttx run --decisions`.
+pub const PLAYERS: &str = "players";
+
+/// Passes records on under another variant name.
+struct Renamed<'a> {
+    name: Arc<str>,
+    inner: &'a mut dyn Sink,
+}
+
+impl Renamed<'_> {
+    fn id(&self, run: &RunId) -> RunId {
+        RunId {
+            variant: Arc::clone(&self.name),
+            ..run.clone()
+        }
+    }
+}
+
+impl Sink for Renamed<'_> {
+    fn wants_events(&self) -> bool {
+        self.inner.wants_events()
+    }
+    fn event(&mut self, run: &RunId, e: &EventRecord) {
+        let id = self.id(run);
+        self.inner.event(&id, e);
+    }
+    fn sample(&mut self, run: &RunId, s: &SampleRecord) {
+        let id = self.id(run);
+        self.inner.sample(&id, s);
+    }
+    fn platform_outcome(&mut self, run: &RunId, p: &PlatformOutcome) {
+        let id = self.id(run);
+        self.inner.platform_outcome(&id, p);
+    }
+    fn run_outcome(&mut self, run: &RunId, o: &RunOutcome) {
+        let id = self.id(run);
+        self.inner.run_outcome(&id, o);
+    }
+}
+
+/// Run the players' schedule over replications `0..n` into `sink`, as variant `players`.
+pub fn run_schedule(
+    scenario: &Scenario,
+    replay: &Replay,
+    replications: u32,
+    threads: usize,
+    events: bool,
+    sink: &mut dyn Sink,
+) -> Result<(), RunError> {
+    let plan = RunPlan {
+        variants: vec![replay.variant],
+        first_replication: 0,
+        replications,
+        seed: replay.seed,
+        threads,
+        events,
+        decisions: Some(Arc::new(replay.schedule.clone())),
+    };
+    let mut renamed = Renamed {
+        name: Arc::from(PLAYERS),
+        inner: sink,
+    };
+    runner::run(scenario, &plan, &mut renamed, None, &mut |_| {})
+}
+
+/// Collects protocol milestone times of one variant.
+#[derive(Default)]
+struct Milestones {
+    triggered: Vec<f64>,
+    activated: Vec<f64>,
+}
+
+impl Sink for Milestones {
+    fn run_outcome(&mut self, _run: &RunId, o: &RunOutcome) {
+        self.triggered.extend(o.triggered_min);
+        self.activated.extend(o.activation_min);
+    }
+}
+
+/// HSEEP performance ratings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rating {
+    /// Performed without challenges.
+    P,
+    /// Performed with some challenges.
+    S,
+    /// Performed with major challenges.
+    M,
+    /// Unable to be performed.
+    U,
+}
+
+impl Rating {
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Rating::P => "performed without challenges",
+            Rating::S => "performed with some challenges",
+            Rating::M => "performed with major challenges",
+            Rating::U => "unable to be performed",
+        }
+    }
+
+    /// Rate a value against a target where lower is better: at or under the target is P,
+    /// within 25% over S, within 50% over M, beyond (or never) U.
+    fn lower_is_better(value: Option<f64>, target: f64, slack: [f64; 2]) -> Rating {
+        match value {
+            Some(v) if v <= target => Rating::P,
+            Some(v) if v <= target * slack[0] => Rating::S,
+            Some(v) if v <= target * slack[1] => Rating::M,
+            _ => Rating::U,
+        }
+    }
+}
+
+/// One objective's rating, with the evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectiveRating {
+    pub objective: Objective,
+    pub rating: Rating,
+    pub evidence: String,
+}
+
+/// A protocol milestone's distribution over the reference runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Milestone {
+    pub runs: usize,
+    pub median: f64,
+    pub p05: f64,
+    pub p95: f64,
+}
+
+fn milestone(values: &[f64]) -> Option<Milestone> {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    Some(Milestone {
+        runs: v.len(),
+        median: quantile_sorted(&v, 0.5)?,
+        p05: quantile_sorted(&v, 0.05)?,
+        p95: quantile_sorted(&v, 0.95)?,
+    })
+}
+
+/// Everything the debrief says.
+pub struct Debrief {
+    pub scenario_name: String,
+    pub variant: String,
+    pub seed: u64,
+    pub replications: u32,
+    pub schedule: DecisionSchedule,
+    /// Players first, then the scenario's variants.
+    pub collector: Collector,
+    /// The reference protocol: (variant name, protocol id, notify time).
+    pub reference: Option<(String, String, Minutes)>,
+    pub trigger: Option<Milestone>,
+    pub activation: Option<Milestone>,
+    pub objectives: Vec<ObjectiveRating>,
+}
+
+/// Replay the schedule and every automated variant over `replications` and compare.
+pub fn debrief(
+    scenario: &Scenario,
+    replay: &Replay,
+    objectives: &[Objective],
+    replications: u32,
+    threads: usize,
+) -> Result<Debrief, RunError> {
+    let mut names: Vec<Arc<str>> = vec![Arc::from(PLAYERS)];
+    names.extend(scenario.variants.iter().map(|v| Arc::from(v.name.as_str())));
+    let platforms = scenario
+        .base
+        .platforms
+        .iter()
+        .map(|p| Arc::from(p.id.as_str()))
+        .collect();
+    let metrics = vec![
+        Metric::Exposure,
+        Metric::PeakLive,
+        Metric::Published,
+        Metric::LiveAtEnd,
+        Metric::ContainedMin,
+    ];
+    let mut collector = Collector::new(names, platforms, metrics);
+    run_schedule(
+        scenario,
+        replay,
+        replications,
+        threads,
+        false,
+        &mut collector,
+    )?;
+    let mut plan = RunPlan::for_scenario(scenario);
+    plan.replications = replications;
+    plan.seed = replay.seed;
+    plan.threads = threads;
+    runner::run(scenario, &plan, &mut collector, None, &mut |_| {})?;
+
+    // The reference protocol: the played variant's, else the first variant with one.
+    let reference_variant = std::iter::once(replay.variant)
+        .chain(0..scenario.variants.len())
+        .find(|&v| scenario.variants[v].protocol.is_some());
+    let mut reference = None;
+    let (mut trigger, mut activation) = (None, None);
+    if let Some(v) = reference_variant {
+        let variant = &scenario.variants[v];
+        let protocol = &variant.model.protocols[variant.protocol.unwrap_or(0)];
+        reference = Some((
+            variant.name.clone(),
+            protocol.id.clone(),
+            protocol.notify_time,
+        ));
+        let mut m = Milestones::default();
+        let mut plan = RunPlan::for_scenario(scenario);
+        plan.variants = vec![v];
+        plan.replications = replications;
+        plan.seed = replay.seed;
+        plan.threads = threads;
+        runner::run(scenario, &plan, &mut m, None, &mut |_| {})?;
+        trigger = milestone(&m.triggered);
+        activation = milestone(&m.activated);
+    }
+    let objectives = objectives
+        .iter()
+        .map(|o| rate(o, &replay.schedule, &collector))
+        .collect();
+    Ok(Debrief {
+        scenario_name: scenario.base.name.clone(),
+        variant: scenario.variants[replay.variant].name.clone(),
+        seed: replay.seed,
+        replications,
+        schedule: replay.schedule.clone(),
+        collector,
+        reference,
+        trigger,
+        activation,
+        objectives,
+    })
+}
+
+fn first_time(schedule: &DecisionSchedule, pick: impl Fn(&Decision) -> bool) -> Option<Minutes> {
+    schedule
+        .decisions
+        .iter()
+        .find(|d| pick(&d.decision))
+        .map(|d| d.at)
+}
+
+fn rate(o: &Objective, schedule: &DecisionSchedule, c: &Collector) -> ObjectiveRating {
+    let within = |t: Option<Minutes>, target: Minutes, what: &str| {
+        let rating = Rating::lower_is_better(t, target, [1.5, 2.0]);
+        let evidence = match t {
+            Some(t) => format!("{what} at {} (target: within {})", clock(t), clock(target)),
+            None => format!("never {what} (target: within {})", clock(target)),
+        };
+        (rating, evidence)
+    };
+    let below = |m: Metric, target: f64| {
+        let d: Option<Describe> = c.describe(0, m);
+        let rating = Rating::lower_is_better(d.map(|d| d.mean), target, [1.25, 1.5]);
+        let evidence = match d {
+            Some(d) => format!(
+                "mean {} {:.0} (95% CI {:.0}–{:.0}) over {} replications of your decisions; target below {target:.0}",
+                m.label(),
+                d.mean,
+                d.ci95_low,
+                d.ci95_high,
+                d.n
+            ),
+            None => format!("no runs to judge {}", m.label()),
+        };
+        (rating, evidence)
+    };
+    let (rating, evidence) = match o.criterion {
+        ObjectiveCriterion::ActivateWithin(t) => within(
+            first_time(schedule, |d| *d == Decision::ActivateProtocol),
+            t,
+            "activated the protocol",
+        ),
+        ObjectiveCriterion::NotifyWithin(t) => within(
+            first_time(schedule, |d| matches!(d, Decision::Notify { .. })),
+            t,
+            "notified member platforms",
+        ),
+        ObjectiveCriterion::ReferWithin(t) => within(
+            first_time(schedule, |d| {
+                matches!(d, Decision::Refer { .. } | Decision::Order { .. })
+            }),
+            t,
+            "sent the first referral or order",
+        ),
+        ObjectiveCriterion::ExposureBelow(x) => below(Metric::Exposure, x),
+        ObjectiveCriterion::PeakLiveBelow(x) => below(Metric::PeakLive, x),
+    };
+    ObjectiveRating {
+        objective: o.clone(),
+        rating,
+        evidence,
+    }
+}
+
+impl Debrief {
+    /// The timeline: the players' decisions beside the reference protocol's milestones.
+    pub fn timeline(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let activated = first_time(&self.schedule, |d| *d == Decision::ActivateProtocol);
+        let notified = first_time(&self.schedule, |d| matches!(d, Decision::Notify { .. }));
+        if let Some((variant, protocol, notify)) = &self.reference {
+            let median = |m: &Option<Milestone>| {
+                m.map(|m| {
+                    format!(
+                        "a median {} (5–95%: {}–{}, in {} of {} runs)",
+                        clock(m.median),
+                        clock(m.p05),
+                        clock(m.p95),
+                        m.runs,
+                        self.replications
+                    )
+                })
+                .unwrap_or_else(|| "never".into())
+            };
+            let you = |t: Option<Minutes>, what: &str| match t {
+                Some(t) => format!("you {what} at {}", clock(t)),
+                None => format!("you never {what}"),
+            };
+            lines.push(format!(
+                "{}; the `{protocol}` trigger (variant `{variant}`) fires at {}",
+                you(activated, "activated the protocol"),
+                median(&self.trigger)
+            ));
+            lines.push(format!(
+                "under `{protocol}` the protocol is active at {}",
+                median(&self.activation)
+            ));
+            lines.push(format!(
+                "{}; `{protocol}` notifies members {} after activation",
+                you(notified, "notified member platforms"),
+                crate::scenario::duration::format_minutes(*notify)
+            ));
+        }
+        lines
+    }
+
+    /// The after-action report, as Markdown.
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "# After-action report: {}\n", self.scenario_name);
+        let _ = writeln!(
+            out,
+            "Variant played: `{}`; seed {}; the players' decisions were replayed over {} replications with the same random streams as the scenario's automated variants.\n",
+            self.variant, self.seed, self.replications
+        );
+        let _ = writeln!(out, "## Decisions\n");
+        if self.schedule.decisions.is_empty() {
+            let _ = writeln!(out, "No decisions were taken.\n");
+        } else {
+            let _ = writeln!(out, "| time | role | decision |\n|---|---|---|");
+            for d in &self.schedule.decisions {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} |",
+                    clock(d.at),
+                    d.role.as_deref().unwrap_or(""),
+                    d.text.replace('|', "\\|")
+                );
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(out, "## Outcomes\n");
+        let _ = writeln!(
+            out,
+            "| | exposure (views), mean and 95% CI | peak live copies, mean and 95% CI | against your decisions |\n|---|---|---|---|"
+        );
+        for (v, name) in self.collector.variants().iter().enumerate() {
+            let cell = |m: Metric| {
+                self.collector.describe(v, m).map_or("-".into(), |d| {
+                    format!("{:.0} ({:.0}–{:.0})", d.mean, d.ci95_low, d.ci95_high)
+                })
+            };
+            let versus = if v == 0 {
+                "reference".to_string()
+            } else {
+                [Metric::Exposure, Metric::PeakLive]
+                    .iter()
+                    .filter_map(|&m| self.collector.verdict(v, m))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            let label = if v == 0 {
+                "**your decisions**".to_string()
+            } else {
+                format!("`{name}` (automated)")
+            };
+            let _ = writeln!(
+                out,
+                "| {label} | {} | {} | {versus} |",
+                cell(Metric::Exposure),
+                cell(Metric::PeakLive)
+            );
+        }
+        out.push('\n');
+        let _ = writeln!(out, "## Timeline\n");
+        let timeline = self.timeline();
+        if timeline.is_empty() {
+            let _ = writeln!(out, "The scenario defines no protocol to compare with.\n");
+        }
+        for line in timeline {
+            let _ = writeln!(out, "- {line}");
+        }
+        out.push('\n');
+        let _ = writeln!(out, "## Objectives\n");
+        if self.objectives.is_empty() {
+            let _ = writeln!(out, "The scenario declares no objectives.");
+        } else {
+            let _ = writeln!(
+                out,
+                "Ratings: P performed without challenges, S with some challenges, M with major challenges, U unable to be performed.\n"
+            );
+            let _ = writeln!(out, "| objective | rating | evidence |\n|---|---|---|");
+            for o in &self.objectives {
+                let _ = writeln!(
+                    out,
+                    "| {} | {:?} | {} |",
+                    o.objective.description.replace('|', "\\|"),
+                    o.rating,
+                    o.evidence
+                );
+            }
+        }
+        out
+    }
+
+    /// The debrief for the terminal.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "DEBRIEF: your decisions replayed over {} replications, against the automated variants\n",
+            self.replications
+        );
+        out.push_str(&self.collector.table());
+        out.push('\n');
+        for line in self.timeline() {
+            let _ = writeln!(out, "- {line}");
+        }
+        if !self.objectives.is_empty() {
+            let _ = writeln!(out, "\nObjectives (HSEEP ratings):");
+            for o in &self.objectives {
+                let _ = writeln!(
+                    out,
+                    "  [{:?}] {} — {}: {}",
+                    o.rating,
+                    o.objective.description,
+                    o.rating.meaning(),
+                    o.evidence
+                );
+            }
+        }
+        out
+    }
+}
