@@ -296,6 +296,7 @@ fn replications_split_into_shards_give_the_same_records() {
         seed: s.base.seed,
         threads,
         events: true,
+        decisions: None,
     };
     let mut whole = Collect::default();
     runner::run(&s, &plan(0, 10, 2), &mut whole, None, &mut |_| {}).unwrap();

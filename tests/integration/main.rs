@@ -7,6 +7,7 @@ mod compare;
 mod cli;
 mod conservation;
 mod determinism;
+mod exercise;
 mod protocols;
 mod scenario_loading;
 mod theory_branching;
