@@ -155,49 +155,62 @@ impl Simulation {
     /// Send what the authority issues about a copy: a removal order to an `eu` platform
     /// (class 1, removed by the deadline if the platform complies), a referral otherwise.
     fn send_referral(&mut self, authority: u32, copy: Entity) {
+        let platform = self.copy_ident(copy).0;
+        let auth = &self.model.authorities[authority as usize];
+        let from = auth.id.clone();
+        if auth.issues == Issues::RemovalOrder
+            && self.model.platforms[platform as usize].jurisdiction == Jurisdiction::Eu
+        {
+            let terms = (auth.removal_order.deadline, auth.removal_order.compliance);
+            self.send_order(copy, terms, &from);
+        } else {
+            self.refer(copy, &from);
+        }
+    }
+
+    /// A referral reaches the copy's platform: class 2 of its review queue.
+    pub(super) fn refer(&mut self, copy: Entity, from: &str) {
+        let (platform, ident) = self.copy_ident(copy);
+        self.log(EventKind::Referral, Some(platform), Some(ident), |_| {
+            format!("referral from {from}")
+        });
+        self.enqueue(copy, QueueClass::Referral);
+    }
+
+    /// A removal order reaches the copy's platform: class 1 of its review queue, and if
+    /// the platform complies (probability `compliance`), removal by `deadline`.
+    pub(super) fn send_order(
+        &mut self,
+        copy: Entity,
+        (deadline, compliance): (f64, f64),
+        from: &str,
+    ) {
         let now = self.now();
         let (platform, ident) = self.copy_ident(copy);
-        let auth = &self.model.authorities[authority as usize];
-        let order = auth.issues == Issues::RemovalOrder
-            && self.model.platforms[platform as usize].jurisdiction == Jurisdiction::Eu;
-        if order {
-            let (deadline, compliance) =
-                (auth.removal_order.deadline, auth.removal_order.compliance);
-            let u: f64 = {
-                let mut entity = self.world.entity_mut(copy);
-                entity.get_mut::<Pending>().expect("live copy").under_order = true;
-                entity
-                    .get_mut::<CopyStreams>()
-                    .expect("live copy")
-                    .fate
-                    .random()
-            };
-            let complies = u < compliance;
-            if complies {
-                self.schedule(now + deadline, Event::OrderDeadline { copy });
-            }
-            self.log(EventKind::RemovalOrder, Some(platform), Some(ident), |s| {
-                format!(
-                    "removal order from {} (deadline {:.0} min{})",
-                    s.model.authorities[authority as usize].id,
-                    deadline,
-                    if complies {
-                        ""
-                    } else {
-                        "; the platform will not comply"
-                    }
-                )
-            });
-            self.enqueue(copy, QueueClass::RemovalOrder);
-        } else {
-            self.log(EventKind::Referral, Some(platform), Some(ident), |s| {
-                format!(
-                    "referral from {}",
-                    s.model.authorities[authority as usize].id
-                )
-            });
-            self.enqueue(copy, QueueClass::Referral);
+        let u: f64 = {
+            let mut entity = self.world.entity_mut(copy);
+            entity.get_mut::<Pending>().expect("live copy").under_order = true;
+            entity
+                .get_mut::<CopyStreams>()
+                .expect("live copy")
+                .fate
+                .random()
+        };
+        let complies = u < compliance;
+        if complies {
+            self.schedule(now + deadline, Event::OrderDeadline { copy });
         }
+        self.log(EventKind::RemovalOrder, Some(platform), Some(ident), |_| {
+            format!(
+                "removal order from {from} (deadline {deadline:.0} min{})",
+                if complies {
+                    ""
+                } else {
+                    "; the platform will not comply"
+                }
+            )
+        });
+        self.enqueue(copy, QueueClass::RemovalOrder);
     }
 
     /// Change an authority's analysts (protocol boost, or back).

@@ -6,7 +6,6 @@
 //! members after the database delay unless pushed).
 
 use bevy_ecs::entity::Entity;
-use rand::RngExt;
 
 use crate::scenario::{Activation, Capacity, Issues, Jurisdiction, Minutes, Protocol};
 use crate::sink::{EventKind, Sink};
@@ -14,6 +13,14 @@ use crate::sink::{EventKind, Sink};
 use super::copies::advance_aggregate;
 use super::state::*;
 use super::{Event, Simulation};
+
+/// Who sent a players' referral or order, for the event log.
+fn players(role: Option<&str>) -> String {
+    match role {
+        Some(r) => format!("the players ({r})"),
+        None => "the players".into(),
+    }
+}
 
 /// The protocol parameters used when a scenario defines none: no delays, no boosts.
 pub(super) fn neutral_protocol() -> Protocol {
@@ -210,15 +217,9 @@ impl Simulation {
             }
             Decision::Refer { platform, count } => {
                 let copies = self.found_copies(*platform, *count);
+                let from = players(role);
                 for &c in &copies {
-                    let (p, ident) = self.copy_ident(c);
-                    self.log(EventKind::Referral, Some(p), Some(ident), |_| {
-                        format!(
-                            "referral from the players{}",
-                            role.map(|r| format!(" ({r})")).unwrap_or_default()
-                        )
-                    });
-                    self.enqueue(c, QueueClass::Referral);
+                    self.refer(c, &from);
                 }
                 Ok(format!(
                     "referred {} of the {count} copies asked for on {}",
@@ -248,27 +249,9 @@ impl Simulation {
                         (a.removal_order.deadline, a.removal_order.compliance)
                     });
                 let copies = self.found_copies(*platform, *count);
+                let from = players(role);
                 for &c in &copies {
-                    let u: f64 = {
-                        let mut entity = self.world.entity_mut(c);
-                        entity.get_mut::<Pending>().expect("live copy").under_order = true;
-                        entity
-                            .get_mut::<CopyStreams>()
-                            .expect("live copy")
-                            .fate
-                            .random()
-                    };
-                    if u < terms.1 {
-                        self.schedule(now + terms.0, Event::OrderDeadline { copy: c });
-                    }
-                    let (p, ident) = self.copy_ident(c);
-                    self.log(EventKind::RemovalOrder, Some(p), Some(ident), |_| {
-                        format!(
-                            "removal order from the players (deadline {:.0} min)",
-                            terms.0
-                        )
-                    });
-                    self.enqueue(c, QueueClass::RemovalOrder);
+                    self.send_order(c, terms, &from);
                 }
                 Ok(format!(
                     "sent removal orders for {} of the {count} copies asked for on {}",
