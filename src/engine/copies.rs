@@ -296,14 +296,9 @@ impl Simulation {
             cnt.published
         };
         {
+            let number = self.variant_number(variant);
             let mut reg = self.world.resource_mut::<Registry>();
-            let counts = &mut reg.content_variants[content as usize];
-            let n = counts
-                .variants
-                .iter()
-                .position(|&g| g == variant)
-                .unwrap_or(0);
-            counts.add(n as u32, 1);
+            reg.content_variants[content as usize].add(number, 1);
         }
         let parent = match source {
             Source::Link { parent, .. } => Some(parent),

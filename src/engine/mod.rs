@@ -359,7 +359,7 @@ impl Simulation {
                 .collect(),
         ));
 
-        let mut queue = EventQueue::default();
+        let mut queue = EventQueue::new(model.horizon);
         for (c, content) in model.contents.iter().enumerate() {
             queue.schedule(content.origin_at, Event::Origin { content: c as u32 });
         }
@@ -509,6 +509,9 @@ impl Simulation {
     }
 
     fn step_inner(&mut self) -> Result<Step, SimError> {
+        if self.world.resource::<EventQueue>().wants_compaction() {
+            self.compact_queue();
+        }
         let Some((t, event)) = self.world.resource_mut::<EventQueue>().pop() else {
             // Nothing left (cannot happen: the final sample is always pending).
             self.finish();
@@ -602,6 +605,30 @@ impl Simulation {
                 true
             }
         })
+    }
+
+    /// Drop cancelled events from the queue (see [`EventQueue`]).
+    fn compact_queue(&mut self) {
+        let mut queue = std::mem::take(&mut *self.world.resource_mut::<EventQueue>());
+        let world = &self.world;
+        queue.compact(|event| match *event {
+            Event::LinkAttempt { copy, generation } => world
+                .get::<Pending>(copy)
+                .is_some_and(|p| p.links == generation),
+            Event::Detection { copy, generation } => world
+                .get::<Pending>(copy)
+                .is_some_and(|p| p.detection == generation && p.review == ReviewStatus::NotQueued),
+            Event::Find { copy, generation } => world
+                .get::<Pending>(copy)
+                .is_some_and(|p| p.finds == generation),
+            Event::OrderDeadline { copy } | Event::Sweep { copy } | Event::UrlShare { copy } => {
+                world.get::<Copy>(copy).is_some()
+            }
+            // Everything else does something when it fires (frees a reviewer or an
+            // analyst, moves the protocol or the clock).
+            _ => true,
+        });
+        *self.world.resource_mut::<EventQueue>() = queue;
     }
 
     fn flush(&mut self, sink: &mut dyn Sink) {

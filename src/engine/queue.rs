@@ -1,8 +1,14 @@
-//! The future event list: a binary heap of timed events with deterministic tie-breaking.
+//! The future event list, with deterministic tie-breaking.
 //!
-//! Events at the same time run in order of priority (model events before samples), then
-//! in the order they were scheduled. Scheduling order is itself deterministic, so the
-//! whole run is.
+//! Events run in order of time, then priority (model events before samples), then the
+//! order they were scheduled in. Scheduling order is itself deterministic, so the whole
+//! run is.
+//!
+//! It is a calendar queue: the run's span is cut into equal buckets; an event goes into
+//! the bucket of its time (an unsorted `Vec`, O(1)); the bucket being drained is a small
+//! binary heap. A single binary heap over hundreds of thousands of pending events spends
+//! most of its time in cache misses; a bucket's heap fits in cache. The order of events
+//! is exactly that of one heap: every event in a later bucket is later in time.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -50,14 +56,71 @@ impl Ord for Entry {
     }
 }
 
+/// Buckets over the span; a run's events spread over them.
+const BUCKETS: usize = 1 << 13;
+
+/// No compaction below this many pending events: small queues are cheap anyway.
+const MIN_COMPACTION: usize = 1 << 16;
+
 /// Pending events of one run.
-#[derive(Resource, Debug, Default)]
+///
+/// Cancelled events (a removed copy's next onward attempt, a redrawn detection) are left
+/// in the queue and skipped when popped. So that they cannot pile up, the queue is
+/// compacted whenever it has doubled since the last compaction: amortised O(1) per event,
+/// and it stays within twice the live events.
+#[derive(Resource, Debug)]
 pub struct EventQueue {
-    heap: BinaryHeap<Entry>,
+    /// Bucket width in minutes.
+    width: f64,
+    /// Index of the bucket being drained (its events are in `active`).
+    current: usize,
+    active: BinaryHeap<Entry>,
+    buckets: Vec<Vec<Entry>>,
+    /// Events past the last bucket.
+    overflow: BinaryHeap<Entry>,
+    len: usize,
     seq: u64,
+    compact_at: usize,
+}
+
+impl Default for EventQueue {
+    fn default() -> Self {
+        EventQueue::new(24.0 * 60.0)
+    }
 }
 
 impl EventQueue {
+    /// A queue for events between 0 and `span` minutes (later ones are handled too, less
+    /// efficiently).
+    pub fn new(span: Minutes) -> Self {
+        let span = if span.is_finite() && span > 0.0 {
+            span
+        } else {
+            1.0
+        };
+        EventQueue {
+            width: span / BUCKETS as f64,
+            current: 0,
+            active: BinaryHeap::new(),
+            buckets: vec![Vec::new(); BUCKETS],
+            overflow: BinaryHeap::new(),
+            len: 0,
+            seq: 0,
+            compact_at: MIN_COMPACTION,
+        }
+    }
+
+    fn bucket_of(&self, time: Minutes) -> usize {
+        let b = (time / self.width).floor();
+        if b.is_nan() || b < 0.0 {
+            0
+        } else if b >= BUCKETS as f64 {
+            BUCKETS
+        } else {
+            b as usize
+        }
+    }
+
     pub fn schedule(&mut self, time: Minutes, event: Event) {
         self.push(time, Priority::Model, event);
     }
@@ -65,29 +128,86 @@ impl EventQueue {
     pub fn push(&mut self, time: Minutes, priority: Priority, event: Event) {
         debug_assert!(!time.is_nan());
         self.seq += 1;
-        self.heap.push(Entry {
+        let entry = Entry {
             time,
             priority,
             seq: self.seq,
             event,
-        });
+        };
+        let b = self.bucket_of(time);
+        if b <= self.current {
+            self.active.push(entry);
+        } else if b < BUCKETS {
+            self.buckets[b].push(entry);
+        } else {
+            self.overflow.push(entry);
+        }
+        self.len += 1;
+        if self.active.is_empty() {
+            self.refill();
+        }
+    }
+
+    /// Make `active` hold the earliest bucket with events, if any are pending.
+    fn refill(&mut self) {
+        while self.active.is_empty() && self.len > 0 {
+            if self.current + 1 < BUCKETS {
+                self.current += 1;
+                let bucket = std::mem::take(&mut self.buckets[self.current]);
+                if !bucket.is_empty() {
+                    self.active = BinaryHeap::from(bucket);
+                }
+            } else {
+                // Past the last bucket: the overflow heap is all that is left.
+                self.current = BUCKETS;
+                self.active = std::mem::take(&mut self.overflow);
+                return;
+            }
+        }
     }
 
     pub fn peek_time(&self) -> Option<Minutes> {
-        self.heap.peek().map(|e| e.time)
+        self.active.peek().map(|e| e.time)
     }
 
     pub fn pop(&mut self) -> Option<(Minutes, Event)> {
-        self.heap.pop().map(|e| (e.time, e.event))
+        let e = self.active.pop()?;
+        self.len -= 1;
+        if self.active.is_empty() {
+            self.refill();
+        }
+        Some((e.time, e.event))
     }
 
     /// Events pending, including ones that will turn out stale.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len == 0
+    }
+
+    /// Whether the queue has grown enough since the last compaction to be worth one.
+    pub fn wants_compaction(&self) -> bool {
+        self.len > self.compact_at
+    }
+
+    /// Drop the events `live` says are cancelled. The order of the rest is unchanged (it
+    /// is a total order on time, priority and scheduling sequence).
+    pub fn compact(&mut self, mut live: impl FnMut(&Event) -> bool) {
+        self.active.retain(|e| live(&e.event));
+        self.overflow.retain(|e| live(&e.event));
+        for b in &mut self.buckets[self.current.min(BUCKETS - 1)..] {
+            b.retain(|e| live(&e.event));
+        }
+        self.len = self.active.len()
+            + self.overflow.len()
+            + self.buckets.iter().map(Vec::len).sum::<usize>();
+        self.compact_at = (self.len * 2).max(MIN_COMPACTION);
+        if self.active.is_empty() {
+            self.refill();
+        }
     }
 }
 
@@ -97,7 +217,7 @@ mod tests {
 
     #[test]
     fn earliest_first_then_priority_then_fifo() {
-        let mut q = EventQueue::default();
+        let mut q = EventQueue::new(10.0);
         q.push(5.0, Priority::Sample, Event::Sample);
         q.schedule(5.0, Event::Inject { index: 1 });
         q.schedule(1.0, Event::Inject { index: 2 });
@@ -107,5 +227,65 @@ mod tests {
         assert_eq!(order[1], (5.0, Event::Inject { index: 1 }));
         assert_eq!(order[2], (5.0, Event::Inject { index: 3 }));
         assert_eq!(order[3], (5.0, Event::Sample));
+    }
+
+    #[test]
+    fn same_order_as_one_binary_heap_under_interleaved_use() {
+        // A pseudo-random schedule of pushes (some at the current time, some past the
+        // span) and pops, against a plain BinaryHeap of the same entries.
+        let mut q = EventQueue::new(100.0);
+        let mut reference = BinaryHeap::new();
+        let mut seq = 0u64;
+        let mut now = 0.0_f64;
+        let mut x = 12345u64;
+        let mut rand = || {
+            x = super::super::rng::splitmix(x);
+            super::super::rng::unit(x)
+        };
+        for step in 0..20_000u32 {
+            if rand() < 0.55 || reference.is_empty() {
+                let r = rand();
+                let t = if r < 0.1 {
+                    now
+                } else if r < 0.12 {
+                    now + 200.0
+                } else {
+                    now + rand() * 30.0
+                };
+                let event = Event::Inject { index: step };
+                q.schedule(t, event);
+                seq += 1;
+                reference.push(Entry {
+                    time: t,
+                    priority: Priority::Model,
+                    seq,
+                    event,
+                });
+            } else {
+                let want = reference.pop().map(|e| (e.time, e.event));
+                let got = q.pop();
+                assert_eq!(got, want, "step {step}");
+                now = got.unwrap().0;
+            }
+            assert_eq!(q.len(), reference.len());
+            assert_eq!(q.peek_time(), reference.peek().map(|e| e.time));
+        }
+    }
+
+    #[test]
+    fn compaction_drops_only_cancelled_events() {
+        let mut q = EventQueue::new(10.0);
+        for i in 0..100u32 {
+            q.schedule(f64::from(i) * 0.3, Event::Inject { index: i });
+        }
+        q.compact(|e| matches!(e, Event::Inject { index } if index % 3 == 0));
+        assert_eq!(q.len(), 34);
+        let order: Vec<u32> = std::iter::from_fn(|| q.pop())
+            .map(|(_, e)| match e {
+                Event::Inject { index } => index,
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(order, (0..100).filter(|i| i % 3 == 0).collect::<Vec<_>>());
     }
 }
