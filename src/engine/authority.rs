@@ -29,7 +29,11 @@ impl Simulation {
             return;
         }
         let boost = self.platform(platform).finds_boost;
-        let found_by = self.world.get::<Pending>(copy).map_or(0, |p| p.found_by);
+        let found_by = self
+            .world
+            .get::<Copy>(copy)
+            .map(|c| &c.pending)
+            .map_or(0, |p| p.found_by);
         let total: f64 = self.monitors[platform as usize]
             .iter()
             .filter(|&&a| found_by & (1 << a) == 0)
@@ -37,7 +41,10 @@ impl Simulation {
             .sum();
         let mut entity = self.world.entity_mut(copy);
         let generation = {
-            let mut p = entity.get_mut::<Pending>().expect("live copy");
+            let mut p = entity
+                .get_mut::<Copy>()
+                .map(|c| c.map_unchanged(|c| &mut c.pending))
+                .expect("live copy");
             p.finds = p.finds.wrapping_add(1);
             p.finds
         };
@@ -46,7 +53,8 @@ impl Simulation {
         }
         let e: f64 = Exp1.sample(
             &mut entity
-                .get_mut::<CopyStreams>()
+                .get_mut::<Copy>()
+                .map(|c| c.map_unchanged(|c| &mut c.streams))
                 .expect("live copy")
                 .authority,
         );
@@ -57,7 +65,7 @@ impl Simulation {
     }
 
     pub(super) fn find(&mut self, copy: Entity, generation: u32) -> bool {
-        let Some(p) = self.world.get::<Pending>(copy) else {
+        let Some(p) = self.world.get::<Copy>(copy).map(|c| &c.pending) else {
             return false;
         };
         if p.finds != generation {
@@ -74,7 +82,8 @@ impl Simulation {
         let total: f64 = candidates.iter().map(|c| c.1).sum();
         let u: f64 = self
             .world
-            .get_mut::<CopyStreams>(copy)
+            .get_mut::<Copy>(copy)
+            .map(|c| c.map_unchanged(|c| &mut c.streams))
             .expect("live copy")
             .authority
             .random();
@@ -88,7 +97,8 @@ impl Simulation {
             x -= r;
         }
         self.world
-            .get_mut::<Pending>(copy)
+            .get_mut::<Copy>(copy)
+            .map(|c| c.map_unchanged(|c| &mut c.pending))
             .expect("live copy")
             .found_by |= 1 << finder;
         let now = self.now();
@@ -125,7 +135,11 @@ impl Simulation {
                     None => return,
                 }
             };
-            let Some(mut streams) = self.world.get_mut::<CopyStreams>(copy) else {
+            let Some(mut streams) = self
+                .world
+                .get_mut::<Copy>(copy)
+                .map(|c| c.map_unchanged(|c| &mut c.streams))
+            else {
                 continue;
             };
             let time = self.model.authorities[authority as usize]
@@ -189,9 +203,14 @@ impl Simulation {
         let (platform, ident) = self.copy_ident(copy);
         let u: f64 = {
             let mut entity = self.world.entity_mut(copy);
-            entity.get_mut::<Pending>().expect("live copy").under_order = true;
             entity
-                .get_mut::<CopyStreams>()
+                .get_mut::<Copy>()
+                .map(|c| c.map_unchanged(|c| &mut c.pending))
+                .expect("live copy")
+                .under_order = true;
+            entity
+                .get_mut::<Copy>()
+                .map(|c| c.map_unchanged(|c| &mut c.streams))
                 .expect("live copy")
                 .fate
                 .random()

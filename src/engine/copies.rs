@@ -313,27 +313,25 @@ impl Simulation {
         };
         let entity = self
             .world
-            .spawn((
-                Copy {
-                    number,
-                    key,
-                    content,
-                    variant,
-                    platform,
-                    born: now,
-                    parent,
-                    children: Vec::new(),
-                    live_slot: 0,
-                },
-                Attention {
+            .spawn(Copy {
+                number,
+                key,
+                content,
+                variant,
+                platform,
+                born: now,
+                parent,
+                children: Vec::new(),
+                live_slot: 0,
+                attention: Attention {
                     since: now,
                     view_rate: p.views_per_min * factor,
                     link_rate: self.out_links[platform as usize].total_per_min * factor,
                     views: 0.0,
                 },
-                Pending::default(),
+                pending: Pending::default(),
                 streams,
-            ))
+            })
             .id();
         if let Some(parent) = parent
             && let Some(mut pc) = self.world.get_mut::<Copy>(parent)
@@ -410,14 +408,16 @@ impl Simulation {
         let mut entity = self.world.entity_mut(copy);
         let rate = {
             let mut a = entity
-                .get_mut::<Attention>()
+                .get_mut::<Copy>()
+                .map(|c| c.map_unchanged(|c| &mut c.attention))
                 .expect("copies have attention");
             advance_attention(&mut a, now, half_life);
             a.link_rate
         };
         let e: f64 = {
             let mut s = entity
-                .get_mut::<CopyStreams>()
+                .get_mut::<Copy>()
+                .map(|c| c.map_unchanged(|c| &mut c.streams))
                 .expect("copies have streams");
             if rate > 0.0 {
                 Exp1.sample(&mut s.links)
@@ -426,7 +426,10 @@ impl Simulation {
             }
         };
         let generation = {
-            let mut p = entity.get_mut::<Pending>().expect("copies have pending");
+            let mut p = entity
+                .get_mut::<Copy>()
+                .map(|c| c.map_unchanged(|c| &mut c.pending))
+                .expect("copies have pending");
             p.links = p.links.wrapping_add(1);
             p.links
         };
@@ -438,7 +441,7 @@ impl Simulation {
     }
 
     pub(super) fn link_attempt(&mut self, copy: Entity, generation: u32) -> Result<bool, SimError> {
-        let Some(pending) = self.world.get::<Pending>(copy) else {
+        let Some(pending) = self.world.get::<Copy>(copy).map(|c| &c.pending) else {
             return Ok(false);
         };
         if pending.links != generation {
@@ -450,14 +453,22 @@ impl Simulation {
         };
         let links = &self.out_links[platform as usize];
         let u: f64 = {
-            let mut s = self.world.get_mut::<CopyStreams>(copy).expect("live copy");
+            let mut s = self
+                .world
+                .get_mut::<Copy>(copy)
+                .map(|c| c.map_unchanged(|c| &mut c.streams))
+                .expect("live copy");
             s.links.random()
         };
         let x = u * links.total_per_min;
         let i = links.cumulative.partition_point(|&(cum, _)| cum <= x);
         let target = links.cumulative[i.min(links.cumulative.len() - 1)].1;
         let n = {
-            let mut p = self.world.get_mut::<Pending>(copy).expect("live copy");
+            let mut p = self
+                .world
+                .get_mut::<Copy>(copy)
+                .map(|c| c.map_unchanged(|c| &mut c.pending))
+                .expect("live copy");
             p.attempts_made += 1;
             p.attempts_made
         };
@@ -497,19 +508,24 @@ impl Simulation {
         let mut entity = self.world.entity_mut(copy);
         let view_rate = {
             let mut a = entity
-                .get_mut::<Attention>()
+                .get_mut::<Copy>()
+                .map(|c| c.map_unchanged(|c| &mut c.attention))
                 .expect("copies have attention");
             advance_attention(&mut a, now, half_life);
             a.view_rate
         };
         let (e1, e2): (f64, f64) = {
             let mut s = entity
-                .get_mut::<CopyStreams>()
+                .get_mut::<Copy>()
+                .map(|c| c.map_unchanged(|c| &mut c.streams))
                 .expect("copies have streams");
             (Exp1.sample(&mut s.detection), Exp1.sample(&mut s.detection))
         };
         let generation = {
-            let mut p = entity.get_mut::<Pending>().expect("copies have pending");
+            let mut p = entity
+                .get_mut::<Copy>()
+                .map(|c| c.map_unchanged(|c| &mut c.pending))
+                .expect("copies have pending");
             p.detection = p.detection.wrapping_add(1);
             p.detection
         };
@@ -528,13 +544,17 @@ impl Simulation {
 
     /// Cancel the copy's pending detection (it is in a queue: detection is paused).
     pub(super) fn cancel_detection(&mut self, copy: Entity) {
-        if let Some(mut p) = self.world.get_mut::<Pending>(copy) {
+        if let Some(mut p) = self
+            .world
+            .get_mut::<Copy>(copy)
+            .map(|c| c.map_unchanged(|c| &mut c.pending))
+        {
             p.detection = p.detection.wrapping_add(1);
         }
     }
 
     pub(super) fn detection(&mut self, copy: Entity, generation: u32) -> bool {
-        let Some(pending) = self.world.get::<Pending>(copy) else {
+        let Some(pending) = self.world.get::<Copy>(copy).map(|c| &c.pending) else {
             return false;
         };
         if pending.detection != generation || pending.review != ReviewStatus::NotQueued {
@@ -587,12 +607,13 @@ impl Simulation {
         let (views, rate_now, waiting) = {
             let mut entity = self.world.entity_mut(copy);
             let mut a = entity
-                .get_mut::<Attention>()
+                .get_mut::<Copy>()
+                .map(|c| c.map_unchanged(|c| &mut c.attention))
                 .expect("copies have attention");
             advance_attention(&mut a, now, half_life);
             let (views, rate) = (a.views, a.view_rate);
             let waiting = matches!(
-                entity.get::<Pending>().map(|p| p.review),
+                entity.get::<Copy>().map(|c| &c.pending).map(|p| p.review),
                 Some(ReviewStatus::Waiting { .. })
             );
             (views, rate, waiting)
@@ -691,7 +712,11 @@ impl Simulation {
                 .cloned()
                 .unwrap_or_default();
             for copy in live {
-                let u: f64 = match self.world.get_mut::<CopyStreams>(copy) {
+                let u: f64 = match self
+                    .world
+                    .get_mut::<Copy>(copy)
+                    .map(|c| c.map_unchanged(|c| &mut c.streams))
+                {
                     Some(mut s) => s.fate.random(),
                     None => continue,
                 };
@@ -788,7 +813,11 @@ impl Simulation {
                 self.schedule_link(copy);
             }
             if detection
-                && self.world.get::<Pending>(copy).map(|p| p.review)
+                && self
+                    .world
+                    .get::<Copy>(copy)
+                    .map(|c| &c.pending)
+                    .map(|p| p.review)
                     == Some(ReviewStatus::NotQueued)
             {
                 self.schedule_detection(copy);
@@ -809,10 +838,11 @@ impl Simulation {
             ps.agg_view_rate *= factor;
             ps.virality_factor *= factor;
         }
-        let mut q = self.world.query::<(&Copy, &mut Attention)>();
-        for (c, mut a) in q.iter_mut(&mut self.world) {
+        let mut q = self.world.query::<&mut Copy>();
+        for mut c in q.iter_mut(&mut self.world) {
             if c.platform == platform {
-                advance_attention(&mut a, now, half_life);
+                let a = &mut c.attention;
+                advance_attention(a, now, half_life);
                 a.view_rate *= factor;
                 a.link_rate *= factor;
             }

@@ -284,10 +284,11 @@ impl Simulation {
     /// Up to `count` live copies on a platform that an authority has found and that are
     /// not already waiting in a more urgent class, oldest first.
     fn found_copies(&mut self, platform: usize, count: u32) -> Vec<Entity> {
-        let mut q = self.world.query::<(Entity, &Copy, &Pending)>();
+        let mut q = self.world.query::<(Entity, &Copy)>();
         let mut found: Vec<(u64, Entity)> = q
             .iter(&self.world)
-            .filter(|(_, c, p)| {
+            .filter(|(_, c)| {
+                let p = &c.pending;
                 c.platform as usize == platform
                     && p.found_by != 0
                     && matches!(
@@ -299,7 +300,7 @@ impl Simulation {
                             }
                     )
             })
-            .map(|(e, c, _)| (c.number, e))
+            .map(|(e, c)| (c.number, e))
             .collect();
         found.sort_unstable_by_key(|&(n, _)| n);
         found
@@ -314,8 +315,9 @@ impl Simulation {
         let now = self.now();
         let mut found = vec![0u64; self.model.platforms.len()];
         {
-            let mut q = self.world.query::<(&Copy, &Pending)>();
-            for (c, p) in q.iter(&self.world) {
+            let mut q = self.world.query::<&Copy>();
+            for c in q.iter(&self.world) {
+                let p = &c.pending;
                 if p.found_by != 0 && p.review == ReviewStatus::NotQueued {
                     found[c.platform as usize] += 1;
                 }

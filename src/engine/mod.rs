@@ -613,13 +613,16 @@ impl Simulation {
         let world = &self.world;
         queue.compact(|event| match *event {
             Event::LinkAttempt { copy, generation } => world
-                .get::<Pending>(copy)
+                .get::<Copy>(copy)
+                .map(|c| &c.pending)
                 .is_some_and(|p| p.links == generation),
             Event::Detection { copy, generation } => world
-                .get::<Pending>(copy)
+                .get::<Copy>(copy)
+                .map(|c| &c.pending)
                 .is_some_and(|p| p.detection == generation && p.review == ReviewStatus::NotQueued),
             Event::Find { copy, generation } => world
-                .get::<Pending>(copy)
+                .get::<Copy>(copy)
+                .map(|c| &c.pending)
                 .is_some_and(|p| p.finds == generation),
             Event::OrderDeadline { copy } | Event::Sweep { copy } | Event::UrlShare { copy } => {
                 world.get::<Copy>(copy).is_some()

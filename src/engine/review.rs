@@ -27,14 +27,23 @@ impl Simulation {
     /// A copy joins its platform's review queue in `class`, or moves up to it.
     pub(super) fn enqueue(&mut self, copy: Entity, class: QueueClass) {
         let now = self.now();
-        let Some(status) = self.world.get::<Pending>(copy).map(|p| p.review) else {
+        let Some(status) = self
+            .world
+            .get::<Copy>(copy)
+            .map(|c| &c.pending)
+            .map(|p| p.review)
+        else {
             return;
         };
         let (platform, ident) = self.copy_ident(copy);
         let token = match status {
             ReviewStatus::InReview => {
                 // It is being reviewed: if the review keeps it, it queues again in this class.
-                let mut p = self.world.get_mut::<Pending>(copy).expect("live copy");
+                let mut p = self
+                    .world
+                    .get_mut::<Copy>(copy)
+                    .map(|c| c.map_unchanged(|c| &mut c.pending))
+                    .expect("live copy");
                 p.escalation = Some(p.escalation.map_or(class, |c| c.min(class)));
                 return;
             }
@@ -51,13 +60,21 @@ impl Simulation {
                     ps.waiting
                 };
                 let _ = waiting;
-                let mut p = self.world.get_mut::<Pending>(copy).expect("live copy");
+                let mut p = self
+                    .world
+                    .get_mut::<Copy>(copy)
+                    .map(|c| c.map_unchanged(|c| &mut c.pending))
+                    .expect("live copy");
                 p.queued_at = now;
                 0
             }
         };
         {
-            let mut p = self.world.get_mut::<Pending>(copy).expect("live copy");
+            let mut p = self
+                .world
+                .get_mut::<Copy>(copy)
+                .map(|c| c.map_unchanged(|c| &mut c.pending))
+                .expect("live copy");
             p.review = ReviewStatus::Waiting { class, token };
         }
         self.cancel_detection(copy);
@@ -92,7 +109,8 @@ impl Simulation {
             };
             let queued_at = self
                 .world
-                .get::<Pending>(copy)
+                .get::<Copy>(copy)
+                .map(|c| &c.pending)
                 .expect("live copy")
                 .queued_at;
             {
@@ -106,8 +124,15 @@ impl Simulation {
             let time = self.model.platforms[platform as usize].review.time.clone();
             let duration = {
                 let mut entity = self.world.entity_mut(copy);
-                entity.get_mut::<Pending>().expect("live copy").review = ReviewStatus::InReview;
-                let mut s = entity.get_mut::<CopyStreams>().expect("live copy");
+                entity
+                    .get_mut::<Copy>()
+                    .map(|c| c.map_unchanged(|c| &mut c.pending))
+                    .expect("live copy")
+                    .review = ReviewStatus::InReview;
+                let mut s = entity
+                    .get_mut::<Copy>()
+                    .map(|c| c.map_unchanged(|c| &mut c.streams))
+                    .expect("live copy");
                 time.sample(&mut s.review).max(0.0)
             };
             self.schedule(now + duration, Event::ReviewEnd { platform, copy });
@@ -138,10 +163,14 @@ impl Simulation {
                         None => break,
                     }
                 };
-                let valid = self.world.get::<Pending>(entry.copy).is_some_and(|p| {
-                    matches!(p.review, ReviewStatus::Waiting { class: c, token }
+                let valid = self
+                    .world
+                    .get::<Copy>(entry.copy)
+                    .map(|c| &c.pending)
+                    .is_some_and(|p| {
+                        matches!(p.review, ReviewStatus::Waiting { class: c, token }
                         if c as usize == class && token == entry.token)
-                });
+                    });
                 if valid {
                     return Some(entry.copy);
                 }
@@ -160,18 +189,27 @@ impl Simulation {
         }
         let in_review = self
             .world
-            .get::<Pending>(copy)
+            .get::<Copy>(copy)
+            .map(|c| &c.pending)
             .is_some_and(|p| p.review == ReviewStatus::InReview);
         if in_review {
             let accuracy = self.model.platforms[platform as usize].review.accuracy;
             let (u, under_order): (f64, bool) = {
                 let mut entity = self.world.entity_mut(copy);
                 let u = entity
-                    .get_mut::<CopyStreams>()
+                    .get_mut::<Copy>()
+                    .map(|c| c.map_unchanged(|c| &mut c.streams))
                     .expect("live copy")
                     .review
                     .random();
-                (u, entity.get::<Pending>().expect("live copy").under_order)
+                (
+                    u,
+                    entity
+                        .get::<Copy>()
+                        .map(|c| &c.pending)
+                        .expect("live copy")
+                        .under_order,
+                )
             };
             if u < accuracy {
                 let cause = if under_order {
@@ -182,7 +220,11 @@ impl Simulation {
                 self.remove(copy, cause);
             } else {
                 let escalation = {
-                    let mut p = self.world.get_mut::<Pending>(copy).expect("live copy");
+                    let mut p = self
+                        .world
+                        .get_mut::<Copy>(copy)
+                        .map(|c| c.map_unchanged(|c| &mut c.pending))
+                        .expect("live copy");
                     p.review = ReviewStatus::NotQueued;
                     p.escalation.take()
                 };

@@ -79,11 +79,16 @@ pub struct Copy {
     pub children: Vec<Entity>,
     /// Slot in the live index of its (variant, platform), when sweeps are on.
     pub live_slot: u32,
+    // The rest of a copy's state lives in the same component, so that the event that
+    // touches a copy finds all of it in one place (one row, not four columns).
+    pub attention: Attention,
+    pub pending: Pending,
+    pub streams: CopyStreams,
 }
 
 /// A copy's attention curve: view rate and link rate at `since`, both halving every
 /// half-life of the platform; views accrued up to `since`.
-#[derive(Component, Debug)]
+#[derive(Debug)]
 pub struct Attention {
     pub since: Minutes,
     pub view_rate: f64,
@@ -92,7 +97,7 @@ pub struct Attention {
 }
 
 /// Generation counters: a pending event whose generation no longer matches is stale.
-#[derive(Component, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Pending {
     pub links: u32,
     /// Onward attempts made so far (part of each child's lineage key).
@@ -111,7 +116,7 @@ pub struct Pending {
 }
 
 /// A copy's random streams, one per mechanism.
-#[derive(Component, Debug)]
+#[derive(Debug)]
 pub struct CopyStreams {
     pub links: Stream,
     pub detection: Stream,
