@@ -83,11 +83,22 @@ pub struct LoadError {
 }
 
 impl LoadError {
+    /// Messages echo what the file says; they are tidied for a terminal here (see [`tidy`]).
     pub(crate) fn new(source: &str, problems: Vec<Problem>) -> LoadError {
         debug_assert!(!problems.is_empty());
         LoadError {
             source: source.to_string(),
-            problems,
+            problems: problems
+                .into_iter()
+                .map(|p| Problem {
+                    location: match p.location {
+                        Location::Field(f) => Location::Field(tidy(&f)),
+                        other => other,
+                    },
+                    message: tidy(&p.message),
+                    hint: p.hint.as_deref().map(tidy),
+                })
+                .collect(),
         }
     }
 
@@ -118,6 +129,59 @@ impl fmt::Display for LoadError {
 }
 
 impl std::error::Error for LoadError {}
+
+/// Longest word (a run without spaces) shown whole in a message.
+const MAX_WORD: usize = 100;
+/// Longest message shown whole.
+const MAX_MESSAGE: usize = 2000;
+
+/// A message made safe to print: control characters (which could drive the terminal) and
+/// bidirectional overrides shown as escapes, over-long words (a huge id or text echoed
+/// back) cut down, and the whole capped.
+pub(crate) fn tidy(s: &str) -> String {
+    let risky = |c: char| {
+        (c.is_control() && c != '\n')
+            || ('\u{202A}'..='\u{202E}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    };
+    let long_word = s.split([' ', '\n']).any(|w| w.chars().count() > MAX_WORD);
+    if !s.chars().any(risky) && !long_word && s.len() <= MAX_MESSAGE {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for (i, word) in s.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let shown: String = if word.chars().count() > MAX_WORD {
+            // Keep quotes and punctuation around the value outside the cut.
+            let quote = |c: char| "`\"'([{".contains(c);
+            let close = |c: char| "`\"')]}.,:;?".contains(c);
+            let core = word.trim_start_matches(quote);
+            let prefix = &word[..word.len() - core.len()];
+            let core_end = core.trim_end_matches(close);
+            let suffix = &core[core_end.len()..];
+            let n = core_end.chars().count();
+            let head: String = core_end.chars().take(60).collect();
+            let tail: String = core_end.chars().skip(n.saturating_sub(10)).collect();
+            format!("{prefix}{head}...{tail}{suffix} ({n} characters)")
+        } else {
+            word.to_string()
+        };
+        for c in shown.chars() {
+            if risky(c) {
+                out += &c.escape_unicode().to_string();
+            } else {
+                out.push(c);
+            }
+        }
+    }
+    if out.chars().count() > MAX_MESSAGE {
+        let cut: String = out.chars().take(MAX_MESSAGE - 20).collect();
+        out = format!("{cut}... (message cut)");
+    }
+    out
+}
 
 /// "did you mean `x`?" for the candidate closest to `word`, if one is close enough.
 pub(crate) fn did_you_mean<'a, I>(word: &str, candidates: I) -> Option<String>
@@ -198,8 +262,34 @@ pub(crate) fn clean_message(msg: &str) -> (String, Option<String>) {
     } else if msg.starts_with("deserializing from YAML containing more than one document") {
         msg = "expected one YAML document, found more than one (separated by `---`)".to_string();
     } else if msg == "recursion limit exceeded" {
-        msg = "expected a scenario, found values nested too deeply (recursion limit exceeded)"
+        msg = "expected values nested at most 128 levels deep, found deeper nesting".to_string();
+        hint = Some("a scenario needs a few levels at most; check the indentation".to_string());
+    } else if msg == "repetition limit exceeded" {
+        msg = "the file uses YAML anchors and aliases (`&name` / `*name`) that expand to too much data"
             .to_string();
+        hint = Some(
+            "each `*name` repeats everything its `&name` marks; remove the aliases or write the values out"
+                .to_string(),
+        );
+    } else if let Some((m, h)) = libyaml_message(&msg) {
+        msg = m;
+        hint = h.or(hint);
+    }
+
+    // serde: an integer out of a field's range.
+    if let Some(rest) = msg
+        .strip_prefix("invalid value: integer `")
+        .or_else(|| msg.strip_prefix("invalid type: integer `"))
+        && let Some((n, expected)) = rest.split_once("`, expected ")
+        && let Some(max) = match expected {
+            "u8" => Some(u8::MAX as u64),
+            "u16" => Some(u16::MAX as u64),
+            "u32" => Some(u32::MAX as u64),
+            "u64" => Some(u64::MAX),
+            _ => None,
+        }
+    {
+        msg = format!("expected a whole number from 0 to {max}, found {n}");
     }
 
     // serde: "invalid type: X, expected Y" / "invalid value: X, expected Y".
@@ -218,6 +308,210 @@ pub(crate) fn clean_message(msg: &str) -> (String, Option<String>) {
         hint = unknown_name_hint(&msg);
     }
     (msg, hint)
+}
+
+/// The YAML parser's own messages (`problem, while context at line L column C`), reworded
+/// as "expected ..., found ..." where that helps, with a hint for the usual causes.
+fn libyaml_message(msg: &str) -> Option<(String, Option<String>)> {
+    let (problem, context) = match msg.split_once(", while ") {
+        Some((p, c)) => (p, Some(c)),
+        None => (msg, None),
+    };
+    // "parsing a flow sequence at line 1 column 4" -> ("a flow sequence", "line 1 column 4")
+    let ctx = context.map(|c| {
+        let c = c
+            .trim_start_matches("parsing ")
+            .trim_start_matches("scanning ");
+        match c.rsplit_once(" at line ") {
+            Some((what, at)) => (what.to_string(), format!("line {at}")),
+            None => (c.to_string(), String::new()),
+        }
+    });
+    let starts = |what: &str| -> String {
+        match &ctx {
+            Some((_, at)) if !at.is_empty() => format!("{what} that starts at {at}"),
+            _ => what.to_string(),
+        }
+    };
+    let indentation = || {
+        Some("check the indentation: items of one list or mapping line up, with spaces".to_string())
+    };
+    let m = match problem {
+        "did not find expected ',' or ']'" => (
+            format!("expected `,` or `]` to go on with or close {}", starts("the list")),
+            Some("is a `]` missing?".to_string()),
+        ),
+        "did not find expected ',' or '}'" => (
+            format!("expected `,` or `}}` to go on with or close {}", starts("the mapping")),
+            Some("is a `}` missing?".to_string()),
+        ),
+        "did not find expected key" => (
+            format!(
+                "expected a key (`name: value`) lined up with {}",
+                starts("the mapping")
+            ),
+            indentation(),
+        ),
+        "did not find expected '-' indicator" => (
+            format!("expected a list item (`- ...`) lined up with {}", starts("the list")),
+            indentation(),
+        ),
+        "could not find expected ':'" => (
+            format!("expected `:` after {}", starts("the key")),
+            Some("a key and its `:` go on one line".to_string()),
+        ),
+        "mapping values are not allowed in this context" => (
+            "expected a value, found a second `key:` (a `: ` where no mapping can start)"
+                .to_string(),
+            Some(
+                "check the indentation, or put text that contains `: ` in quotes".to_string(),
+            ),
+        ),
+        "block sequence entries are not allowed in this context" => (
+            "expected a value, found a list item (`- `) where no list can start".to_string(),
+            indentation(),
+        ),
+        "found unexpected end of stream" => match &ctx {
+            Some((what, _)) if what.contains("quoted scalar") => (
+                format!(
+                    "expected the closing quote of {}, found the end of the file",
+                    starts("the text")
+                ),
+                Some("is a closing quote missing?".to_string()),
+            ),
+            _ => ("expected more, found the end of the file".to_string(), None),
+        },
+        "found unexpected document indicator" => (
+            format!(
+                "expected the closing quote of {}, found a line `---` or `...`",
+                starts("the text")
+            ),
+            Some("is a closing quote missing?".to_string()),
+        ),
+        "found a tab character that violates indentation"
+        | "found a tab character where an indentation space is expected" => (
+            "expected spaces for indentation, found a tab".to_string(),
+            Some("YAML does not allow tabs for indentation; indent with spaces".to_string()),
+        ),
+        "found character that cannot start any token" => (
+            "expected a value, found a character that cannot start one".to_string(),
+            Some("put text that starts with `@`, `` ` `` or `%` in quotes".to_string()),
+        ),
+        "found unknown escape character" => (
+            format!("expected a known escape (like `\\n`) in {}", starts("the text")),
+            Some(
+                "in double quotes a backslash starts an escape: write `\\\\` for a backslash, or use single quotes"
+                    .to_string(),
+            ),
+        ),
+        "unknown anchor" => (
+            "expected an alias `*name` to name an anchor `&name` set before it, found an unknown one"
+                .to_string(),
+            None,
+        ),
+        _ => {
+            let Some((what, at)) = &ctx else {
+                return None;
+            };
+            let at = if at.is_empty() {
+                String::new()
+            } else {
+                format!(" that starts at {at}")
+            };
+            (format!("{problem}, in {what}{at}"), None)
+        }
+    };
+    Some(m)
+}
+
+/// A problem from a YAML error, refined with the text it came from: what the character
+/// at the position is (a tab, a control character), which anchor is unknown.
+pub(crate) fn from_yaml_in(e: &serde_yaml::Error, text: &str) -> Problem {
+    let mut p = from_yaml(e);
+    let raw = e.to_string();
+    if raw.starts_with("control characters are not allowed") {
+        // The parser's position is not where the character is; find it.
+        if let Some((line, column, c)) = first_control(text) {
+            p.location = Location::LineCol { line, column };
+            p.message = format!(
+                "expected text, found the control character U+{:04X}, which YAML does not allow",
+                c as u32
+            );
+            p.hint = Some(
+                "is this a plain text file? remove the character, or save the file as UTF-8 text"
+                    .to_string(),
+            );
+        }
+        return p;
+    }
+    let Some((line, column)) = p.line_col() else {
+        return p;
+    };
+    let here = text
+        .lines()
+        .nth(line.saturating_sub(1))
+        .and_then(|l| l.get(l.char_indices().nth(column.saturating_sub(1))?.0..))
+        .unwrap_or("");
+    if raw.starts_with("found character that cannot start any token") {
+        match here.chars().next() {
+            Some('\t') => {
+                p.message = "expected spaces for indentation, found a tab".to_string();
+                p.hint = Some(
+                    "YAML does not allow tabs for indentation; indent with spaces".to_string(),
+                );
+            }
+            Some('`') => {
+                p.message =
+                    "expected a value, found a backtick (`), which cannot start one".to_string();
+                p.hint = Some("put text that starts with a backtick in quotes".to_string());
+            }
+            Some(c) => {
+                p.message = format!("expected a value, found `{c}`, which cannot start one");
+                p.hint = Some(format!("put text that starts with `{c}` in quotes"));
+            }
+            None => {}
+        }
+    } else if (raw.starts_with("did not find expected key")
+        || raw.starts_with("did not find expected '-' indicator")
+        || raw.starts_with("did not find expected <document start>"))
+        && let Some(c @ (']' | '}')) = here.chars().next()
+    {
+        p.message =
+            format!("expected a value or the end of the file, found `{c}`, which closes nothing");
+        p.hint = Some(format!("is there one `{c}` too many?"));
+    } else if raw.starts_with("unknown anchor") {
+        let name: String = here
+            .trim_start_matches('*')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        if !name.is_empty() {
+            p.message = format!(
+                "expected an alias `*{name}` to name an anchor `&{name}` set before it, found none"
+            );
+        }
+    }
+    p
+}
+
+/// The first character the YAML parser refuses: 1-based line, column (in characters).
+fn first_control(text: &str) -> Option<(usize, usize, char)> {
+    for (i, line) in text.split('\n').enumerate() {
+        for (j, c) in line.chars().enumerate() {
+            let v = c as u32;
+            let ok = v == 0x9
+                || v == 0xD
+                || (0x20..=0x7E).contains(&v)
+                || v == 0x85
+                || (0xA0..=0xD7FF).contains(&v)
+                || (0xE000..=0xFFFD).contains(&v)
+                || v >= 0x10000;
+            if !ok {
+                return Some((i + 1, j + 1, c));
+            }
+        }
+    }
+    None
 }
 
 /// yaml_serde prefixes messages with the path of the value (`platforms[0].id: ...`);

@@ -5,14 +5,14 @@
 //! file into billions of values. Each of these is refused quickly, with a clear message
 //! and bounded memory, before the YAML is read into values:
 //!
-//! 1. [`read_bounded`] reads at most [`MAX_FILE_BYTES`] (+1, to tell that it is more);
-//! 2. [`decode`] checks the bytes are UTF-8 (saying where they are not);
+//! 1. `read_bounded` reads at most [`MAX_FILE_BYTES`] (+1, to tell that it is more);
+//! 2. `decode` checks the bytes are UTF-8 (saying where they are not);
 //! 3. [`check_nesting`] tokenizes the text the way the YAML parser does and refuses flow
 //!    collections (`[...]`, `{...}`) nested more than [`MAX_FLOW_DEPTH`] deep: the parser
 //!    takes time proportional to the nesting depth for every token, so deep nesting would
 //!    make it take hours (block nesting by indentation has no such cost, and is refused
 //!    later by the YAML reader's own limit of 128 levels);
-//! 4. [`census`] walks the document as the YAML reader expands it (aliases included),
+//! 4. `census` walks the document as the YAML reader expands it (aliases included),
 //!    counting values and text, and stops as soon as a limit is passed: more than
 //!    [`MAX_VALUES`] values or [`MAX_TOTAL_TEXT_BYTES`] of text in all, a single text over
 //!    [`MAX_TEXT_BYTES`], or an integer too large for any field.
@@ -42,6 +42,9 @@ pub const MAX_TEXT_BYTES: usize = 64 * 1024;
 /// Most text in all, in bytes, counting each text an alias repeats.
 pub const MAX_TOTAL_TEXT_BYTES: usize = 16 * 1024 * 1024;
 
+/// Most values read for the variants with `set`, in all (each reads the scenario again).
+pub const MAX_VARIANT_WORK: usize = 2_000_000;
+
 fn file_problem(message: String, hint: Option<String>) -> Problem {
     Problem {
         location: Location::File,
@@ -61,11 +64,11 @@ fn at(line: usize, column: usize, message: String, hint: Option<String>) -> Prob
 /// `4 MiB`, `64 KiB`, `1234 bytes`.
 pub(crate) fn size(bytes: usize) -> String {
     const MIB: usize = 1024 * 1024;
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else if bytes >= MIB {
         format!("{:.1} MiB", bytes as f64 / MIB as f64)
-    } else if bytes >= 1024 && bytes % 1024 == 0 {
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
         format!("{} KiB", bytes / 1024)
     } else {
         format!("{bytes} bytes")
@@ -82,17 +85,14 @@ fn too_large(bytes: Option<usize>) -> Problem {
             "expected a scenario file of at most {}, found {found}",
             size(MAX_FILE_BYTES)
         ),
-        Some(
-            "scenario files are small (tens of KB); is this the right file?".to_string(),
-        ),
+        Some("scenario files are small, tens of KB: is this the right file?".to_string()),
     )
 }
 
 /// Read a file, refusing one larger than [`MAX_FILE_BYTES`] without reading the rest.
 pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>, Problem> {
-    let cannot = |e: std::io::Error| {
-        file_problem(format!("cannot read the scenario file: {e}"), None)
-    };
+    let cannot =
+        |e: std::io::Error| file_problem(format!("cannot read the scenario file: {e}"), None);
     let file = std::fs::File::open(path).map_err(cannot)?;
     if let Ok(meta) = file.metadata() {
         if meta.is_dir() {
@@ -126,7 +126,7 @@ pub(crate) fn decode(bytes: Vec<u8>) -> Result<String, Problem> {
                 1,
                 1,
                 "expected text in UTF-8, found text in UTF-16 (the file starts with a UTF-16 byte order mark)".to_string(),
-                Some("save the file as UTF-8 (in most editors: Save As, Encoding: UTF-8)".to_string()),
+                Some("save the file as UTF-8: in most editors, Save As and choose the encoding UTF-8".to_string()),
             );
         }
         // The valid prefix is UTF-8, so lines and columns (in characters) are well defined.
@@ -150,7 +150,7 @@ pub(crate) fn decode(bytes: Vec<u8>) -> Result<String, Problem> {
                 shown.join(" ")
             ),
             Some(
-                "the file was probably saved in another encoding (such as Latin-1 or Windows-1252); save it as UTF-8".to_string(),
+                "the file was probably saved in another encoding, such as Latin-1 or Windows-1252: save it as UTF-8".to_string(),
             ),
         )
     })
@@ -174,11 +174,14 @@ pub(crate) fn check_size(text: &str) -> Result<(), Problem> {
 
 /// What the nesting scan found in a text the parser may read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct Shape {
+pub struct Shape {
     /// The deepest flow nesting.
     pub max_flow_depth: usize,
     /// How many aliases (`*name`) there are.
     pub aliases: usize,
+    /// Whether there is any block collection (by indentation or `- `), as opposed to
+    /// only flow collections and scalars.
+    pub block: bool,
 }
 
 /// Whether the parser accepts this character at all (libyaml's reader refuses others).
@@ -210,6 +213,8 @@ struct Scanner<'a> {
     /// flow collections never change the block indentation, so they are not tracked.
     key: Option<(usize, usize, usize)>,
     shape: Shape,
+    /// Where each flow collection starts (byte offsets), when asked for.
+    starts: Option<Vec<usize>>,
 }
 
 /// Why the scan stopped early.
@@ -307,6 +312,9 @@ impl<'a> Scanner<'a> {
     }
 
     fn roll(&mut self, column: isize) {
+        if self.flow == 0 {
+            self.shape.block = true;
+        }
         if self.flow == 0 && self.indent < column {
             self.indents.push(self.indent);
             self.indent = column;
@@ -327,7 +335,7 @@ impl<'a> Scanner<'a> {
             self.i += 3;
         }
         loop {
-            self.to_next_token();
+            self.skip_to_next_token();
             if let Some((line, index, _)) = self.key
                 && (line < self.line || index + 1024 < self.i)
             {
@@ -358,6 +366,9 @@ impl<'a> Scanner<'a> {
             }
             match c {
                 b'[' | b'{' => {
+                    if let Some(starts) = self.starts.as_mut() {
+                        starts.push(self.i);
+                    }
                     self.save_key();
                     self.flow += 1;
                     if self.flow > MAX_FLOW_DEPTH {
@@ -454,14 +465,12 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn to_next_token(&mut self) {
+    fn skip_to_next_token(&mut self) {
         loop {
             if self.col == 0 && self.is_bom() {
                 self.skip();
             }
-            while self.at(0) == b' '
-                || ((self.flow > 0 || !self.allowed) && self.at(0) == b'\t')
-            {
+            while self.at(0) == b' ' || ((self.flow > 0 || !self.allowed) && self.at(0) == b'\t') {
                 self.skip();
             }
             if self.at(0) == b'#' {
@@ -668,9 +677,7 @@ impl<'a> Scanner<'a> {
                 if self.flow > 0 && c == b':' && b",?[]{}".contains(&self.at(1)) {
                     return Err(Stop::ParserError);
                 }
-                if (c == b':' && self.is_blankz_at(1))
-                    || (self.flow > 0 && b",[]{}".contains(&c))
-                {
+                if (c == b':' && self.is_blankz_at(1)) || (self.flow > 0 && b",[]{}".contains(&c)) {
                     break;
                 }
                 self.skip();
@@ -702,7 +709,20 @@ impl<'a> Scanner<'a> {
 
 /// Scan the text as the YAML parser will, refusing flow collections nested more than
 /// [`MAX_FLOW_DEPTH`] deep. Text after a point where the parser would fail is not scanned.
-pub(crate) fn check_nesting(text: &str) -> Result<Shape, Problem> {
+/// (Public for the fuzz target that checks it against the parser.)
+pub fn check_nesting(text: &str) -> Result<Shape, Problem> {
+    let (result, _) = scan(text, false);
+    result
+}
+
+/// The byte offsets at which the parser starts a flow collection, as far as the scan goes
+/// (for the fuzz target that checks the scan against the parser).
+#[doc(hidden)]
+pub fn flow_starts(text: &str) -> Vec<usize> {
+    scan(text, true).1
+}
+
+fn scan(text: &str, record: bool) -> (Result<Shape, Problem>, Vec<usize>) {
     // The parser refuses control characters as soon as it reads them, so it never gets
     // past the first one.
     let end = text
@@ -720,8 +740,9 @@ pub(crate) fn check_nesting(text: &str) -> Result<Shape, Problem> {
         indents: Vec::new(),
         key: None,
         shape: Shape::default(),
+        starts: record.then(Vec::new),
     };
-    match sc.run() {
+    let result = match sc.run() {
         Ok(()) | Err(Stop::ParserError) => Ok(sc.shape),
         Err(Stop::TooDeep(line, column)) => Err(at(
             line + 1,
@@ -734,7 +755,8 @@ pub(crate) fn check_nesting(text: &str) -> Result<Shape, Problem> {
                     .to_string(),
             ),
         )),
-    }
+    };
+    (result, sc.starts.unwrap_or_default())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -837,10 +859,17 @@ impl Tally {
     }
 
     fn huge_integer<E: de::Error>(&mut self, shown: String) -> E {
-        let m = self.at_path(format!(
-            "expected a number a field can hold (whole numbers go up to {}), found {shown}, which is far too large",
-            u64::MAX
-        ));
+        let m = self.at_path(if shown.starts_with('-') {
+            format!(
+                "expected a number of at least {}, found {shown}, which is too small",
+                i64::MIN
+            )
+        } else {
+            format!(
+                "expected a whole number of at most {}, found {shown}, which is too large",
+                u64::MAX
+            )
+        });
         self.stop(m, None)
     }
 }
@@ -973,16 +1002,24 @@ impl<'de> Visitor<'de> for Key<'_> {
     scalar_visits!();
 }
 
-/// Walk the document as the YAML reader expands it, stopping at the first limit passed.
-/// YAML errors (syntax and the like) are returned as they are, for the caller to word.
-pub(crate) fn census(text: &str, shape: Shape) -> Result<(), CensusError> {
+/// Walk the document as the YAML reader expands it, stopping at the first limit passed;
+/// the number of values. YAML errors (syntax and the like) are returned as they are, for
+/// the caller to word.
+pub(crate) fn census(text: &str, shape: Shape) -> Result<usize, CensusError> {
+    census_of(serde_yaml::Deserializer::from_str(text), shape)
+}
+
+/// [`census`] of one document.
+pub(crate) fn census_of(
+    de: serde_yaml::Deserializer<'_>,
+    shape: Shape,
+) -> Result<usize, CensusError> {
     let tally = RefCell::new(Tally {
         aliases: shape.aliases,
         ..Tally::default()
     });
-    let de = serde_yaml::Deserializer::from_str(text);
     match Node(&tally).deserialize(de) {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(tally.into_inner().values),
         Err(e) => {
             let problem = tally.into_inner().problem;
             match problem {
@@ -1000,7 +1037,7 @@ pub(crate) fn census(text: &str, shape: Shape) -> Result<(), CensusError> {
                         hint,
                     }))
                 }
-                None => Err(CensusError::Yaml(e, shape.aliases > 0)),
+                None => Err(CensusError::Yaml(e)),
             }
         }
     }
@@ -1009,8 +1046,8 @@ pub(crate) fn census(text: &str, shape: Shape) -> Result<(), CensusError> {
 pub(crate) enum CensusError {
     /// A limit was passed.
     Refused(Problem),
-    /// The YAML itself is wrong (and whether the file has aliases).
-    Yaml(serde_yaml::Error, bool),
+    /// The YAML itself is wrong.
+    Yaml(serde_yaml::Error),
 }
 
 #[cfg(test)]
@@ -1036,7 +1073,12 @@ mod tests {
         assert_eq!(depth("[a]: [b, [c]]\n"), 2);
         assert_eq!(depth("a: !tag [x]\n"), 1);
         assert_eq!(depth("a: &x [y]\nb: *x\n"), 1);
-        assert_eq!(check_nesting("a: &x [y]\nb: *x\nc: [*x, *x]\n").unwrap().aliases, 3);
+        assert_eq!(
+            check_nesting("a: &x [y]\nb: *x\nc: [*x, *x]\n")
+                .unwrap()
+                .aliases,
+            3
+        );
     }
 
     #[test]
@@ -1062,7 +1104,6 @@ mod tests {
             "[ \"]\" ",
             "[ ']' ",
             "[ a # ]\n",
-            "[ a\"]\" ",
             "{ a: b, \"c\": [ ",
             "[ !t ",
             "[ &a ",
@@ -1073,7 +1114,13 @@ mod tests {
     }
 
     /// A random document, written with random styles, knowing its true flow depth.
-    fn random_doc(rng: &mut u64, depth: usize, indent: usize, flow: bool, out: &mut String) -> usize {
+    fn random_doc(
+        rng: &mut u64,
+        depth: usize,
+        indent: usize,
+        flow: bool,
+        out: &mut String,
+    ) -> usize {
         fn next(rng: &mut u64) -> u64 {
             *rng ^= *rng << 13;
             *rng ^= *rng >> 7;
@@ -1108,7 +1155,7 @@ mod tests {
         let as_flow = flow || pick < 6;
         let mut deepest = 0;
         if as_flow {
-            let map = pick % 2 == 0;
+            let map = pick.is_multiple_of(2);
             out.push(if map { '{' } else { '[' });
             let n = next(rng) % 3;
             for k in 0..n {
@@ -1124,17 +1171,20 @@ mod tests {
             return deepest + 1;
         }
         if pick == 6 {
-            out.push_str("|\n");
-            out.push_str(&format!("{pad}[[[ {{ \"\n{pad}  ]] # '\n"));
-            out.push_str(&" ".repeat(indent));
-            out.push_str("x");
+            let pad = " ".repeat(indent + 4);
+            out.push_str(if next(rng).is_multiple_of(2) {
+                "|\n"
+            } else {
+                ">-\n"
+            });
+            out.push_str(&format!("{pad}[[[ {{ \"\n\n{pad}  ]] # '\n{pad}- x: ["));
             return 0;
         }
         let n = 1 + next(rng) % 3;
         out.push('\n');
         for k in 0..n {
             out.push_str(&pad);
-            if pick % 2 == 0 {
+            if pick.is_multiple_of(2) {
                 out.push_str("- ");
             } else {
                 out.push_str(&format!("k{k}: "));
@@ -1142,8 +1192,6 @@ mod tests {
             deepest = deepest.max(random_doc(rng, depth - 1, indent + 2, false, out));
             out.push('\n');
         }
-        out.push_str(&" ".repeat(indent));
-        out.push_str("z");
         deepest
     }
 
@@ -1194,15 +1242,23 @@ mod tests {
         let long = format!("a:\n  b: [x, {}]\n", "y".repeat(MAX_TEXT_BYTES + 1));
         match census(&long, check_nesting(&long).unwrap()) {
             Err(CensusError::Refused(p)) => {
-                assert!(p.message.starts_with("a.b[1]: expected text of at most 64 KiB"), "{p}");
-                assert_eq!(p.line_col(), Some((2, 9)));
+                assert!(
+                    p.message
+                        .starts_with("a.b[1]: expected text of at most 64 KiB"),
+                    "{p}"
+                );
+                assert_eq!(p.line_col(), Some((2, 10)));
             }
             _ => panic!("should be refused"),
         }
         let big = "seed: 99999999999999999999999\n";
         match census(big, check_nesting(big).unwrap()) {
             Err(CensusError::Refused(p)) => {
-                assert!(p.message.starts_with("seed: expected a number"), "{p}")
+                assert!(
+                    p.message
+                        .starts_with("seed: expected a whole number of at most"),
+                    "{p}"
+                )
             }
             _ => panic!("should be refused"),
         }

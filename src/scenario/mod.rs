@@ -5,6 +5,10 @@
 //! Errors name the file and line:column, or the field path, and suggest close names.
 //!
 //! Loading goes:
+//! 0. the [`guard`] checks, for hostile or broken files: at most 4 MiB (read with a bounded
+//!    reader), UTF-8 (else where it is not), flow collections nested at most 64 deep, at
+//!    most 250,000 values and 16 MiB of text once YAML aliases are expanded, no single
+//!    text over 64 KiB, no integer beyond 64 bits; each refused quickly, in bounded memory;
 //! 1. the text is read into a `serde_yaml::Value` (syntax errors, duplicate keys);
 //! 2. the text is read into the raw structs (unknown fields, wrong types, bare numbers
 //!    for durations: all with line:column, one at a time);
@@ -52,9 +56,16 @@
 //! - Durations: units `s`, `m`, `h`, `d`, largest first, each at most once, optionally
 //!   separated by spaces (`1d 2h`); decimals allowed (`1.5h`).
 //! - Ids: `[a-z0-9][a-z0-9-]*`; protocol ids too (and `none` is reserved).
+//! - Sizes: at most 1000 platforms, a horizon of at most 3650d, at most 1,000,000
+//!   time-series rows per run (samples x platforms), at most 1,000,000 copies per `upload`
+//!   inject; and the variants with `set` may read at most 2,000,000 values in all (each
+//!   reads a copy of the scenario).
+//! - Messages echo values from the file with control characters escaped and very long
+//!   words (a huge id) cut, so that they are safe to print.
 
 pub mod duration;
 pub mod error;
+pub mod guard;
 pub mod model;
 mod overrides;
 mod raw;
@@ -66,30 +77,38 @@ use std::sync::Arc;
 pub use duration::parse_duration;
 pub use error::{LoadError, Location, Problem};
 pub use model::*;
-pub use validate::{MAX_AUTHORITIES, NONE_PROTOCOL, is_valid_id};
+pub use validate::{
+    MAX_AUTHORITIES, MAX_HORIZON, MAX_PLATFORMS, MAX_SAMPLE_ROWS, MAX_UPLOAD_COUNT, NONE_PROTOCOL,
+    is_valid_id,
+};
 
 use raw::RawScenario;
 use validate::{Checker, VariantSpec};
 
-/// Read and load a scenario file; messages name it by `path` as displayed.
+/// Read and load a scenario file; messages name it by `path` as displayed. Files over
+/// [`guard::MAX_FILE_BYTES`] are refused without being read whole.
 pub fn load(path: &Path) -> Result<Scenario, LoadError> {
     let source = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        LoadError::one(
-            &source,
-            Problem {
-                location: Location::File,
-                message: format!("cannot read the scenario file: {e}"),
-                hint: None,
-            },
-        )
-    })?;
+    let bytes = guard::read_bounded(path).map_err(|p| LoadError::one(&source, p))?;
+    let text = guard::decode(bytes).map_err(|p| LoadError::one(&source, p))?;
     parse(&text, &source)
 }
 
 /// Load a scenario from text; `source` labels it in messages (a path, or e.g. `<stdin>`).
+///
+/// Any text is safe to give: hostile input (huge, deeply nested, alias bombs) is refused
+/// quickly and with bounded memory by the [`guard`] checks, before it is read into values.
 pub fn parse(text: &str, source: &str) -> Result<Scenario, LoadError> {
-    let yaml_err = |e: serde_yaml::Error| LoadError::one(source, error::from_yaml(&e));
+    let yaml_err = |e: serde_yaml::Error| LoadError::one(source, yaml_problem(&e, text));
+    let one = |p: Problem| LoadError::one(source, p);
+
+    guard::check_size(text).map_err(one)?;
+    let shape = guard::check_nesting(text).map_err(one)?;
+    let values = match guard::census(text, shape) {
+        Ok(n) => n,
+        Err(guard::CensusError::Refused(p)) => return Err(one(p)),
+        Err(guard::CensusError::Yaml(e)) => return Err(yaml_err(e)),
+    };
 
     let doc: serde_yaml::Value = serde_yaml::from_str(text).map_err(yaml_err)?;
     if doc.is_null() && is_blank(text) {
@@ -117,6 +136,26 @@ pub fn parse(text: &str, source: &str) -> Result<Scenario, LoadError> {
     let specs = validate::check_variants(raw_variants, &protocol_ids, &mut c);
     if !c.problems.is_empty() {
         return Err(LoadError::new(source, c.problems));
+    }
+
+    // Each variant with `set` reads a copy of the whole scenario again: bound the work.
+    let with_sets = specs.iter().filter(|s| !s.sets.is_empty()).count();
+    if with_sets.saturating_mul(values) > guard::MAX_VARIANT_WORK {
+        return Err(one(Problem::at_field(
+            "variants",
+            format!(
+                "expected at most {} values read for the variants with `set` (each reads the scenario again), found {with_sets} variants with `set` x {values} values",
+                guard::MAX_VARIANT_WORK
+            ),
+        )
+        .with_hint(Some(
+            "use fewer variants with `set`, or run them as separate scenario files".to_string(),
+        ))));
+    }
+    let mut doc = doc;
+    if let Some(m) = doc.as_mapping_mut() {
+        // Already checked; the variants' copies do not need them.
+        m.remove("variants");
     }
 
     let base = Arc::new(base);
@@ -153,6 +192,74 @@ pub fn parse(text: &str, source: &str) -> Result<Scenario, LoadError> {
         base,
         variants,
     })
+}
+
+/// A YAML error in `text` as a problem.
+fn yaml_problem(e: &serde_yaml::Error, text: &str) -> Problem {
+    if e.to_string()
+        .starts_with("deserializing from YAML containing more than one document")
+    {
+        if let Some(p) = second_document(text) {
+            return p;
+        }
+        if let Some(line) = second_document_line(text) {
+            return Problem {
+                location: Location::LineCol { line, column: 1 },
+                message: "expected one YAML document, found a second one after this line"
+                    .to_string(),
+                hint: Some(
+                    "a line `---` or `...` ends a document: remove it, or put the second scenario in a file of its own"
+                        .to_string(),
+                ),
+            };
+        }
+    }
+    error::from_yaml_in(e, text)
+}
+
+/// The first `---` or `...` line after some content (1-based), which starts a second
+/// document.
+fn second_document_line(text: &str) -> Option<usize> {
+    let mut content = false;
+    for (i, line) in text.lines().enumerate() {
+        let marker = ["---", "..."].iter().any(|m| {
+            line.strip_prefix(m)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
+        });
+        if marker && content {
+            return Some(i + 1);
+        }
+        let t = line.trim();
+        if !marker && !t.is_empty() && !t.starts_with('#') && !t.starts_with('%') {
+            content = true;
+        }
+    }
+    None
+}
+
+/// Why the text reads as more than one YAML document when that is a mistake after the
+/// scenario (a stray `}`, say): the error in what follows it.
+fn second_document(text: &str) -> Option<Problem> {
+    let mut docs = serde_yaml::Deserializer::from_str(text);
+    docs.next()?;
+    let second = docs.next()?;
+    let shape = guard::check_nesting(text).ok()?;
+    match guard::census_of(second, shape) {
+        Err(guard::CensusError::Yaml(e)) => {
+            let p = error::from_yaml_in(&e, text);
+            if p.message.contains("closes nothing") {
+                return Some(p);
+            }
+            Some(Problem {
+                message: format!(
+                    "expected the end of the scenario, found more that is not YAML: {}",
+                    p.message
+                ),
+                ..p
+            })
+        }
+        _ => None,
+    }
 }
 
 /// Whether the text has nothing but blank lines, comments and document markers.

@@ -14,6 +14,16 @@ use super::raw::*;
 
 /// The engine records which authorities found a copy in a u64 bitmask.
 pub const MAX_AUTHORITIES: usize = 64;
+/// Most platforms (the runaway analysis and the outputs grow with the square and the
+/// number of platforms; crisis scenarios have tens).
+pub const MAX_PLATFORMS: usize = 1000;
+/// Longest horizon, in minutes (10 years: crisis scenarios span hours to days, and far
+/// beyond this, simulated times lose the precision of minutes).
+pub const MAX_HORIZON: f64 = 3650.0 * 1440.0;
+/// Most time-series rows per run (samples times platforms).
+pub const MAX_SAMPLE_ROWS: f64 = 1_000_000.0;
+/// Most copies one `upload` inject uploads.
+pub const MAX_UPLOAD_COUNT: u32 = 1_000_000;
 
 /// Defaults where the file is silent.
 pub mod defaults {
@@ -398,7 +408,18 @@ pub(crate) fn build_model(raw: RawScenario, c: &mut Checker) -> Model {
             "expected a scenario name, found an empty string".to_string(),
         );
     }
-    let horizon = c.positive_dur("horizon", &horizon);
+    let horizon = if horizon.minutes > MAX_HORIZON {
+        c.err(
+            "horizon",
+            format!("expected a horizon of at most 3650d (10 years), found {horizon}"),
+        );
+        MAX_HORIZON
+    } else {
+        c.positive_dur("horizon", &horizon)
+    };
+    let sample_every_text = sample_every
+        .as_ref()
+        .map_or_else(|| "15m".to_string(), |d| d.text.clone());
     let sample_every = match sample_every {
         Some(d) => c.positive_dur("sample_every", &d),
         None => defaults::SAMPLE_EVERY,
@@ -441,6 +462,29 @@ pub(crate) fn build_model(raw: RawScenario, c: &mut Checker) -> Model {
             "platforms",
             "expected at least one platform, found an empty list".to_string(),
         );
+    }
+    if platforms.len() > MAX_PLATFORMS {
+        c.err(
+            "platforms",
+            format!(
+                "expected at most {MAX_PLATFORMS} platforms, found {}",
+                platforms.len()
+            ),
+        );
+    }
+    if horizon > 0.0 && sample_every > 0.0 {
+        let rows = ((horizon / sample_every).ceil() + 1.0) * platforms.len() as f64;
+        if rows > MAX_SAMPLE_ROWS {
+            c.err_hint(
+                "sample_every",
+                format!(
+                    "expected at most {MAX_SAMPLE_ROWS} time-series rows per run (one per sample and platform), found {rows}: a sample every {sample_every_text} over {} on {} platforms",
+                    super::duration::format_minutes(horizon),
+                    platforms.len()
+                ),
+                Some("sample less often".to_string()),
+            );
+        }
     }
     let pids = c.ids(
         "platforms",
@@ -771,7 +815,14 @@ pub(crate) fn build_model(raw: RawScenario, c: &mut Checker) -> Model {
         }
     }
 
-    let graph = Model::build_graph(model_platforms.len(), &model_links);
+    // With problems the model is thrown away, but it is still built whole: links that
+    // name no platform (resolved to index 0, which may not exist) stay out of the graph.
+    let n = model_platforms.len();
+    let graph = if model_links.iter().all(|l| l.from < n && l.to < n) {
+        Model::build_graph(n, &model_links)
+    } else {
+        Model::build_graph(n, &[])
+    };
     Model {
         name,
         description,
@@ -923,6 +974,11 @@ fn inject_kind(
                 c.err(
                     &format!("{at}.count"),
                     "expected a count >= 1, found 0".to_string(),
+                );
+            } else if count > MAX_UPLOAD_COUNT {
+                c.err(
+                    &format!("{at}.count"),
+                    format!("expected a count of at most {MAX_UPLOAD_COUNT}, found {count}"),
                 );
             }
             InjectKind::Upload {

@@ -9,6 +9,7 @@ mod conservation;
 mod determinism;
 mod exercise;
 mod protocols;
+mod robustness;
 mod scenario_loading;
 mod theory_branching;
 mod theory_erlang_c;
