@@ -256,7 +256,7 @@ pub fn exercise(args: ExerciseArgs) -> Result<(), Failure> {
     let debrief = exercise::debrief(
         &scenario,
         &replay,
-        &[], // OBJECTIVES-TODO
+        &scenario.base.objectives,
         replications,
         threads(args.threads),
     )

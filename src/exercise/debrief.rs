@@ -264,8 +264,8 @@ fn rate(o: &Objective, schedule: &DecisionSchedule, c: &Collector) -> ObjectiveR
     let within = |t: Option<Minutes>, target: Minutes, what: &str| {
         let rating = Rating::lower_is_better(t, target, [1.5, 2.0]);
         let evidence = match t {
-            Some(t) => format!("{what} at {} (target: within {})", clock(t), clock(target)),
-            None => format!("never {what} (target: within {})", clock(target)),
+            Some(t) => format!("{what} at {} (target: by {})", clock(t), clock(target)),
+            None => format!("never {what} (target: by {})", clock(target)),
         };
         (rating, evidence)
     };

@@ -325,6 +325,8 @@ pub struct Model {
     pub hash_sharing: HashSharing,
     pub protocols: Vec<Protocol>,
     pub injects: Vec<Inject>,
+    /// Exercise objectives, rated in the debrief.
+    pub objectives: Vec<Objective>,
 }
 
 impl Model {

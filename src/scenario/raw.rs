@@ -33,6 +33,23 @@ pub struct RawScenario {
     pub protocols: Option<Ordered<RawProtocol>>,
     pub variants: Option<Vec<RawVariant>>,
     pub injects: Option<Vec<RawInject>>,
+    pub objectives: Option<Vec<RawObjective>>,
+}
+
+/// An exercise objective: an id, a description and exactly one criterion.
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an objective: a mapping with `id`, `description` and one of `activate_within`, `notify_within`, `refer_within`, `exposure_below`, `peak_live_below`"
+)]
+pub struct RawObjective {
+    pub id: String,
+    pub description: Option<String>,
+    pub activate_within: Option<Dur>,
+    pub notify_within: Option<Dur>,
+    pub refer_within: Option<Dur>,
+    pub exposure_below: Option<f64>,
+    pub peak_live_below: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -400,6 +400,7 @@ pub(crate) fn build_model(raw: RawScenario, c: &mut Checker) -> Model {
         protocols,
         variants: _,
         injects,
+        objectives,
     } = raw;
 
     if name.trim().is_empty() {
@@ -840,7 +841,79 @@ pub(crate) fn build_model(raw: RawScenario, c: &mut Checker) -> Model {
         hash_sharing,
         protocols: model_protocols,
         injects: model_injects,
+        objectives: build_objectives(c, objectives.unwrap_or_default()),
     }
+}
+
+/// Exercise objectives: ids checked, exactly one criterion each.
+fn build_objectives(c: &mut Checker, raw: Vec<RawObjective>) -> Vec<Objective> {
+    let ids = c.ids("objectives", "objective", raw.iter().map(|o| o.id.as_str()));
+    let mut out = Vec::new();
+    for (i, o) in raw.into_iter().enumerate() {
+        let label = ids.labels[i].clone();
+        let mut criteria = Vec::new();
+        if let Some(d) = &o.activate_within {
+            criteria.push((
+                ObjectiveCriterion::ActivateWithin(d.minutes),
+                format!("Activate the crisis protocol within {d}"),
+            ));
+        }
+        if let Some(d) = &o.notify_within {
+            criteria.push((
+                ObjectiveCriterion::NotifyWithin(d.minutes),
+                format!("Notify member platforms within {d}"),
+            ));
+        }
+        if let Some(d) = &o.refer_within {
+            criteria.push((
+                ObjectiveCriterion::ReferWithin(d.minutes),
+                format!("Send a first referral or removal order within {d}"),
+            ));
+        }
+        for (field, value, make, words) in [
+            (
+                "exposure_below",
+                o.exposure_below,
+                ObjectiveCriterion::ExposureBelow as fn(f64) -> ObjectiveCriterion,
+                "Keep exposure below",
+            ),
+            (
+                "peak_live_below",
+                o.peak_live_below,
+                ObjectiveCriterion::PeakLiveBelow,
+                "Keep peak live copies below",
+            ),
+        ] {
+            if let Some(x) = value {
+                if x.is_finite() && x > 0.0 {
+                    criteria.push((make(x), format!("{words} {x}")));
+                } else {
+                    c.err(
+                        &format!("{label}.{field}"),
+                        format!("expected a number above 0, found {x}"),
+                    );
+                }
+            }
+        }
+        match criteria.len() {
+            1 => {
+                let (criterion, words) = criteria.remove(0);
+                out.push(Objective {
+                    id: o.id,
+                    description: o.description.unwrap_or(words),
+                    criterion,
+                });
+            }
+            0 if c.problems.iter().any(|p| p.field().is_some_and(|f| f.starts_with(&label))) => {}
+            n => c.err(
+                &label,
+                format!(
+                    "expected exactly one criterion (`activate_within`, `notify_within`, `refer_within`, `exposure_below` or `peak_live_below`), found {n}"
+                ),
+            ),
+        }
+    }
+    out
 }
 
 /// Resolve a list of platform ids, refusing repeats.

@@ -389,3 +389,52 @@ fn the_msel_lists_every_inject_in_time_order() {
             .any(|r| &r[2] == "milestone" && r[6].contains("trigger"))
     );
 }
+
+#[test]
+fn objectives_are_rated_in_the_hseep_style_with_evidence() {
+    let s = load(&shipped("tutorial.yaml")).unwrap();
+    assert_eq!(
+        s.base.objectives.len(),
+        3,
+        "the tutorial declares objectives"
+    );
+    let rate = |decisions: &str| {
+        let file = format!("variant: baseline\nseed: 42\nstep: 30m\ndecisions:\n{decisions}");
+        let replay = DecisionFile::parse(&file, "r")
+            .unwrap()
+            .resolve(&s, "r")
+            .unwrap();
+        let d = debrief(&s, &replay, &s.base.objectives, 6, 2).unwrap();
+        d.objectives
+            .iter()
+            .map(|o| (format!("{:?}", o.rating), o.evidence.clone()))
+            .collect::<Vec<_>>()
+    };
+    // activate_within 1h30m: on time P; within 1.5x (2h15m) S; within 2x (3h) M; later U.
+    let on_time = rate("  - {at: 1h, decision: activate}\n  - {at: 1h, decision: notify all}\n");
+    assert_eq!(on_time[0].0, "P", "{on_time:?}");
+    assert!(on_time[0].1.contains("T+01:00"), "{on_time:?}");
+    assert_eq!(rate("  - {at: 2h, decision: activate}\n")[0].0, "S");
+    assert_eq!(rate("  - {at: 2h45m, decision: activate}\n")[0].0, "M");
+    let never = rate("  - {at: 1h, decision: note nothing to do}\n");
+    assert_eq!(never[0].0, "U");
+    assert!(never[0].1.contains("never activated"), "{never:?}");
+    assert_eq!(never[1].0, "U", "never notified");
+}
+
+#[test]
+fn an_objective_needs_exactly_one_criterion() {
+    let yaml = EXERCISE_SCENARIO.to_string()
+        + "objectives:\n  - {id: two, activate_within: 1h, exposure_below: 100}\n  - {id: none}\n";
+    let err = ttx::scenario::parse(&yaml, "objectives.yaml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("objectives[two]: expected exactly one criterion"),
+        "{err}"
+    );
+    assert!(
+        err.contains("objectives[none]: expected exactly one criterion"),
+        "{err}"
+    );
+}
