@@ -7,6 +7,7 @@
 //! binary is a thin layer over these.
 
 pub mod analysis;
+pub mod bench;
 pub mod compare;
 pub mod describe;
 pub mod engine;

@@ -55,6 +55,26 @@ enum Command {
     Exercise(cli::exercise::ExerciseArgs),
     /// Write the Master Scenario Events List (MSEL) for the facilitator, as CSV.
     Msel(cli::exercise::MselArgs),
+    /// Measure the engine on a scenario: events per second, its ratio to a bare event
+    /// loop measured in the same run, wall time per replication, peak memory, and the
+    /// speed-up of 2 threads over 1.
+    Bench(BenchArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct BenchArgs {
+    /// Scenario file (YAML).
+    scenario: PathBuf,
+    /// The variant to measure (default: the first).
+    #[arg(long, value_name = "NAME")]
+    variant: Option<String>,
+    /// Replications to time on one thread.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    replications: u32,
+    /// Also time all variants on 1 and then 2 threads, with this many replications each
+    /// (0: skip).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    threads_check: u32,
 }
 
 /// Options shared by `run` and `compare`.
@@ -133,6 +153,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare(args),
         Command::Exercise(args) => cli::exercise::exercise(args),
         Command::Msel(args) => cli::exercise::msel(args),
+        Command::Bench(args) => bench(args),
         Command::Protocols { scenario } => load(&scenario).map(|s| {
             print!("{}", ttx::describe::protocols(&s));
         }),
@@ -450,6 +471,32 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
         for f in files {
             println!("wrote {}", f.display());
         }
+    }
+    Ok(())
+}
+
+fn bench(args: BenchArgs) -> Result<(), Failure> {
+    let scenario = load(&args.scenario)?;
+    let variant = match &args.variant {
+        Some(name) => pick_variants(&scenario, std::slice::from_ref(name), &args.scenario)?[0],
+        None => 0,
+    };
+    let machine = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "{} ({}), variant `{}`, {} replication(s) on one thread; this machine has {machine} core(s)",
+        scenario.base.name,
+        args.scenario.display(),
+        scenario.variants[variant].name,
+        args.replications
+    );
+    let report = ttx::bench::bench_scenario(&scenario, variant, args.replications)
+        .map_err(|e| Failure::RunFailed(e.to_string()))?;
+    println!("{report}");
+    if args.threads_check > 0 {
+        let variants: Vec<usize> = (0..scenario.variants.len()).collect();
+        let threads = ttx::bench::bench_threads(&scenario, &variants, args.threads_check, &[1, 2])
+            .map_err(|e| Failure::RunFailed(e.to_string()))?;
+        println!("{threads}");
     }
     Ok(())
 }
