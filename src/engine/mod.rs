@@ -458,7 +458,8 @@ impl Simulation {
         self.world.resource::<EventQueue>().len()
     }
 
-    /// Entities in the world (platforms, authorities, variants and live copies).
+    /// Entity slots the world has allocated: live entities (platforms, authorities,
+    /// variants, live copies) plus freed slots kept for reuse. A proxy for its memory.
     pub fn entities(&self) -> u32 {
         self.world.entities().len()
     }

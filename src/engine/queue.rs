@@ -60,7 +60,7 @@ impl Ord for Entry {
 const BUCKETS: usize = 1 << 13;
 
 /// No compaction below this many pending events: small queues are cheap anyway.
-const MIN_COMPACTION: usize = 1 << 16;
+const MIN_COMPACTION: usize = 1 << 10;
 
 /// Pending events of one run.
 ///

@@ -8,6 +8,7 @@ mod cli;
 mod conservation;
 mod determinism;
 mod exercise;
+mod memory;
 mod protocols;
 mod robustness;
 mod scenario_loading;
