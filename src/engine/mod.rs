@@ -242,6 +242,9 @@ pub struct Simulation {
     out_links: Vec<OutLinks>,
     /// Authorities monitoring each platform.
     monitors: Vec<Vec<u32>>,
+    /// The platforms' entities (fixed for the run; a copy of `Registry::platforms`
+    /// kept here because every event looks one up).
+    platform_entities: Vec<Entity>,
     sample_times: Vec<Minutes>,
     next_sample: usize,
     platform_ids: Vec<Arc<str>>,
@@ -337,6 +340,7 @@ impl Simulation {
             registry.authorities.push(e);
         }
         registry.content_variants = vec![VariantCounts::default(); model.contents.len()];
+        let platform_entities = registry.platforms.clone();
         world.insert_resource(registry);
         world.insert_resource(Clock::default());
         world.insert_resource(Counters {
@@ -402,6 +406,7 @@ impl Simulation {
             key,
             out_links,
             monitors,
+            platform_entities,
             sample_times,
             next_sample: 0,
             record_events: false,
@@ -664,7 +669,7 @@ impl Simulation {
     }
 
     fn platform_entity(&self, platform: u32) -> Entity {
-        self.world.resource::<Registry>().platforms[platform as usize]
+        self.platform_entities[platform as usize]
     }
 
     fn platform_mut(&mut self, platform: u32) -> bevy_ecs::world::Mut<'_, PlatformState> {
