@@ -85,3 +85,24 @@ mod tests {
         assert!((spectral_radius(&k) - 0.5).abs() < 1e-9);
     }
 }
+
+/// Expected upload attempts per replication from campaigns and upload injects (links
+/// add more; see [`expected_offspring`]). Blocked attempts publish nothing, so they do
+/// not count towards `limits.max_copies`: this is what bounds them.
+pub fn expected_scripted_attempts(model: &Model) -> f64 {
+    let campaigns: f64 = model
+        .campaigns
+        .iter()
+        .map(|c| c.per_min * (c.end.min(model.horizon) - c.start).max(0.0))
+        .sum();
+    let injects: f64 = model
+        .injects
+        .iter()
+        .filter(|i| i.at <= model.horizon)
+        .map(|i| match i.kind {
+            crate::scenario::InjectKind::Upload { count, .. } => f64::from(count),
+            _ => 0.0,
+        })
+        .sum();
+    campaigns + injects
+}

@@ -186,9 +186,8 @@ fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
             Ok(s) => {
                 println!("{}: ok", path.display());
                 for v in &s.variants {
-                    let r = ttx::analysis::expected_offspring(&v.model);
-                    if r > 1.0 {
-                        eprintln!("{} (variant `{}`)", offspring_warning(path, r), v.name);
+                    for w in size_warnings(path, v) {
+                        eprintln!("{w}");
                     }
                 }
             }
@@ -200,6 +199,29 @@ fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
     } else {
         Err(Failure::BadInput(bad.join("\n")))
     }
+}
+
+/// Warnings about a variant that may run away or run very long.
+fn size_warnings(path: &Path, variant: &ttx::scenario::Variant) -> Vec<String> {
+    let mut out = Vec::new();
+    let r = ttx::analysis::expected_offspring(&variant.model);
+    if r > 1.0 {
+        out.push(format!(
+            "{} (variant `{}`)",
+            offspring_warning(path, r),
+            variant.name
+        ));
+    }
+    let attempts = ttx::analysis::expected_scripted_attempts(&variant.model);
+    let limit = variant.model.limits.max_copies as f64;
+    if attempts > limit {
+        out.push(format!(
+            "{}: warning: campaigns and injects are expected to make about {attempts:.0} upload attempts per replication in variant `{}`, more than limits.max_copies = {limit:.0}; blocked attempts do not count towards that limit, so a run may take very long (set limits.max_events to cap it)",
+            path.display(),
+            variant.name
+        ));
+    }
+    out
 }
 
 fn offspring_warning(path: &Path, r: f64) -> String {
@@ -224,14 +246,8 @@ fn prepare(common: CommonArgs) -> Result<Prepared, Failure> {
     let variants = pick_variants(&scenario, &common.variants, &common.scenario)?;
     if !common.quiet {
         for &v in &variants {
-            let variant = &scenario.variants[v];
-            let r = ttx::analysis::expected_offspring(&variant.model);
-            if r > 1.0 {
-                eprintln!(
-                    "{} (variant `{}`)",
-                    offspring_warning(&common.scenario, r),
-                    variant.name
-                );
+            for w in size_warnings(&common.scenario, &scenario.variants[v]) {
+                eprintln!("{w}");
             }
         }
     }

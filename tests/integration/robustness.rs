@@ -772,3 +772,29 @@ fn sigint_during_run_exits_130_and_leaves_earlier_results() {
 fn sigterm_during_run_exits_130_and_leaves_earlier_results() {
     interrupt_run("TERM");
 }
+
+/// Blocked attempts publish nothing, so `limits.max_copies` does not bound them: a
+/// scenario whose campaigns would make more attempts than that gets a warning up front.
+#[test]
+fn a_scenario_expecting_more_attempts_than_max_copies_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flood.yaml");
+    std::fs::write(
+        &path,
+        "name: flood\nhorizon: 1h\nlimits: {max_copies: 1000}\nplatforms:\n  - {id: a, views_per_hour: 1, attention_half_life: 1h, hash_recall: 1, review: {reviewers: 1, time: 1m}}\ncontent:\n  - {id: c, origin: {platform: a}}\ncampaigns:\n  - {content: c, platforms: [a], per_hour: 5000}\n",
+    )
+    .unwrap();
+    let out = Command::new(ttx_bin())
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "a warning, not an error");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("about 5000 upload attempts per replication")
+            && stderr.contains("limits.max_copies = 1000")
+            && stderr.contains("limits.max_events"),
+        "{stderr}"
+    );
+}
