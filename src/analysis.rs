@@ -70,22 +70,6 @@ fn spectral_radius(k: &[Vec<f64>]) -> f64 {
     lambda.max(0.0)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spectral_radius_of_known_matrices() {
-        assert!((spectral_radius(&[vec![0.5]]) - 0.5).abs() < 1e-9);
-        // A 2-cycle with weights 2 and 0.5: eigenvalues +-1.
-        let k = vec![vec![0.0, 2.0], vec![0.5, 0.0]];
-        assert!((spectral_radius(&k) - 1.0).abs() < 1e-6);
-        let k = vec![vec![0.2, 0.3], vec![0.1, 0.4]];
-        // Eigenvalues of [[.2,.3],[.1,.4]]: 0.5 and 0.1.
-        assert!((spectral_radius(&k) - 0.5).abs() < 1e-9);
-    }
-}
-
 /// Expected upload attempts per replication from campaigns and upload injects (links
 /// add more; see [`expected_offspring`]). Blocked attempts publish nothing, so they do
 /// not count towards `limits.max_copies`: this is what bounds them.
@@ -105,4 +89,20 @@ pub fn expected_scripted_attempts(model: &Model) -> f64 {
         })
         .sum();
     campaigns + injects
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spectral_radius_of_known_matrices() {
+        assert!((spectral_radius(&[vec![0.5]]) - 0.5).abs() < 1e-9);
+        // A 2-cycle with weights 2 and 0.5: eigenvalues +-1.
+        let k = vec![vec![0.0, 2.0], vec![0.5, 0.0]];
+        assert!((spectral_radius(&k) - 1.0).abs() < 1e-6);
+        let k = vec![vec![0.2, 0.3], vec![0.1, 0.4]];
+        // Eigenvalues of [[.2,.3],[.1,.4]]: 0.5 and 0.1.
+        assert!((spectral_radius(&k) - 0.5).abs() < 1e-9);
+    }
 }
