@@ -68,12 +68,7 @@ fn validate_accepts_both_shipped_scenarios() {
 #[test]
 fn validate_accepts_every_shipped_scenario() {
     let dir = shipped("");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-        .collect();
-    files.sort();
+    let files = crate::common::yaml_files(&dir);
     assert!(files.len() >= 2, "no scenarios in {}", dir.display());
     let out = ttx().arg("validate").args(&files).assert().success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
@@ -281,12 +276,7 @@ fn bad_zero_horizon_asks_for_a_positive_duration() {
 #[test]
 fn every_bad_fixture_is_refused() {
     let dir = bad_fixture("");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-        .collect();
-    files.sort();
+    let files = crate::common::yaml_files(&dir);
     assert!(
         files.len() >= 8,
         "expected the 8 fixtures in {}",

@@ -305,3 +305,14 @@ pub fn snapshot(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec
         })
         .collect()
 }
+
+/// The `.yaml` files of a folder, sorted.
+pub fn yaml_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    files
+}

@@ -67,12 +67,7 @@ fn expectations(path: &Path) -> Vec<String> {
 #[test]
 fn every_bad_fixture_is_explained_with_exit_code_2() {
     let dir = bad_fixture("");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-        .collect();
-    files.sort();
+    let files = crate::common::yaml_files(&dir);
     let mut checked = 0;
     for path in &files {
         let expected = expectations(path);
