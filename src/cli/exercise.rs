@@ -7,9 +7,9 @@ use std::sync::Arc;
 use ttx::engine::clock;
 use ttx::exercise::{self, Command, DecisionFile, HELP, Outcome, PLAYERS, Replay, Session, msel};
 use ttx::output::{AtomicFile, CsvOutputs, OutputFiles};
-use ttx::runner::{self, RunPlan};
+use ttx::runner::RunPlan;
 use ttx::scenario::{Minutes, Scenario, parse_duration};
-use ttx::sink::{RunId, RunOutcome, Sink};
+use ttx::sink::{RunId, Sink};
 
 use crate::{Failure, load, pick_variants, write_failure};
 
@@ -281,58 +281,37 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Protocol milestone times of one variant's runs.
-#[derive(Default)]
-struct Times {
-    triggered: Vec<f64>,
-    activated: Vec<f64>,
-}
-
-impl Sink for Times {
-    fn run_outcome(&mut self, _run: &RunId, o: &RunOutcome) {
-        self.triggered.extend(o.triggered_min);
-        self.activated.extend(o.activation_min);
-    }
-}
-
-fn median(v: &mut [f64]) -> Option<f64> {
-    v.sort_by(f64::total_cmp);
-    ttx::compare::stats::quantile_sorted(v, 0.5)
-}
-
 pub fn msel(args: MselArgs) -> Result<(), Failure> {
     let scenario = load(&args.scenario)?;
     // The reference protocol: the first variant that runs one.
     let mut milestones: Vec<(Minutes, String)> = Vec::new();
-    if let Some(v) = scenario.variants.iter().position(|v| v.protocol.is_some()) {
-        let variant = &scenario.variants[v];
-        let protocol = &variant.model.protocols[variant.protocol.unwrap_or(0)];
-        let mut plan = RunPlan::for_scenario(&scenario);
-        plan.variants = vec![v];
-        plan.replications = args.replications;
-        let mut times = Times::default();
-        runner::run(&scenario, &plan, &mut times, None, &mut |_| {})
-            .map_err(|e| Failure::RunFailed(e.to_string()))?;
-        let n = args.replications;
-        if let Some(t) = median(&mut times.triggered) {
+    let n = args.replications;
+    let reference = exercise::debrief::reference_milestones(
+        &scenario,
+        None,
+        n,
+        scenario.base.seed,
+        threads(None),
+    )
+    .map_err(|e| Failure::RunFailed(e.to_string()))?;
+    if let Some(r) = reference {
+        if let Some(t) = r.trigger {
             milestones.push((
-                t,
+                t.median,
                 format!(
                     "`{}` protocol trigger (median over {n} runs of `{}`; triggered in {} of them)",
-                    protocol.id,
-                    variant.name,
-                    times.triggered.len()
+                    r.protocol, r.variant, t.runs
                 ),
             ));
         }
-        if let Some(t) = median(&mut times.activated) {
+        if let Some(a) = r.activation {
             milestones.push((
-                t,
-                format!("`{}` protocol active (median over {n} runs)", protocol.id),
+                a.median,
+                format!("`{}` protocol active (median over {n} runs)", r.protocol),
             ));
             milestones.push((
-                t + protocol.notify_time,
-                format!("`{}` member platforms notified (median)", protocol.id),
+                a.median + r.notify_time,
+                format!("`{}` member platforms notified (median)", r.protocol),
             ));
         }
     }

@@ -93,6 +93,52 @@ impl Sink for Milestones {
     }
 }
 
+/// The reference protocol's milestones over many automated runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferenceMilestones {
+    /// The variant that runs the protocol, and the protocol's id.
+    pub variant: String,
+    pub protocol: String,
+    pub notify_time: Minutes,
+    pub trigger: Option<Milestone>,
+    pub activation: Option<Milestone>,
+}
+
+/// Run the reference protocol's variant (`preferred` if it runs a protocol, else the
+/// first variant that does) over replications `0..n` and summarise when the protocol
+/// triggers and activates. `None` if no variant runs a protocol.
+pub fn reference_milestones(
+    scenario: &Scenario,
+    preferred: Option<usize>,
+    replications: u32,
+    seed: u64,
+    threads: usize,
+) -> Result<Option<ReferenceMilestones>, RunError> {
+    let Some(v) = preferred
+        .into_iter()
+        .chain(0..scenario.variants.len())
+        .find(|&v| scenario.variants[v].protocol.is_some())
+    else {
+        return Ok(None);
+    };
+    let variant = &scenario.variants[v];
+    let protocol = &variant.model.protocols[variant.protocol.unwrap_or(0)];
+    let mut m = Milestones::default();
+    let mut plan = RunPlan::for_scenario(scenario);
+    plan.variants = vec![v];
+    plan.replications = replications;
+    plan.seed = seed;
+    plan.threads = threads;
+    runner::run(scenario, &plan, &mut m, None, &mut |_| {})?;
+    Ok(Some(ReferenceMilestones {
+        variant: variant.name.clone(),
+        protocol: protocol.id.clone(),
+        notify_time: protocol.notify_time,
+        trigger: milestone(&m.triggered),
+        activation: milestone(&m.activated),
+    }))
+}
+
 /// HSEEP performance ratings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rating {
@@ -210,30 +256,21 @@ pub fn debrief(
     plan.threads = threads;
     runner::run(scenario, &plan, &mut collector, None, &mut |_| {})?;
 
-    // The reference protocol: the played variant's, else the first variant with one.
-    let reference_variant = std::iter::once(replay.variant)
-        .chain(0..scenario.variants.len())
-        .find(|&v| scenario.variants[v].protocol.is_some());
-    let mut reference = None;
-    let (mut trigger, mut activation) = (None, None);
-    if let Some(v) = reference_variant {
-        let variant = &scenario.variants[v];
-        let protocol = &variant.model.protocols[variant.protocol.unwrap_or(0)];
-        reference = Some((
-            variant.name.clone(),
-            protocol.id.clone(),
-            protocol.notify_time,
-        ));
-        let mut m = Milestones::default();
-        let mut plan = RunPlan::for_scenario(scenario);
-        plan.variants = vec![v];
-        plan.replications = replications;
-        plan.seed = replay.seed;
-        plan.threads = threads;
-        runner::run(scenario, &plan, &mut m, None, &mut |_| {})?;
-        trigger = milestone(&m.triggered);
-        activation = milestone(&m.activated);
-    }
+    let reference_milestones = reference_milestones(
+        scenario,
+        Some(replay.variant),
+        replications,
+        replay.seed,
+        threads,
+    )?;
+    let (reference, trigger, activation) = match reference_milestones {
+        Some(r) => (
+            Some((r.variant, r.protocol, r.notify_time)),
+            r.trigger,
+            r.activation,
+        ),
+        None => (None, None, None),
+    };
     let objectives = objectives
         .iter()
         .map(|o| rate(o, &replay.schedule, &collector))
