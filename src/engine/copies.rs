@@ -348,7 +348,7 @@ impl Simulation {
             kind,
             Some(platform),
             Some((number, content, variant)),
-            |s| format!("copy published{}", source.describe_with(s)),
+            |_| format!("copy published{}", source.describe()),
         );
         self.schedule_link(entity);
         self.schedule_detection(entity);
@@ -859,10 +859,6 @@ impl Source {
             Source::Campaign(c) => format!(" (campaign {})", c + 1),
             Source::Inject(i) => format!(" (inject {})", i + 1),
         }
-    }
-
-    fn describe_with(self, _sim: &Simulation) -> String {
-        self.describe()
     }
 }
 
