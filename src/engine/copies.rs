@@ -104,7 +104,7 @@ impl Simulation {
             })
             .id();
         self.world.resource_mut::<Registry>().variants.push(e);
-        self.world.resource_mut::<Counters>().variants += 1;
+        self.counters.variants += 1;
         if number > 0 {
             self.log(EventKind::NewVariant, None, None, |s| {
                 format!(
@@ -156,7 +156,7 @@ impl Simulation {
 
     pub(super) fn campaign_attempt(&mut self, campaign: u32) -> Result<(), SimError> {
         let n = {
-            let mut c = self.world.resource_mut::<Counters>();
+            let c = &mut self.counters;
             let n = c.campaign_attempts[campaign as usize];
             c.campaign_attempts[campaign as usize] += 1;
             n
@@ -208,7 +208,7 @@ impl Simulation {
     }
 
     fn count_attempt(&mut self, platform: u32) {
-        self.world.resource_mut::<Counters>().attempts += 1;
+        self.counters.attempts += 1;
         self.platform_mut(platform).attempts += 1;
     }
 
@@ -235,7 +235,7 @@ impl Simulation {
         if listed {
             let recall = self.model.platforms[platform as usize].hash_recall;
             if self.key.unit(key, Mechanism::Screening) < recall {
-                self.world.resource_mut::<Counters>().blocked += 1;
+                self.counters.blocked += 1;
                 self.platform_mut(platform).blocked += 1;
                 self.log(EventKind::Blocked, Some(platform), None, |s| {
                     format!(
@@ -263,7 +263,7 @@ impl Simulation {
     ) -> Result<Entity, SimError> {
         let now = self.now();
         let limit = self.model.limits.max_copies;
-        if self.world.resource::<Counters>().published >= limit {
+        if self.counters.published >= limit {
             return Err(SimError::TooManyCopies {
                 variant: self.run.variant.to_string(),
                 replication: self.run.replication,
@@ -287,7 +287,7 @@ impl Simulation {
             v
         };
         let number = {
-            let mut cnt = self.world.resource_mut::<Counters>();
+            let cnt = &mut self.counters;
             cnt.published += 1;
             cnt.live += 1;
             cnt.peak_live = cnt.peak_live.max(cnt.live);
@@ -562,7 +562,7 @@ impl Simulation {
         }
         let now = self.now();
         {
-            let mut c = self.world.resource_mut::<Counters>();
+            let c = &mut self.counters;
             c.first_detection.get_or_insert(now);
         }
         let (platform, ident) = self.copy_ident(copy);
@@ -638,7 +638,7 @@ impl Simulation {
             ps.removed() == 1
         };
         {
-            let mut cnt = self.world.resource_mut::<Counters>();
+            let cnt = &mut self.counters;
             cnt.removed += 1;
             cnt.live -= 1;
             if cnt.live == 0 {
@@ -742,9 +742,7 @@ impl Simulation {
             if let Some(mut v) = self.world.get_mut::<VariantState>(e) {
                 v.submitted = true;
             }
-            self.world
-                .resource_mut::<Counters>()
-                .pending_hashes
+            self.counters.pending_hashes
                 .push(variant);
             if let Some(d) = crisis_delay {
                 self.schedule(
@@ -775,7 +773,7 @@ impl Simulation {
 
     pub(super) fn hash_arrival(&mut self, variant: u32, crisis: bool) {
         if !crisis {
-            let mut c = self.world.resource_mut::<Counters>();
+            let c = &mut self.counters;
             if let Some(i) = c.pending_hashes.iter().position(|&v| v == variant) {
                 c.pending_hashes.remove(i);
             }

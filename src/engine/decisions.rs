@@ -206,7 +206,7 @@ impl Simulation {
             }
             Decision::PushHashes => {
                 let pending =
-                    std::mem::take(&mut self.world.resource_mut::<Counters>().pending_hashes);
+                    std::mem::take(&mut self.counters.pending_hashes);
                 let n = pending.len();
                 for v in pending {
                     self.hash_arrival(v, false);
@@ -355,7 +355,7 @@ impl Simulation {
                 eu: pl.jurisdiction == Jurisdiction::Eu,
             });
         }
-        let c = self.world.resource::<Counters>();
+        let c = &self.counters;
         let ps = self.world.resource::<ProtocolState>();
         Situation {
             time: now,

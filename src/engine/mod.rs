@@ -233,8 +233,18 @@ struct OutLinks {
 }
 
 /// One replication in progress.
+///
+/// The model's state (platforms, authorities, variants and live copies as entities, and
+/// the registry, protocol phase, live index and campaign streams as resources) is in the
+/// `World`. What drives it, the clock, the future event list and the run's tallies, is
+/// kept beside it: every event reads or writes them, and a resource look-up per access
+/// cost about a tenth of the run time (see the README's performance notes).
 pub struct Simulation {
     world: World,
+    /// The simulation clock, in minutes since t = 0.
+    now: Minutes,
+    queue: EventQueue,
+    counters: Counters,
     model: Arc<Model>,
     protocol: Option<Protocol>,
     run: RunId,
@@ -342,11 +352,10 @@ impl Simulation {
         registry.content_variants = vec![VariantCounts::default(); model.contents.len()];
         let platform_entities = registry.platforms.clone();
         world.insert_resource(registry);
-        world.insert_resource(Clock::default());
-        world.insert_resource(Counters {
+        let counters = Counters {
             campaign_attempts: vec![0; model.campaigns.len()],
             ..Default::default()
-        });
+        };
         world.insert_resource(ProtocolState::default());
         world.insert_resource(LiveIndex {
             enabled: model.hash_sharing.sweep,
@@ -383,7 +392,6 @@ impl Simulation {
         }
         let sample_times = sample_times(model.horizon, model.sample_every);
         queue.push(sample_times[0], Priority::Sample, Event::Sample);
-        world.insert_resource(queue);
 
         let mut sim = Simulation {
             platform_ids: model
@@ -397,6 +405,9 @@ impl Simulation {
                 .map(|c| Arc::from(c.id.as_str()))
                 .collect(),
             world,
+            now: 0.0,
+            queue,
+            counters,
             protocol,
             run: RunId {
                 variant: init.variant,
@@ -440,7 +451,7 @@ impl Simulation {
 
     /// The simulation clock, in minutes.
     pub fn now(&self) -> Minutes {
-        self.world.resource::<Clock>().now
+        self.now
     }
 
     /// Whether the horizon has been reached.
@@ -455,12 +466,12 @@ impl Simulation {
 
     /// Live copies right now.
     pub fn live_copies(&self) -> u64 {
-        self.world.resource::<Counters>().live
+        self.counters.live
     }
 
     /// Pending events right now (including stale ones not yet popped).
     pub fn pending_events(&self) -> usize {
-        self.world.resource::<EventQueue>().len()
+        self.queue.len()
     }
 
     /// Entity slots the world has allocated: live entities (platforms, authorities,
@@ -471,7 +482,7 @@ impl Simulation {
 
     /// Time of the next pending event, if any.
     pub fn next_event_time(&self) -> Option<Minutes> {
-        self.world.resource::<EventQueue>().peek_time()
+        self.queue.peek_time()
     }
 
     /// Process the next event.
@@ -502,7 +513,7 @@ impl Simulation {
         self.flush(sink);
         if result.is_ok() && !self.is_finished() {
             let now = self.now().max(t.min(self.model.horizon));
-            self.world.resource_mut::<Clock>().now = now;
+            self.now = now;
             result = Ok(Step::Advanced(now));
         }
         result
@@ -515,22 +526,19 @@ impl Simulation {
     }
 
     fn step_inner(&mut self) -> Result<Step, SimError> {
-        if self.world.resource::<EventQueue>().wants_compaction() {
+        if self.queue.wants_compaction() {
             self.compact_queue();
         }
-        let Some((t, event)) = self.world.resource_mut::<EventQueue>().pop() else {
+        let Some((t, event)) = self.queue.pop() else {
             // Nothing left (cannot happen: the final sample is always pending).
             self.finish();
             return Ok(Step::Finished);
         };
-        self.world.resource_mut::<Clock>().now = t;
+        self.now = t;
         let processed = self.handle(event)?;
         if processed {
-            let events = {
-                let mut c = self.world.resource_mut::<Counters>();
-                c.events += 1;
-                c.events
-            };
+            self.counters.events += 1;
+            let events = self.counters.events;
             // A World used without a schedule keeps a removal record for every despawned
             // entity until trackers are cleared: clear them so memory follows the live
             // population, not the number of copies ever made.
@@ -615,9 +623,8 @@ impl Simulation {
 
     /// Drop cancelled events from the queue (see [`EventQueue`]).
     fn compact_queue(&mut self) {
-        let mut queue = std::mem::take(&mut *self.world.resource_mut::<EventQueue>());
         let world = &self.world;
-        queue.compact(|event| match *event {
+        self.queue.compact(|event| match *event {
             Event::LinkAttempt { copy, generation } => world
                 .get::<Copy>(copy)
                 .map(|c| &c.pending)
@@ -637,7 +644,6 @@ impl Simulation {
             // analyst, moves the protocol or the clock).
             _ => true,
         });
-        *self.world.resource_mut::<EventQueue>() = queue;
     }
 
     fn flush(&mut self, sink: &mut dyn Sink) {
@@ -665,7 +671,7 @@ impl Simulation {
     // ---- helpers shared by the mechanism modules ----
 
     fn schedule(&mut self, at: Minutes, event: Event) {
-        self.world.resource_mut::<EventQueue>().schedule(at, event);
+        self.queue.schedule(at, event);
     }
 
     fn platform_entity(&self, platform: u32) -> Entity {
@@ -738,9 +744,7 @@ impl Simulation {
         }
         self.next_sample += 1;
         if let Some(&t) = self.sample_times.get(self.next_sample) {
-            self.world
-                .resource_mut::<EventQueue>()
-                .push(t, Priority::Sample, Event::Sample);
+            self.queue.push(t, Priority::Sample, Event::Sample);
         } else {
             self.finish();
         }
@@ -794,7 +798,7 @@ impl Simulation {
                 })
                 .count() as u64
         };
-        let c = self.world.resource::<Counters>();
+        let c = &self.counters;
         let protocol = self.world.resource::<ProtocolState>();
         self.outcome = Some(RunOutcome {
             attempts: c.attempts,
@@ -813,7 +817,7 @@ impl Simulation {
             contained_min: if c.live == 0 { c.last_zero } else { None },
             events: c.events,
         });
-        self.world.resource_mut::<Clock>().now = horizon;
+        self.now = horizon;
     }
 
     /// The expected number of onward copies per copy (see [`analysis::expected_offspring`]).

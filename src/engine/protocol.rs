@@ -26,7 +26,7 @@ impl Simulation {
         if self.world.resource::<ProtocolState>().phase != ProtocolPhase::Inactive {
             return;
         }
-        let c = self.world.resource::<Counters>();
+        let c = &self.counters;
         if c.removed >= u64::from(needed) && c.platforms_with_removals >= platforms {
             let detail = format!(
                 "{} removals on {} platforms reached the trigger ({needed} on {platforms})",
@@ -90,7 +90,7 @@ impl Simulation {
         }
         self.apply_boost(protocol.authority_boost);
         if let Some(quiet) = protocol.deactivation_quiet_for {
-            let last = self.world.resource::<Counters>().last_publish;
+            let last = self.counters.last_publish;
             self.schedule(last.max(now) + quiet, Event::QuietCheck);
         }
     }
@@ -213,7 +213,7 @@ impl Simulation {
             return;
         }
         let now = self.now();
-        let last = self.world.resource::<Counters>().last_publish;
+        let last = self.counters.last_publish;
         // Tolerance for the sum last + quiet rounding below now.
         if now - last + 1e-9 >= quiet {
             self.deactivate();

@@ -13,7 +13,6 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use bevy_ecs::resource::Resource;
 
 use crate::scenario::Minutes;
 
@@ -68,7 +67,7 @@ const MIN_COMPACTION: usize = 1 << 10;
 /// in the queue and skipped when popped. So that they cannot pile up, the queue is
 /// compacted whenever it has doubled since the last compaction: amortised O(1) per event,
 /// and it stays within twice the live events.
-#[derive(Resource, Debug)]
+#[derive(Debug)]
 pub struct EventQueue {
     /// Bucket width in minutes.
     width: f64,

@@ -283,14 +283,8 @@ pub struct LiveIndex {
     pub by_variant_platform: HashMap<(u32, u32), Vec<Entity>>,
 }
 
-/// The simulation clock.
-#[derive(Resource, Debug, Default, Clone, Copy)]
-pub struct Clock {
-    pub now: Minutes,
-}
-
 /// Run-wide counts.
-#[derive(Resource, Debug, Default, Clone)]
+#[derive(Debug, Default, Clone)]
 pub struct Counters {
     pub attempts: u64,
     pub blocked: u64,
