@@ -102,8 +102,7 @@ impl Simulation {
             .expect("live copy")
             .found_by |= 1 << finder;
         let now = self.now();
-        self.counters.first_detection
-            .get_or_insert(now);
+        self.counters.first_detection.get_or_insert(now);
         self.log(EventKind::Found, Some(platform), Some(ident), |s| {
             format!("found by {}", s.model.authorities[finder as usize].id)
         });

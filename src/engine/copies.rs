@@ -742,8 +742,7 @@ impl Simulation {
             if let Some(mut v) = self.world.get_mut::<VariantState>(e) {
                 v.submitted = true;
             }
-            self.counters.pending_hashes
-                .push(variant);
+            self.counters.pending_hashes.push(variant);
             if let Some(d) = crisis_delay {
                 self.schedule(
                     now + d,

@@ -205,8 +205,7 @@ impl Simulation {
                 ))
             }
             Decision::PushHashes => {
-                let pending =
-                    std::mem::take(&mut self.counters.pending_hashes);
+                let pending = std::mem::take(&mut self.counters.pending_hashes);
                 let n = pending.len();
                 for v in pending {
                     self.hash_arrival(v, false);

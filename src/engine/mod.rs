@@ -542,7 +542,7 @@ impl Simulation {
             // A World used without a schedule keeps a removal record for every despawned
             // entity until trackers are cleared: clear them so memory follows the live
             // population, not the number of copies ever made.
-            if events % 1024 == 0 {
+            if events.is_multiple_of(1024) {
                 self.world.clear_trackers();
             }
             if let Some(limit) = self.model.limits.max_events

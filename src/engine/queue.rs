@@ -13,7 +13,6 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-
 use crate::scenario::Minutes;
 
 use super::Event;
