@@ -5,103 +5,77 @@ use bevy_ecs::entity::Entity;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-use crate::scenario::{Capacity, Issues, Jurisdiction};
+use crate::scenario::{Capacity, Issues, Jurisdiction, Minutes};
 use crate::sink::EventKind;
 
 use super::state::*;
-use super::{Event, Simulation};
+use super::{Event, Simulation, with_copy};
 
 impl Simulation {
-    /// Finds hazard of authority `a` on a copy on `platform`, with any protocol boost.
-    fn find_rate(&self, a: u32, boost: f64) -> f64 {
-        self.model.authorities[a as usize].finds_per_min * boost
+    /// The summed finds hazard, on a copy on `platform`, of the authorities monitoring it
+    /// that have not found it yet (`found_by`: bit i for authority i), with any protocol
+    /// boost. Finds by different authorities are independent hazards; their sum is drawn
+    /// once and the finder chosen when it fires.
+    pub(super) fn find_rate(&self, platform: u32, found_by: u64, boost: f64) -> f64 {
+        self.monitors[platform as usize]
+            .iter()
+            .filter(|&&a| found_by & (1 << a) == 0)
+            .map(|&a| self.model.authorities[a as usize].finds_per_min * boost)
+            .sum()
     }
 
     /// Draw the copy's next find by an authority that has not found it yet (cancelling
-    /// any pending one). Finds by different authorities are independent hazards; their
-    /// sum is drawn once and the finder chosen when it fires.
+    /// any pending one).
     pub(super) fn schedule_find(&mut self, copy: Entity) {
-        let now = self.now();
-        let Some(platform) = self.world.get::<Copy>(copy).map(|c| c.platform) else {
-            return;
-        };
-        if self.monitors[platform as usize].is_empty() {
-            return;
-        }
-        let boost = self.platform(platform).finds_boost;
-        let found_by = self
+        let Some((platform, found_by)) = self
             .world
             .get::<Copy>(copy)
-            .map(|c| &c.pending)
-            .map_or(0, |p| p.found_by);
-        let total: f64 = self.monitors[platform as usize]
-            .iter()
-            .filter(|&&a| found_by & (1 << a) == 0)
-            .map(|&a| self.find_rate(a, boost))
-            .sum();
-        let mut entity = self.world.entity_mut(copy);
-        let generation = {
-            let mut p = entity
-                .get_mut::<Copy>()
-                .map(|c| c.map_unchanged(|c| &mut c.pending))
-                .expect("live copy");
-            p.finds = p.finds.wrapping_add(1);
-            p.finds
-        };
-        if total <= 0.0 {
+            .map(|c| (c.platform, c.pending.found_by))
+        else {
             return;
-        }
-        let e: f64 = Exp1.sample(
-            &mut entity
-                .get_mut::<Copy>()
-                .map(|c| c.map_unchanged(|c| &mut c.streams))
-                .expect("live copy")
-                .authority,
-        );
-        let at = now + e / total;
-        if at <= self.model.horizon {
-            self.schedule(at, Event::Find { copy, generation });
+        };
+        let total = self.find_rate(platform, found_by, self.platform(platform).finds_boost);
+        let (now, horizon) = (self.now, self.model.horizon);
+        if let Some(Some((at, generation))) =
+            with_copy(&mut self.world, copy, |c| next_find(c, now, total, horizon))
+        {
+            self.queue.schedule(at, Event::Find { copy, generation });
         }
     }
 
     pub(super) fn find(&mut self, copy: Entity, generation: u32) -> bool {
-        let Some(p) = self.world.get::<Copy>(copy).map(|c| &c.pending) else {
+        let Some((platform, ident, found_by)) = self
+            .world
+            .get::<Copy>(copy)
+            .filter(|c| c.pending.finds == generation)
+            .map(|c| (c.platform, c.ident(), c.pending.found_by))
+        else {
             return false;
         };
-        if p.finds != generation {
-            return false;
-        }
-        let found_by = p.found_by;
-        let (platform, ident) = self.copy_ident(copy);
         let boost = self.platform(platform).finds_boost;
-        let candidates: Vec<(u32, f64)> = self.monitors[platform as usize]
-            .iter()
-            .filter(|&&a| found_by & (1 << a) == 0)
-            .map(|&a| (a, self.find_rate(a, boost)))
-            .collect();
-        let total: f64 = candidates.iter().map(|c| c.1).sum();
-        let u: f64 = self
-            .world
-            .get_mut::<Copy>(copy)
-            .map(|c| c.map_unchanged(|c| &mut c.streams))
-            .expect("live copy")
-            .authority
-            .random();
-        let mut x = u * total;
-        let mut finder = candidates.last().map_or(0, |c| c.0);
-        for &(a, r) in &candidates {
-            if x < r {
-                finder = a;
-                break;
+        let (monitors, model) = (&self.monitors[platform as usize], &self.model);
+        let Some(finder) = with_copy(&mut self.world, copy, |c| {
+            let candidates = monitors
+                .iter()
+                .filter(|&&a| found_by & (1 << a) == 0)
+                .map(|&a| (a, model.authorities[a as usize].finds_per_min * boost));
+            let total: f64 = candidates.clone().map(|c| c.1).sum();
+            let u: f64 = c.streams.authority.random();
+            let mut x = u * total;
+            let mut finder = candidates.clone().next_back().map_or(0, |c| c.0);
+            for (a, r) in candidates {
+                if x < r {
+                    finder = a;
+                    break;
+                }
+                x -= r;
             }
-            x -= r;
-        }
-        self.world
-            .get_mut::<Copy>(copy)
-            .map(|c| c.map_unchanged(|c| &mut c.pending))
-            .expect("live copy")
-            .found_by |= 1 << finder;
-        let now = self.now();
+            c.pending.found_by |= 1 << finder;
+            finder
+        }) else {
+            return false;
+        };
+        let now = self.now;
         self.counters.first_detection.get_or_insert(now);
         self.log(EventKind::Found, Some(platform), Some(ident), |s| {
             format!("found by {}", s.model.authorities[finder as usize].id)
@@ -132,17 +106,12 @@ impl Simulation {
                     None => return,
                 }
             };
-            let Some(mut streams) = self
-                .world
-                .get_mut::<Copy>(copy)
-                .map(|c| c.map_unchanged(|c| &mut c.streams))
-            else {
+            let referral_time = &self.model.authorities[authority as usize].referral_time;
+            let Some(time) = with_copy(&mut self.world, copy, |c| {
+                referral_time.sample(&mut c.streams.authority).max(0.0)
+            }) else {
                 continue;
             };
-            let time = self.model.authorities[authority as usize]
-                .referral_time
-                .sample(&mut streams.authority)
-                .max(0.0);
             self.world
                 .get_mut::<AuthorityState>(e)
                 .expect("authority")
@@ -198,19 +167,11 @@ impl Simulation {
     ) {
         let now = self.now();
         let (platform, ident) = self.copy_ident(copy);
-        let u: f64 = {
-            let mut entity = self.world.entity_mut(copy);
-            entity
-                .get_mut::<Copy>()
-                .map(|c| c.map_unchanged(|c| &mut c.pending))
-                .expect("live copy")
-                .under_order = true;
-            entity
-                .get_mut::<Copy>()
-                .map(|c| c.map_unchanged(|c| &mut c.streams))
-                .expect("live copy")
-                .fate
-                .random()
+        let Some(u) = with_copy(&mut self.world, copy, |c| {
+            c.pending.under_order = true;
+            c.streams.fate.random::<f64>()
+        }) else {
+            return;
         };
         let complies = u < compliance;
         if complies {
@@ -238,4 +199,21 @@ impl Simulation {
             .analysts = analysts;
         self.start_referrals(authority);
     }
+}
+
+/// Draw a copy's next find from `now` at summed hazard `total`, cancelling any pending
+/// one: (time, generation) if it comes before the horizon.
+pub(super) fn next_find(
+    c: &mut Copy,
+    now: Minutes,
+    total: f64,
+    horizon: Minutes,
+) -> Option<(Minutes, u32)> {
+    c.pending.finds = c.pending.finds.wrapping_add(1);
+    if total <= 0.0 {
+        return None;
+    }
+    let e: f64 = Exp1.sample(&mut c.streams.authority);
+    let at = now + e / total;
+    (at <= horizon).then_some((at, c.pending.finds))
 }

@@ -3,6 +3,7 @@
 
 use std::f64::consts::LN_2;
 
+use bevy_ecs::change_detection::DetectChangesMut;
 use bevy_ecs::entity::Entity;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
@@ -10,9 +11,10 @@ use rand_distr::{Distribution, Exp1};
 use crate::scenario::Minutes;
 use crate::sink::EventKind;
 
+use super::authority::next_find;
 use super::rng::{self, Mechanism};
 use super::state::*;
-use super::{CampaignStreams, Event, SimError, Simulation};
+use super::{CampaignStreams, Event, SimError, Simulation, with_copy};
 
 /// How an upload attempt came about, for the event log.
 #[derive(Debug, Clone, Copy)]
@@ -77,6 +79,53 @@ pub(super) fn advance_attention(a: &mut Attention, now: Minutes, half_life: Minu
         a.link_rate *= d;
         a.since = now;
     }
+}
+
+/// A copy's detection hazards on its platform.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct DetectionRates {
+    half_life: Minutes,
+    flags_per_view: f64,
+    proactive_per_min: f64,
+    horizon: Minutes,
+}
+
+/// Draw a copy's next link-caused attempt from `now`, cancelling any pending one:
+/// (time, generation) if it comes before the horizon.
+fn next_link(
+    c: &mut Copy,
+    now: Minutes,
+    half_life: Minutes,
+    horizon: Minutes,
+) -> Option<(Minutes, u32)> {
+    advance_attention(&mut c.attention, now, half_life);
+    let rate = c.attention.link_rate;
+    let e: f64 = if rate > 0.0 {
+        Exp1.sample(&mut c.streams.links)
+    } else {
+        0.0
+    };
+    c.pending.links = c.pending.links.wrapping_add(1);
+    let at = now + decaying_wait(rate, half_life, e)?;
+    (at <= horizon).then_some((at, c.pending.links))
+}
+
+/// Draw a copy's next detection from `now`, cancelling any pending one. Detection is
+/// the first of two independent hazards: automated (constant) and user flags
+/// (proportional to the view rate).
+fn next_detection(c: &mut Copy, now: Minutes, r: DetectionRates) -> Option<(Minutes, u32)> {
+    advance_attention(&mut c.attention, now, r.half_life);
+    let view_rate = c.attention.view_rate;
+    let s = &mut c.streams.detection;
+    let (e1, e2): (f64, f64) = (Exp1.sample(s), Exp1.sample(s));
+    c.pending.detection = c.pending.detection.wrapping_add(1);
+    let automated = (r.proactive_per_min > 0.0).then(|| e1 / r.proactive_per_min);
+    let flagged = decaying_wait(view_rate * r.flags_per_view, r.half_life, e2);
+    let wait = match (automated, flagged) {
+        (Some(a), Some(f)) => a.min(f),
+        (a, f) => a.or(f)?,
+    };
+    (now + wait <= r.horizon).then_some((now + wait, c.pending.detection))
 }
 
 impl Simulation {
@@ -252,7 +301,7 @@ impl Simulation {
         Ok(())
     }
 
-    /// A new live copy of age 0.
+    /// A new live copy of age 0, with its first onward attempt, detection and find drawn.
     fn publish(
         &mut self,
         content: u32,
@@ -261,7 +310,7 @@ impl Simulation {
         key: u64,
         source: Source,
     ) -> Result<Entity, SimError> {
-        let now = self.now();
+        let now = self.now;
         let limit = self.model.limits.max_copies;
         if self.counters.published >= limit {
             return Err(SimError::TooManyCopies {
@@ -277,14 +326,14 @@ impl Simulation {
         let c = &model.contents[content as usize];
         let half_life = p.attention_half_life;
 
-        let factor = {
+        let (factor, proactive, boost) = {
             let mut ps = self.platform_mut(platform);
             advance_aggregate(&mut ps, now, half_life);
             let v = c.virality * ps.virality_factor;
             ps.agg_view_rate += p.views_per_min * v;
             ps.live += 1;
             ps.published += 1;
-            v
+            (v, ps.proactive_per_min, ps.finds_boost)
         };
         let number = {
             let cnt = &mut self.counters;
@@ -304,39 +353,43 @@ impl Simulation {
             Source::Link { parent, .. } => Some(parent),
             _ => None,
         };
-        let streams = CopyStreams {
-            links: self.key.stream(key, Mechanism::Links),
-            detection: self.key.stream(key, Mechanism::Detection),
-            review: self.key.stream(key, Mechanism::Review),
-            authority: self.key.stream(key, Mechanism::Authority),
-            fate: self.key.stream(key, Mechanism::Fate),
+        let live_slot = self.next_live_slot(variant, platform);
+        let mut copy = Copy {
+            number,
+            key,
+            content,
+            variant,
+            platform,
+            born: now,
+            parent,
+            children: Vec::new(),
+            live_slot,
+            attention: Attention {
+                since: now,
+                view_rate: p.views_per_min * factor,
+                link_rate: self.out_links[platform as usize].total_per_min * factor,
+                views: 0.0,
+            },
+            pending: Pending::default(),
+            streams: CopyStreams {
+                links: self.key.stream(key, Mechanism::Links),
+                detection: self.key.stream(key, Mechanism::Detection),
+                review: self.key.stream(key, Mechanism::Review),
+                authority: self.key.stream(key, Mechanism::Authority),
+                fate: self.key.stream(key, Mechanism::Fate),
+            },
         };
-        let entity = self
-            .world
-            .spawn(Copy {
-                number,
-                key,
-                content,
-                variant,
-                platform,
-                born: now,
-                parent,
-                children: Vec::new(),
-                live_slot: 0,
-                attention: Attention {
-                    since: now,
-                    view_rate: p.views_per_min * factor,
-                    link_rate: self.out_links[platform as usize].total_per_min * factor,
-                    views: 0.0,
-                },
-                pending: Pending::default(),
-                streams,
-            })
-            .id();
+        // Draw the copy's first events before it is stored: no look-ups needed.
+        let horizon = model.horizon;
+        let link = next_link(&mut copy, now, half_life, horizon);
+        let detection = next_detection(&mut copy, now, self.detection_rates(platform, proactive));
+        let find_rate = self.find_rate(platform, 0, boost);
+        let find = next_find(&mut copy, now, find_rate, horizon);
+        let entity = self.world.spawn(copy).id();
         if let Some(parent) = parent
             && let Some(mut pc) = self.world.get_mut::<Copy>(parent)
         {
-            pc.children.push(entity);
+            pc.bypass_change_detection().children.push(entity);
         }
         self.index_live(entity, variant, platform);
         let kind = if matches!(source, Source::Origin) {
@@ -350,27 +403,49 @@ impl Simulation {
             Some((number, content, variant)),
             |_| format!("copy published{}", source.describe()),
         );
-        self.schedule_link(entity);
-        self.schedule_detection(entity);
-        self.schedule_find(entity);
+        if let Some((at, generation)) = link {
+            let event = Event::LinkAttempt {
+                copy: entity,
+                generation,
+            };
+            self.queue.schedule(at, event);
+        }
+        if let Some((at, generation)) = detection {
+            let event = Event::Detection {
+                copy: entity,
+                generation,
+            };
+            self.queue.schedule(at, event);
+        }
+        if let Some((at, generation)) = find {
+            let event = Event::Find {
+                copy: entity,
+                generation,
+            };
+            self.queue.schedule(at, event);
+        }
         Ok(entity)
     }
 
+    /// The slot a new live copy of (variant, platform) takes in the live index (0 when
+    /// sweeps are off and there is no index).
+    fn next_live_slot(&self, variant: u32, platform: u32) -> u32 {
+        let idx = self.world.resource::<LiveIndex>();
+        if !idx.enabled {
+            return 0;
+        }
+        idx.by_variant_platform
+            .get(&(variant, platform))
+            .map_or(0, |list| list.len() as u32)
+    }
+
     fn index_live(&mut self, entity: Entity, variant: u32, platform: u32) {
-        let slot = {
-            let mut idx = self.world.resource_mut::<LiveIndex>();
-            if !idx.enabled {
-                return;
-            }
-            let list = idx
-                .by_variant_platform
+        let mut idx = self.world.resource_mut::<LiveIndex>();
+        if idx.enabled {
+            idx.by_variant_platform
                 .entry((variant, platform))
-                .or_default();
-            list.push(entity);
-            list.len() as u32 - 1
-        };
-        if let Some(mut c) = self.world.get_mut::<Copy>(entity) {
-            c.live_slot = slot;
+                .or_default()
+                .push(entity);
         }
     }
 
@@ -390,89 +465,57 @@ impl Simulation {
             }
             moved
         };
-        if let Some(m) = moved
-            && let Some(mut c) = self.world.get_mut::<Copy>(m)
-        {
-            c.live_slot = slot;
+        if let Some(m) = moved {
+            with_copy(&mut self.world, m, |c| c.live_slot = slot);
+        }
+    }
+
+    /// What a copy's detection hazards on `platform` are, with its current automated rate.
+    fn detection_rates(&self, platform: u32, proactive_per_min: f64) -> DetectionRates {
+        let p = &self.model.platforms[platform as usize];
+        DetectionRates {
+            half_life: p.attention_half_life,
+            flags_per_view: p.flags_per_1k_views / 1000.0,
+            proactive_per_min,
+            horizon: self.model.horizon,
         }
     }
 
     /// Draw the copy's next link-caused attempt from now (cancelling any pending one).
     pub(super) fn schedule_link(&mut self, copy: Entity) {
-        let now = self.now();
-        let Some(platform) = self.world.get::<Copy>(copy).map(|c| c.platform) else {
-            return;
-        };
-        let half_life = self.model.platforms[platform as usize].attention_half_life;
-        let horizon = self.model.horizon;
-        let mut entity = self.world.entity_mut(copy);
-        let rate = {
-            let mut a = entity
-                .get_mut::<Copy>()
-                .map(|c| c.map_unchanged(|c| &mut c.attention))
-                .expect("copies have attention");
-            advance_attention(&mut a, now, half_life);
-            a.link_rate
-        };
-        let e: f64 = {
-            let mut s = entity
-                .get_mut::<Copy>()
-                .map(|c| c.map_unchanged(|c| &mut c.streams))
-                .expect("copies have streams");
-            if rate > 0.0 {
-                Exp1.sample(&mut s.links)
-            } else {
-                0.0
-            }
-        };
-        let generation = {
-            let mut p = entity
-                .get_mut::<Copy>()
-                .map(|c| c.map_unchanged(|c| &mut c.pending))
-                .expect("copies have pending");
-            p.links = p.links.wrapping_add(1);
-            p.links
-        };
-        if let Some(wait) = decaying_wait(rate, half_life, e)
-            && now + wait <= horizon
-        {
-            self.schedule(now + wait, Event::LinkAttempt { copy, generation });
+        let (now, model) = (self.now, &self.model);
+        let next = with_copy(&mut self.world, copy, |c| {
+            let half_life = model.platforms[c.platform as usize].attention_half_life;
+            next_link(c, now, half_life, model.horizon)
+        });
+        if let Some(Some((at, generation))) = next {
+            self.queue
+                .schedule(at, Event::LinkAttempt { copy, generation });
         }
     }
 
     pub(super) fn link_attempt(&mut self, copy: Entity, generation: u32) -> Result<bool, SimError> {
-        let Some(pending) = self.world.get::<Copy>(copy).map(|c| &c.pending) else {
+        let links = &self.out_links;
+        let Some(Some((platform, content, variant, number, target, child_key))) =
+            with_copy(&mut self.world, copy, |c| {
+                if c.pending.links != generation {
+                    return None;
+                }
+                let links = &links[c.platform as usize];
+                let u: f64 = c.streams.links.random();
+                let x = u * links.total_per_min;
+                let i = links.cumulative.partition_point(|&(cum, _)| cum <= x);
+                let target = links.cumulative[i.min(links.cumulative.len() - 1)].1;
+                c.pending.attempts_made += 1;
+                let child_key = rng::mix(c.key, u64::from(c.pending.attempts_made));
+                Some((
+                    c.platform, c.content, c.variant, c.number, target, child_key,
+                ))
+            })
+        else {
             return Ok(false);
         };
-        if pending.links != generation {
-            return Ok(false);
-        }
-        let (platform, content, variant, key, number) = {
-            let c = self.world.get::<Copy>(copy).expect("live copy");
-            (c.platform, c.content, c.variant, c.key, c.number)
-        };
-        let links = &self.out_links[platform as usize];
-        let u: f64 = {
-            let mut s = self
-                .world
-                .get_mut::<Copy>(copy)
-                .map(|c| c.map_unchanged(|c| &mut c.streams))
-                .expect("live copy");
-            s.links.random()
-        };
-        let x = u * links.total_per_min;
-        let i = links.cumulative.partition_point(|&(cum, _)| cum <= x);
-        let target = links.cumulative[i.min(links.cumulative.len() - 1)].1;
-        let n = {
-            let mut p = self
-                .world
-                .get_mut::<Copy>(copy)
-                .map(|c| c.map_unchanged(|c| &mut c.pending))
-                .expect("live copy");
-            p.attempts_made += 1;
-            p.attempts_made
-        };
-        let child_key = rng::mix(key, u64::from(n));
+        let _ = platform;
         let mutation = self.model.contents[content as usize].mutation;
         let choice = if self.key.unit(child_key, Mechanism::VariantChoice) < mutation {
             VariantChoice::New
@@ -493,63 +536,15 @@ impl Simulation {
         Ok(true)
     }
 
-    /// Draw the copy's next detection from now (cancelling any pending one). Detection
-    /// is the first of two independent hazards: automated (constant) and user flags
-    /// (proportional to the view rate).
-    pub(super) fn schedule_detection(&mut self, copy: Entity) {
-        let now = self.now();
-        let Some(platform) = self.world.get::<Copy>(copy).map(|c| c.platform) else {
-            return;
-        };
-        let p = &self.model.platforms[platform as usize];
-        let (half_life, flags_per_view) = (p.attention_half_life, p.flags_per_1k_views / 1000.0);
-        let proactive = self.platform(platform).proactive_per_min;
-        let horizon = self.model.horizon;
-        let mut entity = self.world.entity_mut(copy);
-        let view_rate = {
-            let mut a = entity
-                .get_mut::<Copy>()
-                .map(|c| c.map_unchanged(|c| &mut c.attention))
-                .expect("copies have attention");
-            advance_attention(&mut a, now, half_life);
-            a.view_rate
-        };
-        let (e1, e2): (f64, f64) = {
-            let mut s = entity
-                .get_mut::<Copy>()
-                .map(|c| c.map_unchanged(|c| &mut c.streams))
-                .expect("copies have streams");
-            (Exp1.sample(&mut s.detection), Exp1.sample(&mut s.detection))
-        };
-        let generation = {
-            let mut p = entity
-                .get_mut::<Copy>()
-                .map(|c| c.map_unchanged(|c| &mut c.pending))
-                .expect("copies have pending");
-            p.detection = p.detection.wrapping_add(1);
-            p.detection
-        };
-        let automated = (proactive > 0.0).then(|| e1 / proactive);
-        let flagged = decaying_wait(view_rate * flags_per_view, half_life, e2);
-        let wait = match (automated, flagged) {
-            (Some(a), Some(f)) => Some(a.min(f)),
-            (a, f) => a.or(f),
-        };
-        if let Some(wait) = wait
-            && now + wait <= horizon
+    /// Draw the copy's next detection from now (cancelling any pending one).
+    pub(super) fn schedule_detection(&mut self, copy: Entity, platform: u32) {
+        let rates = self.detection_rates(platform, self.platform(platform).proactive_per_min);
+        let now = self.now;
+        if let Some(Some((at, generation))) =
+            with_copy(&mut self.world, copy, |c| next_detection(c, now, rates))
         {
-            self.schedule(now + wait, Event::Detection { copy, generation });
-        }
-    }
-
-    /// Cancel the copy's pending detection (it is in a queue: detection is paused).
-    pub(super) fn cancel_detection(&mut self, copy: Entity) {
-        if let Some(mut p) = self
-            .world
-            .get_mut::<Copy>(copy)
-            .map(|c| c.map_unchanged(|c| &mut c.pending))
-        {
-            p.detection = p.detection.wrapping_add(1);
+            self.queue
+                .schedule(at, Event::Detection { copy, generation });
         }
     }
 
@@ -560,15 +555,14 @@ impl Simulation {
         if pending.detection != generation || pending.review != ReviewStatus::NotQueued {
             return false;
         }
-        let now = self.now();
-        {
-            let c = &mut self.counters;
-            c.first_detection.get_or_insert(now);
+        let now = self.now;
+        self.counters.first_detection.get_or_insert(now);
+        if self.record_events {
+            let (platform, ident) = self.copy_ident(copy);
+            self.log(EventKind::Detected, Some(platform), Some(ident), |_| {
+                "the platform detected the copy".to_string()
+            });
         }
-        let (platform, ident) = self.copy_ident(copy);
-        self.log(EventKind::Detected, Some(platform), Some(ident), |_| {
-            "the platform detected the copy".to_string()
-        });
         self.enqueue(copy, QueueClass::OwnDetection);
         true
     }
@@ -576,24 +570,23 @@ impl Simulation {
     /// (platform, (number, content, variant)) of a live copy.
     pub(super) fn copy_ident(&self, copy: Entity) -> (u32, (u64, u32, u32)) {
         let c = self.world.get::<Copy>(copy).expect("live copy");
-        (c.platform, (c.number, c.content, c.variant))
-    }
-
-    pub(super) fn remove_if_live(&mut self, copy: Entity, cause: RemovalCause) -> bool {
-        if self.world.get::<Copy>(copy).is_none() {
-            return false;
-        }
-        self.remove(copy, cause);
-        true
+        (c.platform, c.ident())
     }
 
     /// Take a live copy down: close its accounts, list its variant if a review or order
-    /// removed it, share URLs under an active protocol, and despawn it.
-    pub(super) fn remove(&mut self, copy: Entity, cause: RemovalCause) {
-        let now = self.now();
-        let Some(c) = self.world.get::<Copy>(copy) else {
-            return;
+    /// removed it, share URLs under an active protocol, and despawn it. False if it was
+    /// already gone.
+    pub(super) fn remove(&mut self, copy: Entity, cause: RemovalCause) -> bool {
+        let now = self.now;
+        let Ok(mut entity) = self.world.get_entity_mut(copy) else {
+            return false;
         };
+        let Some(mut c) = entity.get_mut::<Copy>() else {
+            return false;
+        };
+        let c = c.bypass_change_detection();
+        let half_life = self.model.platforms[c.platform as usize].attention_half_life;
+        advance_attention(&mut c.attention, now, half_life);
         let (platform, content, variant, number, parent, slot) = (
             c.platform,
             c.content,
@@ -602,22 +595,11 @@ impl Simulation {
             c.parent,
             c.live_slot,
         );
-        let children = c.children.clone();
-        let half_life = self.model.platforms[platform as usize].attention_half_life;
-        let (views, rate_now, waiting) = {
-            let mut entity = self.world.entity_mut(copy);
-            let mut a = entity
-                .get_mut::<Copy>()
-                .map(|c| c.map_unchanged(|c| &mut c.attention))
-                .expect("copies have attention");
-            advance_attention(&mut a, now, half_life);
-            let (views, rate) = (a.views, a.view_rate);
-            let waiting = matches!(
-                entity.get::<Copy>().map(|c| &c.pending).map(|p| p.review),
-                Some(ReviewStatus::Waiting { .. })
-            );
-            (views, rate, waiting)
-        };
+        let children = std::mem::take(&mut c.children);
+        let (views, rate_now) = (c.attention.views, c.attention.view_rate);
+        let waiting = matches!(c.pending.review, ReviewStatus::Waiting { .. });
+        entity.despawn();
+
         let first_removal_here = {
             let mut ps = self.platform_mut(platform);
             advance_aggregate(&mut ps, now, half_life);
@@ -649,11 +631,12 @@ impl Simulation {
             }
         }
         self.unindex_live(variant, platform, slot);
-        if let Some(parent) = parent
-            && let Some(mut pc) = self.world.get_mut::<Copy>(parent)
-            && let Some(i) = pc.children.iter().position(|&ch| ch == copy)
-        {
-            pc.children.swap_remove(i);
+        if let Some(parent) = parent {
+            with_copy(&mut self.world, parent, |pc| {
+                if let Some(i) = pc.children.iter().position(|&ch| ch == copy) {
+                    pc.children.swap_remove(i);
+                }
+            });
         }
         self.log(
             EventKind::Removed,
@@ -661,15 +644,14 @@ impl Simulation {
             Some((number, content, variant)),
             |_| format!("removed by {} after {:.0} views", cause.as_str(), views),
         );
-        self.world.despawn(copy);
 
         if matches!(cause, RemovalCause::Review | RemovalCause::Order) {
             self.list_variant(variant, platform, true);
         }
         self.share_urls(platform, parent, &children);
         self.check_trigger();
+        true
     }
-
     /// Put a variant on a platform's hash list (if not already), sweep its live copies
     /// there if sweeps are on, and, when a member's own removal listed it, submit it to
     /// the shared database.
@@ -817,7 +799,7 @@ impl Simulation {
                     .map(|p| p.review)
                     == Some(ReviewStatus::NotQueued)
             {
-                self.schedule_detection(copy);
+                self.schedule_detection(copy, platform);
             }
             if finds {
                 self.schedule_find(copy);

@@ -1,6 +1,7 @@
 //! Review queues: reviewers as non-preemptive servers, FIFO within three priority classes
 //! (removal orders, referrals, the platform's own detections).
 
+use bevy_ecs::change_detection::DetectChangesMut;
 use bevy_ecs::entity::Entity;
 use rand::RngExt;
 
@@ -8,7 +9,7 @@ use crate::scenario::{Capacity, Minutes};
 use crate::sink::EventKind;
 
 use super::state::*;
-use super::{Event, Simulation};
+use super::{Event, Simulation, with_copy};
 
 /// Close the reviewer-time integrals of a platform up to `now`.
 pub(super) fn integrate_utilization(ps: &mut PlatformState, now: Minutes) {
@@ -23,62 +24,55 @@ pub(super) fn integrate_utilization(ps: &mut PlatformState, now: Minutes) {
     }
 }
 
+/// What a finished review decides.
+enum Verdict {
+    Remove(RemovalCause),
+    /// The copy stays up; a referral or order that came during the review, if any.
+    Keep(Option<QueueClass>, CopyIdent),
+}
+
 impl Simulation {
     /// A copy joins its platform's review queue in `class`, or moves up to it.
     pub(super) fn enqueue(&mut self, copy: Entity, class: QueueClass) {
-        let now = self.now();
-        let Some(status) = self
-            .world
-            .get::<Copy>(copy)
-            .map(|c| &c.pending)
-            .map(|p| p.review)
-        else {
+        let now = self.now;
+        let Some((platform, ident, status, token)) = with_copy(&mut self.world, copy, |c| {
+            let status = c.pending.review;
+            let token = match status {
+                ReviewStatus::InReview => {
+                    // It is being reviewed: if the review keeps it, it queues again in
+                    // this class.
+                    let p = &mut c.pending;
+                    p.escalation = Some(p.escalation.map_or(class, |c| c.min(class)));
+                    None
+                }
+                ReviewStatus::Waiting { class: current, .. } if current <= class => None,
+                // Move up: the old entry goes stale and is skipped when reached.
+                ReviewStatus::Waiting { token, .. } => Some(token.wrapping_add(1)),
+                ReviewStatus::NotQueued => {
+                    c.pending.queued_at = now;
+                    Some(0)
+                }
+            };
+            if let Some(token) = token {
+                c.pending.review = ReviewStatus::Waiting { class, token };
+                // Detection is paused while the copy is queued.
+                c.pending.detection = c.pending.detection.wrapping_add(1);
+            }
+            (c.platform, c.ident(), status, token)
+        }) else {
             return;
         };
-        let (platform, ident) = self.copy_ident(copy);
-        let token = match status {
-            ReviewStatus::InReview => {
-                // It is being reviewed: if the review keeps it, it queues again in this class.
-                let mut p = self
-                    .world
-                    .get_mut::<Copy>(copy)
-                    .map(|c| c.map_unchanged(|c| &mut c.pending))
-                    .expect("live copy");
-                p.escalation = Some(p.escalation.map_or(class, |c| c.min(class)));
-                return;
-            }
-            ReviewStatus::Waiting { class: current, .. } if current <= class => return,
-            ReviewStatus::Waiting { token, .. } => {
-                // Move up: the old entry goes stale and is skipped when reached.
-                token.wrapping_add(1)
-            }
-            ReviewStatus::NotQueued => {
-                let waiting = {
-                    let mut ps = self.platform_mut(platform);
-                    ps.waiting += 1;
-                    ps.max_queue = ps.max_queue.max(ps.waiting);
-                    ps.waiting
-                };
-                let _ = waiting;
-                let mut p = self
-                    .world
-                    .get_mut::<Copy>(copy)
-                    .map(|c| c.map_unchanged(|c| &mut c.pending))
-                    .expect("live copy");
-                p.queued_at = now;
-                0
-            }
+        let Some(token) = token else {
+            return;
         };
         {
-            let mut p = self
-                .world
-                .get_mut::<Copy>(copy)
-                .map(|c| c.map_unchanged(|c| &mut c.pending))
-                .expect("live copy");
-            p.review = ReviewStatus::Waiting { class, token };
+            let mut ps = self.platform_mut(platform);
+            if status == ReviewStatus::NotQueued {
+                ps.waiting += 1;
+                ps.max_queue = ps.max_queue.max(ps.waiting);
+            }
+            ps.queues[class as usize].push_back(QueueEntry { copy, token });
         }
-        self.cancel_detection(copy);
-        self.platform_mut(platform).queues[class as usize].push_back(QueueEntry { copy, token });
         let moved = matches!(status, ReviewStatus::Waiting { .. });
         self.log(EventKind::Queued, Some(platform), Some(ident), |_| {
             if moved {
@@ -92,27 +86,15 @@ impl Simulation {
 
     /// Start reviews while reviewers are free and copies wait.
     pub(super) fn start_reviews(&mut self, platform: u32) {
-        let now = self.now();
+        let now = self.now;
         loop {
-            let next = {
-                let e = self.platform_entity(platform);
-                let Some(ps) = self.world.get::<PlatformState>(e) else {
-                    return;
-                };
-                if !ps.capacity().has_room(ps.busy) {
-                    return;
-                }
-                self.next_waiting(platform)
-            };
-            let Some(copy) = next else {
+            let ps = self.platform(platform);
+            if !ps.capacity().has_room(ps.busy) {
+                return;
+            }
+            let Some((copy, queued_at, duration, ident)) = self.next_waiting(platform) else {
                 return;
             };
-            let queued_at = self
-                .world
-                .get::<Copy>(copy)
-                .map(|c| &c.pending)
-                .expect("live copy")
-                .queued_at;
             {
                 let mut ps = self.platform_mut(platform);
                 integrate_utilization(&mut ps, now);
@@ -121,22 +103,8 @@ impl Simulation {
                 ps.reviews_started += 1;
                 ps.wait_total += now - queued_at;
             }
-            let time = self.model.platforms[platform as usize].review.time.clone();
-            let duration = {
-                let mut entity = self.world.entity_mut(copy);
-                entity
-                    .get_mut::<Copy>()
-                    .map(|c| c.map_unchanged(|c| &mut c.pending))
-                    .expect("live copy")
-                    .review = ReviewStatus::InReview;
-                let mut s = entity
-                    .get_mut::<Copy>()
-                    .map(|c| c.map_unchanged(|c| &mut c.streams))
-                    .expect("live copy");
-                time.sample(&mut s.review).max(0.0)
-            };
-            self.schedule(now + duration, Event::ReviewEnd { platform, copy });
-            let (_, ident) = self.copy_ident(copy);
+            self.queue
+                .schedule(now + duration, Event::ReviewEnd { platform, copy });
             self.log(
                 EventKind::ReviewStarted,
                 Some(platform),
@@ -152,27 +120,34 @@ impl Simulation {
     }
 
     /// Pop the most urgent valid queue entry, skipping stale ones (removed copies, or
-    /// copies that moved to a more urgent class).
-    fn next_waiting(&mut self, platform: u32) -> Option<Entity> {
+    /// copies that moved to a more urgent class), and start its review: (copy, when it
+    /// joined the queue, review duration, its identity for the log).
+    fn next_waiting(&mut self, platform: u32) -> Option<(Entity, Minutes, Minutes, CopyIdent)> {
+        let pe = self.platform_entity(platform);
+        let time = &self.model.platforms[platform as usize].review.time;
         for class in 0..3 {
             loop {
-                let entry = {
-                    let mut ps = self.platform_mut(platform);
-                    match ps.queues[class].pop_front() {
-                        Some(e) => e,
-                        None => break,
-                    }
-                };
-                let valid = self
+                let entry = self
                     .world
-                    .get::<Copy>(entry.copy)
-                    .map(|c| &c.pending)
-                    .is_some_and(|p| {
-                        matches!(p.review, ReviewStatus::Waiting { class: c, token }
-                        if c as usize == class && token == entry.token)
-                    });
-                if valid {
-                    return Some(entry.copy);
+                    .get_mut::<PlatformState>(pe)?
+                    .bypass_change_detection()
+                    .queues[class]
+                    .pop_front();
+                let Some(entry) = entry else {
+                    break;
+                };
+                let started = with_copy(&mut self.world, entry.copy, |c| {
+                    let valid = matches!(c.pending.review, ReviewStatus::Waiting { class: k, token }
+                        if k as usize == class && token == entry.token);
+                    if !valid {
+                        return None;
+                    }
+                    c.pending.review = ReviewStatus::InReview;
+                    let duration = time.sample(&mut c.streams.review).max(0.0);
+                    Some((entry.copy, c.pending.queued_at, duration, c.ident()))
+                });
+                if let Some(Some(started)) = started {
+                    return Some(started);
                 }
             }
         }
@@ -180,63 +155,44 @@ impl Simulation {
     }
 
     pub(super) fn review_end(&mut self, platform: u32, copy: Entity) {
-        let now = self.now();
+        let now = self.now;
         {
             let mut ps = self.platform_mut(platform);
             integrate_utilization(&mut ps, now);
             ps.busy -= 1;
             ps.reviews += 1;
         }
-        let in_review = self
-            .world
-            .get::<Copy>(copy)
-            .map(|c| &c.pending)
-            .is_some_and(|p| p.review == ReviewStatus::InReview);
-        if in_review {
-            let accuracy = self.model.platforms[platform as usize].review.accuracy;
-            let (u, under_order): (f64, bool) = {
-                let mut entity = self.world.entity_mut(copy);
-                let u = entity
-                    .get_mut::<Copy>()
-                    .map(|c| c.map_unchanged(|c| &mut c.streams))
-                    .expect("live copy")
-                    .review
-                    .random();
-                (
-                    u,
-                    entity
-                        .get::<Copy>()
-                        .map(|c| &c.pending)
-                        .expect("live copy")
-                        .under_order,
-                )
-            };
-            if u < accuracy {
-                let cause = if under_order {
+        let accuracy = self.model.platforms[platform as usize].review.accuracy;
+        let verdict = with_copy(&mut self.world, copy, |c| {
+            if c.pending.review != ReviewStatus::InReview {
+                return None;
+            }
+            let u: f64 = c.streams.review.random();
+            Some(if u < accuracy {
+                Verdict::Remove(if c.pending.under_order {
                     RemovalCause::Order
                 } else {
                     RemovalCause::Review
-                };
-                self.remove(copy, cause);
+                })
             } else {
-                let escalation = {
-                    let mut p = self
-                        .world
-                        .get_mut::<Copy>(copy)
-                        .map(|c| c.map_unchanged(|c| &mut c.pending))
-                        .expect("live copy");
-                    p.review = ReviewStatus::NotQueued;
-                    p.escalation.take()
-                };
-                let (_, ident) = self.copy_ident(copy);
+                c.pending.review = ReviewStatus::NotQueued;
+                Verdict::Keep(c.pending.escalation.take(), c.ident())
+            })
+        });
+        match verdict.flatten() {
+            Some(Verdict::Remove(cause)) => {
+                self.remove(copy, cause);
+            }
+            Some(Verdict::Keep(escalation, ident)) => {
                 self.log(EventKind::ReviewKept, Some(platform), Some(ident), |_| {
                     "review ended; the copy stays up".to_string()
                 });
                 match escalation {
                     Some(class) => self.enqueue(copy, class),
-                    None => self.schedule_detection(copy),
+                    None => self.schedule_detection(copy, platform),
                 }
             }
+            None => {}
         }
         self.start_reviews(platform);
     }

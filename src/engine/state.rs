@@ -86,6 +86,16 @@ pub struct Copy {
     pub streams: CopyStreams,
 }
 
+/// (number, content, variant): how the event log names a copy.
+pub type CopyIdent = (u64, u32, u32);
+
+impl Copy {
+    /// (number, content, variant), as the event log names a copy.
+    pub fn ident(&self) -> CopyIdent {
+        (self.number, self.content, self.variant)
+    }
+}
+
 /// A copy's attention curve: view rate and link rate at `since`, both halving every
 /// half-life of the platform; views accrued up to `since`.
 #[derive(Debug)]
