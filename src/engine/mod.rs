@@ -113,6 +113,23 @@ pub enum Event {
     Sample,
 }
 
+impl Event {
+    /// The copy a per-copy event concerns.
+    fn copy(&self) -> Option<Entity> {
+        match *self {
+            Event::LinkAttempt { copy, .. }
+            | Event::Detection { copy, .. }
+            | Event::Find { copy, .. }
+            | Event::ReviewEnd { copy, .. }
+            | Event::ReferralReady { copy, .. }
+            | Event::OrderDeadline { copy }
+            | Event::Sweep { copy }
+            | Event::UrlShare { copy } => Some(copy),
+            _ => None,
+        }
+    }
+}
+
 /// Which limit stopped a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limit {
@@ -536,6 +553,7 @@ impl Simulation {
             return Ok(Step::Finished);
         };
         self.now = t;
+        self.prefetch_next();
         let processed = self.handle(event)?;
         if processed {
             self.counters.events += 1;
@@ -561,6 +579,22 @@ impl Simulation {
             Ok(Step::Finished)
         } else {
             Ok(Step::Advanced(t))
+        }
+    }
+
+    /// Start loading the state of the copy the next event concerns, so that its cache
+    /// misses overlap the handling of this one.
+    #[inline]
+    fn prefetch_next(&self) {
+        let Some(copy) = self.queue.peek().and_then(Event::copy) else {
+            return;
+        };
+        if let Some(c) = self.world.get::<Copy>(copy) {
+            prefetch(c);
+        }
+        // And the entity index entry of the one after, for the next call.
+        if let Some(copy) = self.queue.peek_second().and_then(Event::copy) {
+            std::hint::black_box(self.world.entities().get_spawned(copy).ok());
         }
     }
 
@@ -833,6 +867,24 @@ impl Simulation {
 fn with_copy<R>(world: &mut World, copy: Entity, f: impl FnOnce(&mut Copy) -> R) -> Option<R> {
     let mut c = world.get_mut::<Copy>(copy)?;
     Some(f(c.bypass_change_detection()))
+}
+
+/// Hint the processor to load a value's cache lines.
+#[inline]
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let p = (value as *const T).cast::<i8>();
+        let mut offset = 0;
+        while offset < std::mem::size_of::<T>() {
+            // SAFETY: a prefetch is only a hint; it never faults or reads into the program.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(offset)) };
+            offset += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
 }
 
 /// Per-campaign random streams (attempt times).

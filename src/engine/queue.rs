@@ -168,6 +168,22 @@ impl EventQueue {
         self.active.peek().map(|e| e.time)
     }
 
+    /// The next event, without taking it.
+    pub fn peek(&self) -> Option<&Event> {
+        self.active.peek().map(|e| &e.event)
+    }
+
+    /// The event after the next one, if it is in the bucket being drained.
+    pub fn peek_second(&self) -> Option<&Event> {
+        let heap = self.active.as_slice();
+        let second = match (heap.get(1), heap.get(2)) {
+            (Some(a), Some(b)) => a.max(b),
+            (Some(a), None) => a,
+            _ => return None,
+        };
+        Some(&second.event)
+    }
+
     pub fn pop(&mut self) -> Option<(Minutes, Event)> {
         let e = self.active.pop()?;
         self.len -= 1;
