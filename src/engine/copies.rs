@@ -360,7 +360,6 @@ impl Simulation {
             content,
             variant,
             platform,
-            born: now,
             parent,
             children: Vec::new(),
             live_slot,
