@@ -35,6 +35,10 @@ use ttx::engine::SimInit;
 use ttx::scenario::{Scenario, Variant};
 use ttx::sink::NullSink;
 
+/// The allocator the `ttx` binary uses, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Events per iteration of the bare-loop benchmark.
 const BARE_EVENTS: u64 = 200_000;
 
