@@ -353,7 +353,6 @@ impl Simulation {
             Source::Link { parent, .. } => Some(parent),
             _ => None,
         };
-        let live_slot = self.next_live_slot(variant, platform);
         let mut copy = Copy {
             number,
             key,
@@ -362,7 +361,6 @@ impl Simulation {
             platform,
             parent,
             children: Vec::new(),
-            live_slot,
             attention: Attention {
                 since: now,
                 view_rate: p.views_per_min * factor,
@@ -390,7 +388,9 @@ impl Simulation {
         {
             pc.bypass_change_detection().children.push(entity);
         }
-        self.index_live(entity, variant, platform);
+        self.world
+            .resource_mut::<LiveIndex>()
+            .insert(entity, variant, platform);
         let kind = if matches!(source, Source::Origin) {
             EventKind::Origin
         } else {
@@ -424,49 +424,6 @@ impl Simulation {
             self.queue.schedule(at, event);
         }
         Ok(entity)
-    }
-
-    /// The slot a new live copy of (variant, platform) takes in the live index (0 when
-    /// sweeps are off and there is no index).
-    fn next_live_slot(&self, variant: u32, platform: u32) -> u32 {
-        let idx = self.world.resource::<LiveIndex>();
-        if !idx.enabled {
-            return 0;
-        }
-        idx.by_variant_platform
-            .get(&(variant, platform))
-            .map_or(0, |list| list.len() as u32)
-    }
-
-    fn index_live(&mut self, entity: Entity, variant: u32, platform: u32) {
-        let mut idx = self.world.resource_mut::<LiveIndex>();
-        if idx.enabled {
-            idx.by_variant_platform
-                .entry((variant, platform))
-                .or_default()
-                .push(entity);
-        }
-    }
-
-    fn unindex_live(&mut self, variant: u32, platform: u32, slot: u32) {
-        let moved = {
-            let mut idx = self.world.resource_mut::<LiveIndex>();
-            if !idx.enabled {
-                return;
-            }
-            let Some(list) = idx.by_variant_platform.get_mut(&(variant, platform)) else {
-                return;
-            };
-            list.swap_remove(slot as usize);
-            let moved = list.get(slot as usize).copied();
-            if list.is_empty() {
-                idx.by_variant_platform.remove(&(variant, platform));
-            }
-            moved
-        };
-        if let Some(m) = moved {
-            with_copy(&mut self.world, m, |c| c.live_slot = slot);
-        }
     }
 
     /// What a copy's detection hazards on `platform` are, with its current automated rate.
@@ -586,14 +543,8 @@ impl Simulation {
         let c = c.bypass_change_detection();
         let half_life = self.model.platforms[c.platform as usize].attention_half_life;
         advance_attention(&mut c.attention, now, half_life);
-        let (platform, content, variant, number, parent, slot) = (
-            c.platform,
-            c.content,
-            c.variant,
-            c.number,
-            c.parent,
-            c.live_slot,
-        );
+        let (platform, content, variant, number, parent) =
+            (c.platform, c.content, c.variant, c.number, c.parent);
         let children = std::mem::take(&mut c.children);
         let (views, rate_now) = (c.attention.views, c.attention.view_rate);
         let waiting = matches!(c.pending.review, ReviewStatus::Waiting { .. });
@@ -629,7 +580,9 @@ impl Simulation {
                 cnt.platforms_with_removals += 1;
             }
         }
-        self.unindex_live(variant, platform, slot);
+        self.world
+            .resource_mut::<LiveIndex>()
+            .remove(copy, variant, platform);
         if let Some(parent) = parent {
             with_copy(&mut self.world, parent, |pc| {
                 if let Some(i) = pc.children.iter().position(|&ch| ch == copy) {
@@ -688,10 +641,8 @@ impl Simulation {
             let live: Vec<Entity> = self
                 .world
                 .resource::<LiveIndex>()
-                .by_variant_platform
-                .get(&(variant, platform))
-                .cloned()
-                .unwrap_or_default();
+                .live(variant, platform)
+                .to_vec();
             for copy in live {
                 let u: f64 = match self
                     .world

@@ -375,10 +375,7 @@ impl Simulation {
             ..Default::default()
         };
         world.insert_resource(ProtocolState::default());
-        world.insert_resource(LiveIndex {
-            enabled: model.hash_sharing.sweep,
-            ..Default::default()
-        });
+        world.insert_resource(LiveIndex::new(model.hash_sharing.sweep));
         world.insert_resource(CampaignStreams(
             (0..model.campaigns.len())
                 .map(|c| {

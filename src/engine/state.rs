@@ -77,8 +77,6 @@ pub struct Copy {
     pub content: u32,
     /// Global variant index (into [`Registry::variants`]).
     pub variant: u32,
-    /// Slot in the live index of its (variant, platform), when sweeps are on.
-    pub live_slot: u32,
 
     pub attention: Attention,
     /// Publication number within the run (1-based), for the event log.
@@ -299,10 +297,65 @@ pub struct Registry {
 }
 
 /// Live copies by (variant, platform), for hash sweeps.
+///
+/// Each copy's position in its list is kept here by entity index, not in the copy's
+/// row: when a removal moves another copy into the gap, only this small array is
+/// touched, not a random row of the copy table (a cache miss per removal).
 #[derive(Resource, Debug, Default)]
 pub struct LiveIndex {
     pub enabled: bool,
-    pub by_variant_platform: HashMap<(u32, u32), Vec<Entity>>,
+    by_variant_platform: HashMap<(u32, u32), Vec<Entity>>,
+    slots: Vec<u32>,
+}
+
+impl LiveIndex {
+    pub fn new(enabled: bool) -> Self {
+        LiveIndex {
+            enabled,
+            ..Default::default()
+        }
+    }
+
+    pub fn insert(&mut self, copy: Entity, variant: u32, platform: u32) {
+        if !self.enabled {
+            return;
+        }
+        let list = self
+            .by_variant_platform
+            .entry((variant, platform))
+            .or_default();
+        let slot = list.len() as u32;
+        list.push(copy);
+        let i = copy.index_u32() as usize;
+        if self.slots.len() <= i {
+            self.slots.resize(i + 1, 0);
+        }
+        self.slots[i] = slot;
+    }
+
+    pub fn remove(&mut self, copy: Entity, variant: u32, platform: u32) {
+        if !self.enabled {
+            return;
+        }
+        let Some(list) = self.by_variant_platform.get_mut(&(variant, platform)) else {
+            return;
+        };
+        let slot = self.slots[copy.index_u32() as usize];
+        list.swap_remove(slot as usize);
+        if let Some(&moved) = list.get(slot as usize) {
+            self.slots[moved.index_u32() as usize] = slot;
+        }
+        if list.is_empty() {
+            self.by_variant_platform.remove(&(variant, platform));
+        }
+    }
+
+    /// The live copies of a variant on a platform, in the order the index holds them.
+    pub fn live(&self, variant: u32, platform: u32) -> &[Entity] {
+        self.by_variant_platform
+            .get(&(variant, platform))
+            .map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Run-wide counts.
