@@ -37,7 +37,7 @@ use ttx::sink::NullSink;
 
 /// The allocator the `ttx` binary uses, so the figures are the binary's.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: ttx::allocator::Allocator = ttx::allocator::Allocator;
 
 /// Events per iteration of the bare-loop benchmark.
 const BARE_EVENTS: u64 = 200_000;

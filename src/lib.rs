@@ -6,6 +6,7 @@
 //! sinks; [`runner`] runs many replications (in parallel, deterministically). The `ttx`
 //! binary is a thin layer over these.
 
+pub mod allocator;
 pub mod analysis;
 pub mod bench;
 pub mod compare;

@@ -4,10 +4,10 @@
 //! Exit codes: 0 success, 1 a run that failed, 2 bad input (scenario or flags), 130
 //! interrupted.
 
-/// mimalloc rather than the system allocator: about 10% faster on large runs (copies'
-/// small vectors come and go by the million) on Linux, and the same on every platform.
+/// mimalloc rather than the system allocator (see [`ttx::allocator`]): about 10% faster
+/// on large runs, and the same on every platform.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: ttx::allocator::Allocator = ttx::allocator::Allocator;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
