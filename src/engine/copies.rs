@@ -321,16 +321,22 @@ impl Simulation {
                 expected_offspring: self.expected_offspring(),
             });
         }
-        let model = std::sync::Arc::clone(&self.model);
-        let p = &model.platforms[platform as usize];
-        let c = &model.contents[content as usize];
-        let half_life = p.attention_half_life;
+        let (half_life, views_per_min, virality, horizon) = {
+            let p = &self.model.platforms[platform as usize];
+            let virality = self.model.contents[content as usize].virality;
+            (
+                p.attention_half_life,
+                p.views_per_min,
+                virality,
+                self.model.horizon,
+            )
+        };
 
         let (factor, proactive, boost) = {
             let mut ps = self.platform_mut(platform);
             advance_aggregate(&mut ps, now, half_life);
-            let v = c.virality * ps.virality_factor;
-            ps.agg_view_rate += p.views_per_min * v;
+            let v = virality * ps.virality_factor;
+            ps.agg_view_rate += views_per_min * v;
             ps.live += 1;
             ps.published += 1;
             (v, ps.proactive_per_min, ps.finds_boost)
@@ -363,7 +369,7 @@ impl Simulation {
             children: Vec::new(),
             attention: Attention {
                 since: now,
-                view_rate: p.views_per_min * factor,
+                view_rate: views_per_min * factor,
                 link_rate: self.out_links[platform as usize].total_per_min * factor,
                 views: 0.0,
             },
@@ -377,7 +383,6 @@ impl Simulation {
             },
         };
         // Draw the copy's first events before it is stored: no look-ups needed.
-        let horizon = model.horizon;
         let link = next_link(&mut copy, now, half_life, horizon);
         let detection = next_detection(&mut copy, now, self.detection_rates(platform, proactive));
         let find_rate = self.find_rate(platform, 0, boost);

@@ -4,7 +4,9 @@
 //! is despawned when it is removed, so memory follows the live population; what outlives
 //! it is only counts on its platform, variant and the run.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 
 use bevy_ecs::component::Component;
 use bevy_ecs::entity::Entity;
@@ -304,7 +306,9 @@ pub struct Registry {
 #[derive(Resource, Debug, Default)]
 pub struct LiveIndex {
     pub enabled: bool,
-    by_variant_platform: HashMap<(u32, u32), Vec<Entity>>,
+    /// Keyed by (variant, platform); Fx rather than SipHash because it is looked up on
+    /// every publication and removal (and nothing iterates it, so its order is moot).
+    by_variant_platform: FxHashMap<(u32, u32), Vec<Entity>>,
     slots: Vec<u32>,
 }
 
