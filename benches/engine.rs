@@ -418,6 +418,7 @@ fn summary() {
 }
 
 fn main() {
+    ttx::allocator::configure();
     let mut c = Criterion::default().configure_from_args();
     bare_loop(&mut c);
     engine(&mut c);
