@@ -134,6 +134,14 @@ impl Simulation {
         self.world.get::<VariantState>(e).map_or(0, |v| v.number)
     }
 
+    /// Whether a variant is on a platform's hash list.
+    pub(super) fn is_listed(&self, variant: u32, platform: u32) -> bool {
+        let e = self.world.resource::<Registry>().variants[variant as usize];
+        self.world
+            .get::<VariantState>(e)
+            .is_some_and(|v| v.listed[platform as usize])
+    }
+
     /// Make a new variant of a content item; returns its global index.
     pub(super) fn new_variant(&mut self, content: u32) -> u32 {
         let platforms = self.model.platforms.len();
@@ -183,7 +191,8 @@ impl Simulation {
             self.world.resource::<Registry>().content_variants[content as usize].variants[0];
         self.count_attempt(platform);
         let key = rng::mix(rng::TAG_ORIGIN, u64::from(content));
-        self.publish(content, variant, platform, key, Source::Origin)?;
+        let listed = self.is_listed(variant, platform);
+        self.publish(content, variant, platform, key, Source::Origin, listed)?;
         Ok(())
     }
 
@@ -275,12 +284,7 @@ impl Simulation {
             VariantChoice::New => self.new_variant(content),
             VariantChoice::Existing(v) => v,
         };
-        let listed = {
-            let e = self.world.resource::<Registry>().variants[variant as usize];
-            self.world
-                .get::<VariantState>(e)
-                .is_some_and(|v| v.listed[platform as usize])
-        };
+        let listed = self.is_listed(variant, platform);
         if listed {
             let recall = self.model.platforms[platform as usize].hash_recall;
             if self.key.unit(key, Mechanism::Screening) < recall {
@@ -297,11 +301,12 @@ impl Simulation {
                 return Ok(());
             }
         }
-        self.publish(content, variant, platform, key, source)?;
+        self.publish(content, variant, platform, key, source, listed)?;
         Ok(())
     }
 
     /// A new live copy of age 0, with its first onward attempt, detection and find drawn.
+    /// `listed`: its variant is on the platform's hash list already.
     fn publish(
         &mut self,
         content: u32,
@@ -309,6 +314,7 @@ impl Simulation {
         platform: u32,
         key: u64,
         source: Source,
+        listed: bool,
     ) -> Result<Entity, SimError> {
         let now = self.now;
         let limit = self.model.limits.max_copies;
@@ -393,9 +399,11 @@ impl Simulation {
         {
             pc.bypass_change_detection().children.push(entity);
         }
-        self.world
-            .resource_mut::<LiveIndex>()
-            .insert(entity, variant, platform);
+        if !listed {
+            self.world
+                .resource_mut::<LiveIndex>()
+                .insert(entity, variant, platform);
+        }
         let kind = if matches!(source, Source::Origin) {
             EventKind::Origin
         } else {
@@ -585,9 +593,11 @@ impl Simulation {
                 cnt.platforms_with_removals += 1;
             }
         }
-        self.world
-            .resource_mut::<LiveIndex>()
-            .remove(copy, variant, platform);
+        if !self.is_listed(variant, platform) {
+            self.world
+                .resource_mut::<LiveIndex>()
+                .remove(copy, variant, platform);
+        }
         if let Some(parent) = parent {
             with_copy(&mut self.world, parent, |pc| {
                 if let Some(i) = pc.children.iter().position(|&ch| ch == copy) {
@@ -643,11 +653,10 @@ impl Simulation {
         if hs.sweep {
             let sweep_time = hs.sweep_time;
             let recall = self.model.platforms[platform as usize].hash_recall;
-            let live: Vec<Entity> = self
+            let live = self
                 .world
-                .resource::<LiveIndex>()
-                .live(variant, platform)
-                .to_vec();
+                .resource_mut::<LiveIndex>()
+                .take(variant, platform);
             for copy in live {
                 let u: f64 = match self
                     .world

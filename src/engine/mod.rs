@@ -2,9 +2,11 @@
 //!
 //! [`SimInit`] builds a [`Simulation`] from a validated variant; [`Simulation::step`],
 //! [`Simulation::step_until`] and [`Simulation::run`] advance it, pushing event-log lines,
-//! samples and outcomes into a [`Sink`]. State lives in a `bevy_ecs` [`World`]; the engine
-//! never touches files or terminals, never panics on a model it was given, and reports a
-//! run it cannot finish as a [`SimError`].
+//! samples and outcomes into a [`Sink`]. The model's state lives in a `bevy_ecs`
+//! [`World`] (platforms, authorities, variants and live copies as entities); the event
+//! loop that drives it (clock, future event list, run tallies) sits beside it in the
+//! [`Simulation`]. The engine never touches files or terminals, never panics on a model
+//! it was given, and reports a run it cannot finish as a [`SimError`].
 //!
 //! Views and onward sharing follow each copy's attention curve exactly (closed-form
 //! integrals between events), and each live copy has at most a handful of pending events:

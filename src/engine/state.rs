@@ -300,7 +300,9 @@ pub struct Registry {
 
 /// Live copies by (variant, platform), for hash sweeps.
 ///
-/// Each copy's position in its list is kept here by entity index, not in the copy's
+/// A sweep happens once per (variant, platform), when the variant reaches the platform's
+/// hash list; so only copies of variants not yet listed there are indexed, and a list is
+/// handed over and dropped when its variant is listed. Each copy's position in its list is kept here by entity index, not in the copy's
 /// row: when a removal moves another copy into the gap, only this small array is
 /// touched, not a random row of the copy table (a cache miss per removal).
 #[derive(Resource, Debug, Default)]
@@ -354,11 +356,12 @@ impl LiveIndex {
         }
     }
 
-    /// The live copies of a variant on a platform, in the order the index holds them.
-    pub fn live(&self, variant: u32, platform: u32) -> &[Entity] {
+    /// The live copies of a variant on a platform, in the order the index holds them,
+    /// taken out of the index (the variant has just been listed there).
+    pub fn take(&mut self, variant: u32, platform: u32) -> Vec<Entity> {
         self.by_variant_platform
-            .get(&(variant, platform))
-            .map_or(&[], Vec::as_slice)
+            .remove(&(variant, platform))
+            .unwrap_or_default()
     }
 }
 
