@@ -127,15 +127,19 @@ impl Simulation {
         let time = &self.model.platforms[platform as usize].review.time;
         for class in 0..3 {
             loop {
-                let entry = self
-                    .world
-                    .get_mut::<PlatformState>(pe)?
-                    .bypass_change_detection()
-                    .queues[class]
-                    .pop_front();
+                let (entry, next) = {
+                    let mut ps = self.world.get_mut::<PlatformState>(pe)?;
+                    let queue = &mut ps.bypass_change_detection().queues[class];
+                    (queue.pop_front(), queue.front().map(|e| e.copy))
+                };
                 let Some(entry) = entry else {
                     break;
                 };
+                // The copy after it has waited long enough to be out of the cache: start
+                // loading it for the next review to start.
+                if let Some(c) = next.and_then(|next| self.world.get::<Copy>(next)) {
+                    super::prefetch(c);
+                }
                 let started = with_copy(&mut self.world, entry.copy, |c| {
                     let valid = matches!(c.pending.review, ReviewStatus::Waiting { class: k, token }
                         if k as usize == class && token == entry.token);
