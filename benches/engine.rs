@@ -418,7 +418,6 @@ fn summary() {
 }
 
 fn main() {
-    ttx::allocator::configure();
     let mut c = Criterion::default().configure_from_args();
     bare_loop(&mut c);
     engine(&mut c);
