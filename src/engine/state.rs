@@ -416,6 +416,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn live_index_keeps_lists_right_through_removals() {
+        let mut world = bevy_ecs::world::World::new();
+        let copies: Vec<Entity> = (0..60).map(|_| world.spawn_empty().id()).collect();
+        let mut idx = LiveIndex::new(true);
+        // Three (variant, platform) pairs, copies dealt round-robin.
+        let pair = |i: usize| ((i % 3) as u32, 7);
+        for (i, &c) in copies.iter().enumerate() {
+            let (v, p) = pair(i);
+            idx.insert(c, v, p);
+        }
+        // Remove from the front, so each removal moves a later copy into the gap, and
+        // many of the moved copies are removed in their turn.
+        let removed: Vec<usize> = (0..60).filter(|i| i % 2 == 0 || i % 7 == 0).collect();
+        for &i in &removed {
+            let (v, p) = pair(i);
+            idx.remove(copies[i], v, p);
+        }
+        for v in 0..3 {
+            let mut got = idx.take(v, 7);
+            got.sort_unstable_by_key(|e| e.index_u32());
+            let want: Vec<Entity> = (0..60)
+                .filter(|&i| pair(i).0 == v && !removed.contains(&i))
+                .map(|i| copies[i])
+                .collect();
+            assert_eq!(got, want, "variant {v}");
+            assert!(idx.take(v, 7).is_empty(), "a taken list is gone");
+        }
+        // Off when sweeps are off.
+        let mut off = LiveIndex::new(false);
+        off.insert(copies[1], 0, 7);
+        assert!(off.take(0, 7).is_empty());
+    }
+
+    #[test]
     fn fenwick_finds_in_proportion() {
         let mut c = VariantCounts::default();
         for g in 0..5 {
