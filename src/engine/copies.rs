@@ -465,7 +465,7 @@ impl Simulation {
 
     pub(super) fn link_attempt(&mut self, copy: Entity, generation: u32) -> Result<bool, SimError> {
         let links = &self.out_links;
-        let Some(Some((platform, content, variant, number, target, child_key))) =
+        let Some(Some((content, variant, number, target, child_key))) =
             with_copy(&mut self.world, copy, |c| {
                 if c.pending.links != generation {
                     return None;
@@ -477,14 +477,11 @@ impl Simulation {
                 let target = links.cumulative[i.min(links.cumulative.len() - 1)].1;
                 c.pending.attempts_made += 1;
                 let child_key = rng::mix(c.key, u64::from(c.pending.attempts_made));
-                Some((
-                    c.platform, c.content, c.variant, c.number, target, child_key,
-                ))
+                Some((c.content, c.variant, c.number, target, child_key))
             })
         else {
             return Ok(false);
         };
-        let _ = platform;
         let mutation = self.model.contents[content as usize].mutation;
         let choice = if self.key.unit(child_key, Mechanism::VariantChoice) < mutation {
             VariantChoice::New
