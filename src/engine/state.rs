@@ -67,12 +67,15 @@ impl RemovalCause {
 /// One live copy: one published instance of one variant on one platform.
 ///
 /// All of a copy's state is one component, so that the event that touches a copy finds
-/// it in one table row rather than in several columns. The row is laid out for the cache
+/// it in one row rather than in several columns. The row is laid out for the cache
 /// (four 64-byte lines, aligned): the first line holds what nearly every event about the
 /// copy reads (its pending-event generations, review status and platform), the second its
-/// attention curve and identity, the last two its random streams and children.
+/// attention curve and identity, the last two its random streams and children. Copies
+/// are kept in a sparse set rather than a table: they are spawned and despawned by the
+/// million, and in a large run that measured about 3% faster.
 #[derive(Component, Debug)]
 #[repr(C, align(64))]
+#[component(storage = "SparseSet")]
 pub struct Copy {
     pub pending: Pending,
     pub platform: u32,
