@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 
 use ttx::bench::{BARE_PENDING, BARE_SEED, BareLoop};
-use ttx::engine::SimInit;
+use ttx::engine::{SimInit, Storage};
 use ttx::scenario::{Scenario, Variant};
 use ttx::sink::NullSink;
 
@@ -101,10 +101,16 @@ fn load(rel: &str) -> Scenario {
 
 /// One replication (replication 0) of a variant; returns the events it processed.
 fn replicate(v: &Variant) -> u64 {
-    let mut sim = SimInit::new(v, 0).build();
+    // As the runner does on each thread: build in the storage the last replication left.
+    static SPARE: Mutex<Option<Storage>> = Mutex::new(None);
+    let spare = SPARE.lock().ok().and_then(|mut s| s.take());
+    let mut sim = SimInit::new(v, 0).build_in(spare.unwrap_or_default());
     let out = sim
         .run(&mut NullSink)
         .unwrap_or_else(|e| panic!("benchmark replication failed: {e}"));
+    if let Ok(mut s) = SPARE.lock() {
+        *s = Some(sim.into_storage());
+    }
     out.events
 }
 

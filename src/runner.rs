@@ -10,9 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use crate::engine::{DecisionSchedule, SimError, SimInit, Simulation};
+use crate::engine::{DecisionSchedule, SimError, SimInit, Simulation, Storage};
 use crate::scenario::Scenario;
 use crate::sink::{Recorder, RunId, Sink};
 
@@ -88,6 +88,8 @@ pub fn run(
     // slowest replication of a chunk finishes); the event log is kept smaller because
     // a chunk's records are held in memory until written.
     let chunk = threads * if plan.events { 4 } else { 32 };
+    // Each worker thread keeps the storage of its last replication for its next one.
+    let storage: Vec<Mutex<Option<Storage>>> = (0..threads).map(|_| Mutex::new(None)).collect();
     let mut done = 0u64;
     for batch in items.chunks(chunk) {
         if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
@@ -95,8 +97,14 @@ pub fn run(
         }
         let one = |&(v, r): &(usize, u32)| -> Result<(RunId, Recorder), RunError> {
             let mut rec = Recorder::new(plan.events);
-            let sim = replicate(scenario, v, r, plan, &mut rec, cancel)?;
-            Ok((sim.run_id().clone(), rec))
+            let spare = &storage[rayon::current_thread_index().unwrap_or(0) % threads];
+            let taken = spare.lock().ok().and_then(|mut s| s.take());
+            let sim = replicate_in(scenario, v, r, plan, &mut rec, cancel, taken)?;
+            let id = sim.run_id().clone();
+            if let Ok(mut s) = spare.lock() {
+                *s = Some(sim.into_storage());
+            }
+            Ok((id, rec))
         };
         let results: Vec<Result<(RunId, Recorder), RunError>> = if threads == 1 {
             batch.iter().map(one).collect()
@@ -123,11 +131,24 @@ pub fn replicate(
     sink: &mut dyn Sink,
     cancel: Option<&AtomicBool>,
 ) -> Result<Simulation, RunError> {
+    replicate_in(scenario, v, r, plan, sink, cancel, None)
+}
+
+/// [`replicate`], in the storage of an earlier replication if one is given.
+fn replicate_in(
+    scenario: &Scenario,
+    v: usize,
+    r: u32,
+    plan: &RunPlan,
+    sink: &mut dyn Sink,
+    cancel: Option<&AtomicBool>,
+    storage: Option<Storage>,
+) -> Result<Simulation, RunError> {
     let mut init = SimInit::new(&scenario.variants[v], r).seed(plan.seed);
     if plan.decisions.is_some() {
         init = init.exercise();
     }
-    let mut sim = init.build();
+    let mut sim = init.build_in(storage.unwrap_or_default());
     let horizon = sim.model().horizon;
     let slice = horizon / 256.0;
     let decisions = plan

@@ -28,6 +28,7 @@ use std::sync::Arc;
 
 use bevy_ecs::change_detection::DetectChangesMut;
 use bevy_ecs::entity::Entity;
+use bevy_ecs::query::{Or, With};
 use bevy_ecs::world::World;
 
 use crate::analysis;
@@ -240,7 +241,29 @@ impl SimInit {
     }
 
     pub fn build(self) -> Simulation {
-        Simulation::new(self)
+        self.build_in(Storage::default())
+    }
+
+    /// Build in the storage of an earlier simulation (see [`Simulation::into_storage`]).
+    /// The run is the same as with [`SimInit::build`]; only the memory is reused.
+    pub fn build_in(self, storage: Storage) -> Simulation {
+        Simulation::new(self, storage.world)
+    }
+}
+
+/// The storage of a finished simulation, emptied. A simulation built in it (with
+/// [`SimInit::build_in`]) finds its storage already grown to the size the last run
+/// needed and its memory already mapped, instead of growing it again (copying it, and
+/// faulting in and zeroing fresh pages). A thread that runs many replications keeps one.
+pub struct Storage {
+    world: World,
+}
+
+impl Default for Storage {
+    fn default() -> Self {
+        Storage {
+            world: World::new(),
+        }
     }
 }
 
@@ -290,10 +313,9 @@ pub struct Simulation {
 }
 
 impl Simulation {
-    fn new(init: SimInit) -> Self {
+    fn new(init: SimInit, mut world: World) -> Self {
         let model = init.model;
         let key = RunKey::new(init.seed, init.replication);
-        let mut world = World::new();
 
         let out_links = (0..model.platforms.len())
             .map(|p| {
@@ -455,6 +477,31 @@ impl Simulation {
             sim.schedule_campaign_attempt(c as u32, start);
         }
         sim
+    }
+
+    /// Empty the simulation's storage for the next one (see [`Storage`]).
+    pub fn into_storage(self) -> Storage {
+        let mut world = self.world;
+        // Despawn the run's entities (`World::clear_all` would also drop the world's own
+        // bookkeeping); storage keeps its capacity, and resources are replaced when the
+        // next simulation inserts its own. Highest index first, so that the freed indices
+        // come back lowest first, as in a new world: entities spawned one after another
+        // then sit together in the entity index.
+        let mut entities: Vec<Entity> = world
+            .query_filtered::<Entity, Or<(
+                With<Copy>,
+                With<PlatformState>,
+                With<AuthorityState>,
+                With<VariantState>,
+            )>>()
+            .iter(&world)
+            .collect();
+        entities.sort_unstable_by_key(|e| std::cmp::Reverse(e.index_u32()));
+        for e in entities {
+            world.despawn(e);
+        }
+        world.clear_trackers();
+        Storage { world }
     }
 
     /// The run this simulation is (variant, replication, seed).

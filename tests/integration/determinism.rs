@@ -417,3 +417,42 @@ fn engine_events_off_gives_the_same_outcomes() {
         assert_eq!(with.run, without.run, "variant {v}");
     }
 }
+
+/// A replication built in the storage an earlier one left (what the runner does on each
+/// thread) gives exactly the records of one built fresh, whatever ran there before: other
+/// replications, other variants, another scenario.
+#[test]
+fn engine_storage_reused_from_earlier_runs_changes_nothing() {
+    let livestream = ttx::scenario::load(&shipped("livestream-attack.yaml")).unwrap();
+    let tutorial = ttx::scenario::load(&shipped("tutorial.yaml")).unwrap();
+    let fresh = |v: usize, r: u32| {
+        let mut rec = Recorder::new(true);
+        SimInit::new(&livestream.variants[v], r)
+            .build()
+            .run(&mut rec)
+            .unwrap();
+        rec
+    };
+    let mut storage = {
+        let mut sim = SimInit::new(&tutorial.variants[0], 3).build();
+        sim.run(&mut Recorder::new(false)).unwrap();
+        sim.into_storage()
+    };
+    let last = livestream.variants.len() - 1;
+    for (v, r) in [(0, 0), (last, 2), (0, 0), (1, 5)] {
+        let mut rec = Recorder::new(true);
+        let mut sim = SimInit::new(&livestream.variants[v], r).build_in(storage);
+        sim.run(&mut rec).unwrap();
+        storage = sim.into_storage();
+        let want = fresh(v, r);
+        assert_same_records(&rec, &want, &format!("variant {v}, replication {r}"));
+        assert_eq!(
+            rec.events, want.events,
+            "variant {v}, replication {r}: events"
+        );
+        assert_eq!(
+            rec.samples, want.samples,
+            "variant {v}, replication {r}: samples"
+        );
+    }
+}
