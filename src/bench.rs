@@ -29,7 +29,7 @@ use rand::SeedableRng;
 use rand_distr::{Distribution, Exp1};
 use rand_pcg::Pcg64Mcg;
 
-use crate::engine::{SimError, SimInit};
+use crate::engine::{SimError, SimInit, Storage};
 use crate::runner::{self, RunError, RunPlan};
 use crate::scenario::Scenario;
 use crate::sink::NullSink;
@@ -332,10 +332,12 @@ pub fn bench_scenario(
     let rss_before_bytes = rss_bytes("VmRSS");
     let mut rss_reset = true;
     let mut runs = Vec::with_capacity(replications as usize);
+    // Each replication is built in the storage the last one left, as the runner does.
+    let mut storage = Storage::default();
     for r in 0..replications {
         rss_reset &= reset_peak_rss();
         let rss_start_bytes = rss_bytes("VmRSS");
-        let mut sim = SimInit::new(v, r).build();
+        let mut sim = SimInit::new(v, r).build_in(std::mem::take(&mut storage));
         let mut sink = NullSink;
         let (mut max_pending, mut max_entities) = (0usize, 0u32);
         let horizon = sim.model().horizon;
@@ -355,7 +357,7 @@ pub fn bench_scenario(
         }
         let wall = start.elapsed();
         let out = sim.outcome().cloned().unwrap_or_default();
-        drop(sim);
+        storage = sim.into_storage();
         runs.push(ReplicationBench {
             replication: r,
             events: out.events,
