@@ -99,7 +99,7 @@ pub fn run(
             let mut rec = Recorder::new(plan.events);
             let spare = &storage[rayon::current_thread_index().unwrap_or(0) % threads];
             let taken = spare.lock().ok().and_then(|mut s| s.take());
-            let sim = replicate_in(scenario, v, r, plan, &mut rec, cancel, taken)?;
+            let sim = replicate(scenario, v, r, plan, &mut rec, cancel, taken)?;
             let id = sim.run_id().clone();
             if let Ok(mut s) = spare.lock() {
                 *s = Some(sim.into_storage());
@@ -123,19 +123,9 @@ pub fn run(
 
 /// Run replication `r` of variant `v` to the horizon into `sink`, replaying the plan's
 /// decisions at their times, in slices so that `cancel` is seen promptly.
+/// Built in `storage` from an earlier replication if one is given (see
+/// [`Storage`]); the result is the same either way.
 pub fn replicate(
-    scenario: &Scenario,
-    v: usize,
-    r: u32,
-    plan: &RunPlan,
-    sink: &mut dyn Sink,
-    cancel: Option<&AtomicBool>,
-) -> Result<Simulation, RunError> {
-    replicate_in(scenario, v, r, plan, sink, cancel, None)
-}
-
-/// [`replicate`], in the storage of an earlier replication if one is given.
-fn replicate_in(
     scenario: &Scenario,
     v: usize,
     r: u32,
