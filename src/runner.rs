@@ -6,9 +6,8 @@
 //! parallel into in-memory recorders, then are replayed into the sink in order before the
 //! next chunk starts. Memory is bounded by the chunk, not by the number of replications.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-use rayon::prelude::*;
 
 use std::sync::{Arc, Mutex};
 
@@ -65,8 +64,8 @@ pub enum RunError {
 }
 
 /// Run the plan, pushing records into `sink` in (variant, replication) order. `progress`
-/// is called with the number of runs done after each chunk; `cancel`, when set, stops the
-/// batch between chunks.
+/// is called with the number of runs written so far as it grows; `cancel`, when set,
+/// stops the batch (runs in progress see it within a slice of their horizon).
 pub fn run(
     scenario: &Scenario,
     plan: &RunPlan,
@@ -84,41 +83,59 @@ pub fn run(
         .num_threads(threads)
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
-    // Larger chunks waste less time at the barrier between them (threads idle while the
-    // slowest replication of a chunk finishes); the event log is kept smaller because
-    // a chunk's records are held in memory until written.
-    let chunk = threads * if plan.events { 4 } else { 32 };
+    // A sliding window instead of chunks with a barrier between them: the runs are
+    // handed to the pool at most `window` ahead of the next one to be written, and the
+    // caller's thread writes each run's records, in order, as soon as it and all before
+    // it are done, while the pool goes on. The window bounds the records held in memory
+    // (smaller with the event log on).
+    let window = threads * if plan.events { 4 } else { 32 };
     // Each worker thread keeps the storage of its last replication for its next one.
     let storage: Vec<Mutex<Option<Storage>>> = (0..threads).map(|_| Mutex::new(None)).collect();
-    let mut done = 0u64;
-    for batch in items.chunks(chunk) {
-        if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-            return Err(RunError::Interrupted);
+    let one = |(v, r): (usize, u32)| -> Result<(RunId, Recorder), RunError> {
+        let mut rec = Recorder::new(plan.events);
+        let spare = &storage[rayon::current_thread_index().unwrap_or(0) % threads];
+        let taken = spare.lock().ok().and_then(|mut s| s.take());
+        let sim = replicate(scenario, v, r, plan, &mut rec, cancel, taken)?;
+        let id = sim.run_id().clone();
+        if let Ok(mut s) = spare.lock() {
+            *s = Some(sim.into_storage());
         }
-        let one = |&(v, r): &(usize, u32)| -> Result<(RunId, Recorder), RunError> {
-            let mut rec = Recorder::new(plan.events);
-            let spare = &storage[rayon::current_thread_index().unwrap_or(0) % threads];
-            let taken = spare.lock().ok().and_then(|mut s| s.take());
-            let sim = replicate(scenario, v, r, plan, &mut rec, cancel, taken)?;
-            let id = sim.run_id().clone();
-            if let Ok(mut s) = spare.lock() {
-                *s = Some(sim.into_storage());
+        Ok((id, rec))
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    pool.in_place_scope(|scope| {
+        let mut next_spawn = 0;
+        let mut next_write = 0;
+        let mut done: BTreeMap<usize, Result<(RunId, Recorder), RunError>> = BTreeMap::new();
+        while next_write < items.len() {
+            if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                return Err(RunError::Interrupted);
             }
-            Ok((id, rec))
-        };
-        let results: Vec<Result<(RunId, Recorder), RunError>> = if threads == 1 {
-            batch.iter().map(one).collect()
-        } else {
-            pool.install(|| batch.par_iter().map(one).collect())
-        };
-        for result in results {
-            let (id, rec) = result?;
-            rec.replay(&id, sink);
+            while next_spawn < items.len() && next_spawn < next_write + window {
+                let (tx, item, index) = (tx.clone(), items[next_spawn], next_spawn);
+                let one = &one;
+                scope.spawn(move |_| {
+                    // The receiver outlives the scope; a send fails only if it is gone.
+                    let _ = tx.send((index, one(item)));
+                });
+                next_spawn += 1;
+            }
+            let Ok((index, result)) = rx.recv() else {
+                return Err(RunError::Interrupted);
+            };
+            done.insert(index, result);
+            let before = next_write;
+            while let Some(result) = done.remove(&next_write) {
+                let (id, rec) = result?;
+                rec.replay(&id, sink);
+                next_write += 1;
+            }
+            if next_write > before {
+                progress(next_write as u64);
+            }
         }
-        done += batch.len() as u64;
-        progress(done);
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Run replication `r` of variant `v` to the horizon into `sink`, replaying the plan's
