@@ -5,7 +5,7 @@ use bevy_ecs::entity::Entity;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-use crate::scenario::{Capacity, Issues, Jurisdiction, Minutes};
+use crate::scenario::{Capacity, Issues, Jurisdiction, Minutes, Model};
 use crate::sink::EventKind;
 
 use super::state::*;
@@ -17,10 +17,9 @@ impl Simulation {
     /// boost. Finds by different authorities are independent hazards; their sum is drawn
     /// once and the finder chosen when it fires.
     pub(super) fn find_rate(&self, platform: u32, found_by: u64, boost: f64) -> f64 {
-        self.monitors[platform as usize]
-            .iter()
-            .filter(|&&a| found_by & (1 << a) == 0)
-            .map(|&a| self.model.authorities[a as usize].finds_per_min * boost)
+        let monitors = &self.monitors[platform as usize];
+        unfound_rates(monitors, &self.model, found_by, boost)
+            .map(|(_, rate)| rate)
             .sum()
     }
 
@@ -55,10 +54,7 @@ impl Simulation {
         let boost = self.platform(platform).finds_boost;
         let (monitors, model) = (&self.monitors[platform as usize], &self.model);
         let Some(finder) = with_copy(&mut self.world, copy, |c| {
-            let candidates = monitors
-                .iter()
-                .filter(|&&a| found_by & (1 << a) == 0)
-                .map(|&a| (a, model.authorities[a as usize].finds_per_min * boost));
+            let candidates = unfound_rates(monitors, model, found_by, boost);
             let total: f64 = candidates.clone().map(|c| c.1).sum();
             let u: f64 = c.streams.authority.random();
             let mut x = u * total;
@@ -199,6 +195,20 @@ impl Simulation {
             .analysts = analysts;
         self.start_referrals(authority);
     }
+}
+
+/// (authority, finds hazard) of each of `monitors` that has not found the copy yet
+/// (`found_by`: bit i for authority i), with the protocol boost `boost`.
+fn unfound_rates<'a>(
+    monitors: &'a [u32],
+    model: &'a Model,
+    found_by: u64,
+    boost: f64,
+) -> impl DoubleEndedIterator<Item = (u32, f64)> + Clone + 'a {
+    monitors
+        .iter()
+        .filter(move |&&a| found_by & (1 << a) == 0)
+        .map(move |&a| (a, model.authorities[a as usize].finds_per_min * boost))
 }
 
 /// Draw a copy's next find from `now` at summed hazard `total`, cancelling any pending
