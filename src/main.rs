@@ -19,6 +19,7 @@ use clap::{Parser, Subcommand};
 mod cli;
 
 use ttx::compare::{Collector, Metric};
+use ttx::output::shard::{self, ShardManifest, ShardSpec};
 use ttx::output::{CsvOutputs, OutputFiles};
 use ttx::runner::{self, RunError, RunPlan};
 use ttx::scenario::{self, Scenario};
@@ -47,6 +48,9 @@ enum Command {
     },
     /// Run a scenario's variants and write outcome CSVs.
     Run(RunArgs),
+    /// Join the output directories of `ttx run --shard K/N` into the files one unsharded
+    /// run would have written (byte for byte).
+    Merge(MergeArgs),
     /// Compare variants against the first (the reference): paired statistics with common
     /// random numbers, summary CSVs and a verdict per variant.
     Compare(CompareArgs),
@@ -118,6 +122,28 @@ struct RunArgs {
     /// replication, as variant `players`, instead of running the scenario's variants.
     #[arg(long, value_name = "FILE", conflicts_with = "variants")]
     decisions: Option<PathBuf>,
+    /// Run only shard K of N of the replications (e.g. 3/10), for a batch split over
+    /// several jobs; the output directory (default: results/<scenario>/shard-K-of-N/)
+    /// gets a shard.yaml manifest, and `ttx merge` joins the shards.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with = "decisions")]
+    shard: Option<ShardSpec>,
+}
+
+fn parse_shard(s: &str) -> Result<ShardSpec, String> {
+    s.parse()
+}
+
+#[derive(clap::Args, Debug)]
+struct MergeArgs {
+    /// The shards' output directories (each with its shard.yaml), in any order.
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    shards: Vec<PathBuf>,
+    /// Where to write the merged run files.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -155,6 +181,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate { scenarios } => validate(&scenarios),
         Command::Run(args) => run(args),
+        Command::Merge(args) => merge(args),
         Command::Compare(args) => compare(args),
         Command::Exercise(args) => cli::exercise::exercise(args),
         Command::Msel(args) => cli::exercise::msel(args),
@@ -318,12 +345,28 @@ fn execute(
 }
 
 fn run(args: RunArgs) -> Result<(), Failure> {
+    let scenario_path = args.common.scenario.clone();
+    let default_out = args.common.out.is_none();
     let mut p = prepare(args.common)?;
     if let Some(n) = args.replications {
         p.plan.replications = n;
     }
+    let manifest = match args.shard {
+        Some(spec) => {
+            let m = shard_plan(&mut p, spec, &scenario_path)?;
+            if default_out {
+                p.out = p.out.join(spec.dir_name());
+            }
+            Some(m)
+        }
+        None => None,
+    };
     let cancel = interrupt_flag();
     let mut csv = open_outputs(&p)?;
+    if let Some(m) = &manifest {
+        csv.add_file(shard::MANIFEST, m.to_yaml().as_bytes())
+            .map_err(|e| write_failure(&p.out, e))?;
+    }
     let mut summary = SummarySink::default();
     let result = match &args.decisions {
         Some(path) => cli::exercise::run_decisions(
@@ -349,7 +392,66 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     let files = csv.commit().map_err(|e| write_failure(&p.out, e))?;
     if !p.quiet {
         println!("{}", p.scenario.base.name);
+        if let Some(m) = &manifest {
+            println!(
+                "shard {} of {}: replications {} to {} of {} per variant; merge the shards with `ttx merge`",
+                m.shard,
+                m.shards,
+                m.first_replication,
+                m.first_replication + m.shard_replications - 1,
+                m.replications
+            );
+        }
         print!("{}", summary.table());
+        for f in files {
+            println!("wrote {}", f.display());
+        }
+    }
+    Ok(())
+}
+
+/// Narrow the plan to shard `spec`'s replications; the manifest to write beside them.
+fn shard_plan(
+    p: &mut Prepared,
+    spec: ShardSpec,
+    scenario_path: &Path,
+) -> Result<ShardManifest, Failure> {
+    let total = p.plan.replications;
+    let Some(range) = spec.replications(total) else {
+        return Err(Failure::BadInput(format!(
+            "--shard {spec}: {total} replication(s) per variant cannot be shared among {} shards; use at most {total} shards, or more replications",
+            spec.count
+        )));
+    };
+    let bytes = std::fs::read(scenario_path)
+        .map_err(|e| Failure::BadInput(format!("cannot read {}: {e}", scenario_path.display())))?;
+    let variants = p
+        .plan
+        .variants
+        .iter()
+        .map(|&v| p.scenario.variants[v].name.clone())
+        .collect();
+    p.plan.first_replication = range.start;
+    p.plan.replications = range.end - range.start;
+    Ok(ShardManifest::new(
+        scenario_path,
+        &bytes,
+        p.plan.seed,
+        variants,
+        total,
+        spec,
+        range,
+        p.plan.events,
+    ))
+}
+
+fn merge(args: MergeArgs) -> Result<(), Failure> {
+    let files = shard::merge(&args.shards, &args.out).map_err(|e| match e {
+        shard::MergeError::Write { .. } => Failure::RunFailed(e.to_string()),
+        e => Failure::BadInput(e.to_string()),
+    })?;
+    if !args.quiet {
+        println!("merged {} shard(s)", args.shards.len());
         for f in files {
             println!("wrote {}", f.display());
         }

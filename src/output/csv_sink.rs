@@ -9,13 +9,14 @@ use super::{AtomicFile, fixed, neutralize};
 use crate::sink::{EventRecord, PlatformOutcome, RunId, RunOutcome, SampleRecord, Sink};
 
 /// Every file ttx writes into an output directory.
-pub const OWN_FILES: [&str; 6] = [
+pub const OWN_FILES: [&str; 7] = [
     "runs.csv",
     "platforms.csv",
     "timeseries.csv",
     "events.csv",
     "summary.csv",
     "timeseries_summary.csv",
+    super::shard::MANIFEST,
 ];
 
 /// Which files to write.
@@ -101,6 +102,8 @@ pub struct CsvOutputs {
     platforms: Writer<AtomicFile>,
     timeseries: Writer<AtomicFile>,
     events: Option<Writer<AtomicFile>>,
+    /// Other files committed with the run files (a shard's manifest).
+    extra: Vec<AtomicFile>,
     /// The first write error; reported at commit (sinks cannot fail mid-run).
     error: Option<io::Error>,
 }
@@ -124,7 +127,23 @@ impl CsvOutputs {
                 None
             },
             error: None,
+            extra: Vec::new(),
         })
+    }
+
+    /// Also write `name` with `contents` beside the run files, committed with them.
+    pub fn add_file(&mut self, name: &str, contents: &[u8]) -> io::Result<()> {
+        let dir = self
+            .runs
+            .get_ref()
+            .target()
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut f = AtomicFile::create(&dir.join(name))?;
+        io::Write::write_all(&mut f, contents)?;
+        self.extra.push(f);
+        Ok(())
     }
 
     fn note(&mut self, r: csv::Result<()>) {
@@ -143,9 +162,13 @@ impl CsvOutputs {
         }
         let mut files = vec![self.runs, self.platforms, self.timeseries];
         files.extend(self.events);
-        let mut inner = Vec::with_capacity(files.len());
+        let mut inner = Vec::with_capacity(files.len() + self.extra.len());
         for w in files {
             let mut f = w.into_inner().map_err(|e| e.into_error())?;
+            f.finish_writing()?;
+            inner.push(f);
+        }
+        for mut f in self.extra {
             f.finish_writing()?;
             inner.push(f);
         }

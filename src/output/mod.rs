@@ -6,6 +6,7 @@
 
 mod atomic;
 mod csv_sink;
+pub mod shard;
 
 pub use atomic::AtomicFile;
 pub use csv_sink::{CsvOutputs, OWN_FILES, OutputFiles};

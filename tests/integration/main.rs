@@ -12,6 +12,7 @@ mod memory;
 mod protocols;
 mod robustness;
 mod scenario_loading;
+mod shards;
 mod theory_branching;
 mod theory_erlang_c;
 mod theory_hash_recall;

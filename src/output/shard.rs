@@ -1,0 +1,595 @@
+//! Shards: one batch of replications split over several jobs (a Slurm job array, a
+//! Kubernetes indexed Job), each writing its own output directory with a manifest, and
+//! merged afterwards into exactly the files one `ttx run` would have written.
+//!
+//! Shard K of N runs a contiguous range of replications of every variant. Each run file
+//! is ordered by variant, then replication, so the merge takes, for each variant in turn,
+//! that variant's rows from every shard in shard order: byte ranges copied verbatim, never
+//! re-encoded, so the result is byte-identical to an unsharded run.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{AtomicFile, OWN_FILES, neutralize};
+
+/// The manifest a shard's output directory holds beside its run files.
+pub const MANIFEST: &str = "shard.yaml";
+
+/// What `format` says in a manifest this version writes.
+const FORMAT: &str = "ttx-shard-1";
+
+/// Shard `index` (1-based) of `count`, as given by `--shard K/N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardSpec {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl FromStr for ShardSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let expected = || {
+            format!(
+                "expected K/N with 1 <= K <= N, like 3/10 for the third of ten shards, found `{s}`"
+            )
+        };
+        let (k, n) = s.split_once('/').ok_or_else(expected)?;
+        let (k, n): (u32, u32) = match (k.trim().parse(), n.trim().parse()) {
+            (Ok(k), Ok(n)) => (k, n),
+            _ => return Err(expected()),
+        };
+        if k == 0 || n == 0 || k > n {
+            return Err(expected());
+        }
+        Ok(ShardSpec { index: k, count: n })
+    }
+}
+
+impl fmt::Display for ShardSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl ShardSpec {
+    /// The replications this shard runs, out of `total`: contiguous, as even as can be,
+    /// and together covering `0..total` once. `None` if there are fewer replications
+    /// than shards (a shard would have none).
+    pub fn replications(self, total: u32) -> Option<Range<u32>> {
+        if total < self.count {
+            return None;
+        }
+        let at = |k: u32| (u64::from(k) * u64::from(total) / u64::from(self.count)) as u32;
+        Some(at(self.index - 1)..at(self.index))
+    }
+
+    /// The default output directory name of this shard, e.g. `shard-03-of-10`.
+    pub fn dir_name(self) -> String {
+        let width = self.count.to_string().len();
+        format!("shard-{:0width$}-of-{}", self.index, self.count)
+    }
+}
+
+/// What a shard's `shard.yaml` records: enough to check, before merging, that shards
+/// belong to one batch and together cover it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardManifest {
+    pub format: String,
+    pub ttx_version: String,
+    /// The scenario file as given on the command line (for people; not compared).
+    pub scenario: String,
+    /// SHA-256 of the scenario file's bytes: shards of different scenarios never merge.
+    pub scenario_sha256: String,
+    pub seed: u64,
+    /// Variants in output order (as the `variant` column names them).
+    pub variants: Vec<String>,
+    /// Replications per variant in the whole batch.
+    pub replications: u32,
+    pub shard: u32,
+    pub shards: u32,
+    /// This shard's replications, `first .. first + count`.
+    pub first_replication: u32,
+    pub shard_replications: u32,
+    /// Whether `events.csv` was written.
+    pub events: bool,
+}
+
+impl ShardManifest {
+    /// The manifest of shard `spec` of a batch.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        scenario_path: &Path,
+        scenario_bytes: &[u8],
+        seed: u64,
+        variants: Vec<String>,
+        replications: u32,
+        spec: ShardSpec,
+        range: Range<u32>,
+        events: bool,
+    ) -> Self {
+        ShardManifest {
+            format: FORMAT.into(),
+            ttx_version: env!("CARGO_PKG_VERSION").into(),
+            scenario: scenario_path.display().to_string(),
+            scenario_sha256: sha256_hex(scenario_bytes),
+            seed,
+            variants,
+            replications,
+            shard: spec.index,
+            shards: spec.count,
+            first_replication: range.start,
+            shard_replications: range.end - range.start,
+            events,
+        }
+    }
+
+    pub fn to_yaml(&self) -> String {
+        format!(
+            "# Written by `ttx run --shard`: merge the shards with `ttx merge`.\n{}",
+            serde_yaml::to_string(self).expect("a manifest always serialises")
+        )
+    }
+
+    /// The run files this shard wrote.
+    fn files(&self) -> Vec<&'static str> {
+        let mut files = vec!["runs.csv", "platforms.csv", "timeseries.csv"];
+        if self.events {
+            files.push("events.csv");
+        }
+        files
+    }
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Why shards could not be merged. Nothing is written when any of these happens.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("no shard directories given")]
+    Nothing,
+    #[error(
+        "{dir}: not a shard's output (no {MANIFEST}); shards are written by `ttx run SCENARIO --shard K/N`"
+    )]
+    NotAShard { dir: PathBuf },
+    #[error("{path}: {message}")]
+    BadManifest { path: PathBuf, message: String },
+    #[error("{a} and {b} are not shards of one batch: their `{field}` differs ({va} against {vb})")]
+    Mismatch {
+        a: PathBuf,
+        b: PathBuf,
+        field: &'static str,
+        va: String,
+        vb: String,
+    },
+    #[error("shard {shard} of {shards} is given twice: {a} and {b}")]
+    Duplicate {
+        shard: u32,
+        shards: u32,
+        a: PathBuf,
+        b: PathBuf,
+    },
+    #[error("shard(s) {missing} of {shards} missing: every shard is needed for the merged files")]
+    Missing { missing: String, shards: u32 },
+    #[error("{path}: {message}")]
+    BadFile { path: PathBuf, message: String },
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("cannot write to {dir}: {source}")]
+    Write { dir: PathBuf, source: io::Error },
+}
+
+/// A shard directory with its manifest.
+struct Shard {
+    dir: PathBuf,
+    manifest: ShardManifest,
+}
+
+fn read_shard(dir: &Path) -> Result<Shard, MergeError> {
+    let path = dir.join(MANIFEST);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(MergeError::NotAShard {
+                dir: dir.to_path_buf(),
+            });
+        }
+        Err(source) => return Err(MergeError::Io { path, source }),
+    };
+    let manifest: ShardManifest =
+        serde_yaml::from_str(&text).map_err(|e| MergeError::BadManifest {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+    if manifest.format != FORMAT {
+        return Err(MergeError::BadManifest {
+            path,
+            message: format!(
+                "format `{}` is not one this ttx reads (`{FORMAT}`)",
+                manifest.format
+            ),
+        });
+    }
+    let m = &manifest;
+    let expected = ShardSpec {
+        index: m.shard,
+        count: m.shards,
+    };
+    let consistent = m.shard >= 1
+        && m.shard <= m.shards
+        && expected.replications(m.replications)
+            == Some(m.first_replication..m.first_replication + m.shard_replications);
+    if !consistent {
+        return Err(MergeError::BadManifest {
+            path,
+            message: format!(
+                "shard {} of {} cannot hold replications {}..{} of {}",
+                m.shard,
+                m.shards,
+                m.first_replication,
+                u64::from(m.first_replication) + u64::from(m.shard_replications),
+                m.replications
+            ),
+        });
+    }
+    Ok(Shard {
+        dir: dir.to_path_buf(),
+        manifest,
+    })
+}
+
+/// Check the shards belong to one batch and cover it once; return them in shard order.
+fn check_batch(mut shards: Vec<Shard>) -> Result<Vec<Shard>, MergeError> {
+    let Some(first) = shards.first() else {
+        return Err(MergeError::Nothing);
+    };
+    for s in &shards[1..] {
+        let (a, b) = (&first.manifest, &s.manifest);
+        let fields: [(&'static str, String, String); 7] = [
+            ("ttx_version", a.ttx_version.clone(), b.ttx_version.clone()),
+            (
+                "scenario_sha256",
+                a.scenario_sha256.clone(),
+                b.scenario_sha256.clone(),
+            ),
+            ("seed", a.seed.to_string(), b.seed.to_string()),
+            ("variants", a.variants.join(", "), b.variants.join(", ")),
+            (
+                "replications",
+                a.replications.to_string(),
+                b.replications.to_string(),
+            ),
+            ("shards", a.shards.to_string(), b.shards.to_string()),
+            ("events", a.events.to_string(), b.events.to_string()),
+        ];
+        for (field, va, vb) in fields {
+            if va != vb {
+                return Err(MergeError::Mismatch {
+                    a: first.dir.clone(),
+                    b: s.dir.clone(),
+                    field,
+                    va,
+                    vb,
+                });
+            }
+        }
+    }
+    shards.sort_by_key(|s| s.manifest.shard);
+    for pair in shards.windows(2) {
+        if pair[0].manifest.shard == pair[1].manifest.shard {
+            return Err(MergeError::Duplicate {
+                shard: pair[0].manifest.shard,
+                shards: pair[0].manifest.shards,
+                a: pair[0].dir.clone(),
+                b: pair[1].dir.clone(),
+            });
+        }
+    }
+    let count = shards[0].manifest.shards;
+    let missing: Vec<String> = (1..=count)
+        .filter(|k| {
+            shards
+                .binary_search_by_key(k, |s| s.manifest.shard)
+                .is_err()
+        })
+        .map(|k| k.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(MergeError::Missing {
+            missing: missing.join(", "),
+            shards: count,
+        });
+    }
+    Ok(shards)
+}
+
+/// Where each variant's rows are in one shard's run file.
+struct Layout {
+    header: Vec<u8>,
+    /// Byte range of each variant's rows (empty if it has none), in manifest order.
+    groups: Vec<Range<u64>>,
+    /// Data rows per variant.
+    rows: Vec<u64>,
+}
+
+/// Find the header and each variant's rows in `path`, checking that rows come in
+/// variant order and name only the manifest's variants.
+fn layout(path: &Path, variants: &[String]) -> Result<Layout, MergeError> {
+    let io_err = |source| MergeError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let bad = |message: String| MergeError::BadFile {
+        path: path.to_path_buf(),
+        message,
+    };
+    let file = File::open(path).map_err(io_err)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(io::BufReader::new(file));
+    let names: Vec<String> = variants
+        .iter()
+        .map(|v| neutralize(v).into_owned())
+        .collect();
+    let mut record = csv::ByteRecord::new();
+    let csv_err = |e: csv::Error| bad(format!("not a readable CSV file: {e}"));
+    if !reader.read_byte_record(&mut record).map_err(csv_err)? {
+        return Err(bad(
+            "empty: a shard's run files have at least a header".into()
+        ));
+    }
+    let mut starts: Vec<Option<u64>> = vec![None; names.len()];
+    let mut ends: Vec<u64> = vec![0; names.len()];
+    let mut rows = vec![0u64; names.len()];
+    let mut current = 0usize;
+    let mut header_end = None;
+    loop {
+        let at = reader.position().byte();
+        header_end.get_or_insert(at);
+        if !reader.read_byte_record(&mut record).map_err(csv_err)? {
+            if let Some(end) = ends.get_mut(current) {
+                *end = (*end).max(at);
+            }
+            break;
+        }
+        let name = record.get(0).unwrap_or_default();
+        let line = record.position().map_or(0, csv::Position::line);
+        let Some(v) = names.iter().position(|n| n.as_bytes() == name) else {
+            return Err(bad(format!(
+                "line {line} names variant `{}`, which the shard's manifest does not list",
+                String::from_utf8_lossy(name)
+            )));
+        };
+        if v < current {
+            return Err(bad(format!(
+                "line {line}: variant `{}` after `{}`: rows are out of order",
+                names[v], names[current]
+            )));
+        }
+        if v != current {
+            ends[current] = ends[current].max(at);
+            current = v;
+        }
+        starts[v].get_or_insert(at);
+        rows[v] += 1;
+    }
+    let header_end = header_end.unwrap_or(0);
+    let groups = starts
+        .iter()
+        .zip(&ends)
+        .map(|(s, &e)| match s {
+            Some(s) => *s..e,
+            None => 0..0,
+        })
+        .collect();
+    let mut header = vec![0; header_end as usize];
+    let mut f = File::open(path).map_err(io_err)?;
+    f.read_exact(&mut header).map_err(io_err)?;
+    Ok(Layout {
+        header,
+        groups,
+        rows,
+    })
+}
+
+/// Merge shard directories into `out`: the run files one unsharded `ttx run` would have
+/// written, byte for byte. Returns the files written. Fails without writing anything if
+/// the shards are not one complete batch or a file is damaged.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Vec<PathBuf>, MergeError> {
+    let shards = dirs
+        .iter()
+        .map(|d| read_shard(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    let shards = check_batch(shards)?;
+    if let Some(s) = shards.iter().find(|s| same_dir(&s.dir, out)) {
+        return Err(MergeError::Write {
+            dir: out.to_path_buf(),
+            source: io::Error::other(format!(
+                "it is the directory of shard {} itself; merge into another directory",
+                s.manifest.shard
+            )),
+        });
+    }
+    let m = &shards[0].manifest;
+    let files = m.files();
+    // Check every file of every shard before writing anything.
+    let mut layouts: Vec<Vec<Layout>> = Vec::with_capacity(files.len());
+    for name in &files {
+        let mut per_shard = Vec::with_capacity(shards.len());
+        for s in &shards {
+            let path = s.dir.join(name);
+            if !path.is_file() {
+                return Err(MergeError::BadFile {
+                    path,
+                    message: "missing: the shard's run is incomplete".into(),
+                });
+            }
+            let l = layout(&path, &m.variants)?;
+            if let Some(first) = per_shard.first().map(|f: &Layout| &f.header)
+                && *first != l.header
+            {
+                return Err(MergeError::BadFile {
+                    path,
+                    message: "its header differs from the other shards'".into(),
+                });
+            }
+            if *name == "runs.csv" {
+                let want = u64::from(s.manifest.shard_replications);
+                if let Some(v) = l.rows.iter().position(|&n| n != want) {
+                    return Err(MergeError::BadFile {
+                        path,
+                        message: format!(
+                            "{} rows for variant `{}`, expected {want} (one per replication): the file is damaged",
+                            l.rows[v], m.variants[v]
+                        ),
+                    });
+                }
+            }
+            per_shard.push(l);
+        }
+        layouts.push(per_shard);
+    }
+    std::fs::create_dir_all(out).map_err(|source| MergeError::Write {
+        dir: out.to_path_buf(),
+        source,
+    })?;
+    let write_err = |source| MergeError::Write {
+        dir: out.to_path_buf(),
+        source,
+    };
+    let mut pending = Vec::with_capacity(files.len());
+    for (name, per_shard) in files.iter().zip(&layouts) {
+        let mut target = AtomicFile::create(&out.join(name)).map_err(write_err)?;
+        target.write_all(&per_shard[0].header).map_err(write_err)?;
+        let mut sources = shards
+            .iter()
+            .map(|s| {
+                let path = s.dir.join(name);
+                File::open(&path).map_err(|source| MergeError::Io { path, source })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for v in 0..m.variants.len() {
+            for (source, l) in sources.iter_mut().zip(per_shard) {
+                let range = &l.groups[v];
+                source
+                    .seek(SeekFrom::Start(range.start))
+                    .map_err(write_err)?;
+                let copied = io::copy(&mut source.take(range.end - range.start), &mut target)
+                    .map_err(write_err)?;
+                if copied != range.end - range.start {
+                    return Err(write_err(io::Error::other(format!(
+                        "{name} of a shard changed while it was merged"
+                    ))));
+                }
+            }
+        }
+        target.finish_writing().map_err(write_err)?;
+        pending.push(target);
+    }
+    let written: Vec<PathBuf> = pending
+        .into_iter()
+        .map(AtomicFile::commit)
+        .collect::<io::Result<_>>()
+        .map_err(write_err)?;
+    // As after a run: ttx's own files from an earlier, different batch would describe
+    // other runs than the ones beside them.
+    for name in OWN_FILES {
+        let path = out.join(name);
+        if !written.contains(&path) && path.is_file() {
+            std::fs::remove_file(&path).map_err(write_err)?;
+        }
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_specs_parse_and_reject_nonsense() {
+        assert_eq!(
+            "3/10".parse::<ShardSpec>(),
+            Ok(ShardSpec {
+                index: 3,
+                count: 10
+            })
+        );
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0", "-1/3", ""] {
+            let e = bad.parse::<ShardSpec>().unwrap_err();
+            assert!(e.contains("expected K/N"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn shard_ranges_cover_the_batch_once_and_evenly() {
+        for total in [1u32, 2, 7, 10, 100, 101] {
+            for count in 1..=total.min(12) {
+                let mut next = 0;
+                for index in 1..=count {
+                    let r = ShardSpec { index, count }.replications(total).unwrap();
+                    assert_eq!(r.start, next, "contiguous");
+                    let n = r.end - r.start;
+                    assert!(n == total / count || n == total / count + 1, "even");
+                    next = r.end;
+                }
+                assert_eq!(next, total, "covers all");
+            }
+        }
+        assert_eq!(ShardSpec { index: 1, count: 5 }.replications(4), None);
+    }
+
+    #[test]
+    fn dir_names_sort_in_shard_order() {
+        let a = ShardSpec {
+            index: 2,
+            count: 10,
+        }
+        .dir_name();
+        let b = ShardSpec {
+            index: 10,
+            count: 10,
+        }
+        .dir_name();
+        assert_eq!(a, "shard-02-of-10");
+        assert!(a < b);
+    }
+
+    #[test]
+    fn manifests_round_trip() {
+        let m = ShardManifest::new(
+            Path::new("s.yaml"),
+            b"name: x",
+            7,
+            vec!["baseline".into(), "ecp".into()],
+            10,
+            ShardSpec { index: 2, count: 3 },
+            3..6,
+            true,
+        );
+        let back: ShardManifest = serde_yaml::from_str(&m.to_yaml()).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(m.scenario_sha256.len(), 64);
+    }
+}

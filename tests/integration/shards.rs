@@ -1,0 +1,249 @@
+//! Sharded batches: `ttx run --shard K/N` writes one shard of the replications with a
+//! manifest, and `ttx merge` joins complete batches into exactly the files of one
+//! unsharded run, refusing anything else without writing.
+
+use std::path::{Path, PathBuf};
+
+use predicates::str::contains;
+
+use crate::common::{shipped, snapshot, ttx};
+
+/// Run `scenario` as shard `spec` (K/N) of `reps` replications into `out`.
+fn run_shard(scenario: &Path, reps: u32, spec: &str, threads: u32, out: &Path, extra: &[&str]) {
+    ttx()
+        .arg("run")
+        .arg(scenario)
+        .args(["--replications", &reps.to_string()])
+        .args(["--shard", spec])
+        .args(["--threads", &threads.to_string()])
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .args(extra)
+        .assert()
+        .success();
+}
+
+/// Three shards of 7 replications of the tutorial scenario, with the event log.
+fn three_shards(root: &Path) -> Vec<PathBuf> {
+    let tutorial = shipped("tutorial.yaml");
+    (1..=3)
+        .map(|k| {
+            let dir = root.join(format!("s{k}"));
+            run_shard(&tutorial, 7, &format!("{k}/3"), k, &dir, &["--events"]);
+            dir
+        })
+        .collect()
+}
+
+fn merge_cmd(shards: &[&Path], out: &Path) -> assert_cmd::assert::Assert {
+    ttx()
+        .arg("merge")
+        .args(shards)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet")
+        .assert()
+}
+
+#[test]
+fn merged_shards_equal_one_unsharded_run_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let full = tmp.path().join("full");
+    ttx()
+        .arg("run")
+        .arg(shipped("tutorial.yaml"))
+        .args(["--replications", "7", "--events", "--quiet", "--out"])
+        .arg(&full)
+        .assert()
+        .success();
+    let shards = three_shards(tmp.path());
+    let merged = tmp.path().join("merged");
+    // Given in any order.
+    merge_cmd(&[&shards[2], &shards[0], &shards[1]], &merged).success();
+    let (a, b) = (snapshot(&full), snapshot(&merged));
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        vec!["events.csv", "platforms.csv", "runs.csv", "timeseries.csv"]
+    );
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        assert!(bytes == &b[name], "{name} differs after merging");
+    }
+}
+
+#[test]
+fn a_shard_runs_its_own_replications_and_says_so_in_its_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("s");
+    run_shard(&shipped("tutorial.yaml"), 10, "2/3", 1, &dir, &[]);
+    let manifest = std::fs::read_to_string(dir.join("shard.yaml")).unwrap();
+    for line in [
+        "shard: 2",
+        "shards: 3",
+        "replications: 10",
+        "first_replication: 3",
+        "shard_replications: 3",
+        "events: false",
+    ] {
+        assert!(manifest.contains(line), "{line} missing from:\n{manifest}");
+    }
+    let runs = std::fs::read_to_string(dir.join("runs.csv")).unwrap();
+    let reps: Vec<&str> = runs
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    // Two variants, replications 3 to 5 of each.
+    assert_eq!(reps, ["3", "4", "5", "3", "4", "5"]);
+}
+
+#[test]
+fn shards_go_under_the_scenario_results_by_default() {
+    let tmp = tempfile::tempdir().unwrap();
+    ttx()
+        .current_dir(tmp.path())
+        .arg("run")
+        .arg(shipped("tutorial.yaml"))
+        .args(["--replications", "4", "--shard", "4/4"])
+        .assert()
+        .success()
+        .stdout(contains("shard 4 of 4: replications 3 to 3 of 4"));
+    assert!(
+        tmp.path()
+            .join("results/tutorial/shard-4-of-4/shard.yaml")
+            .is_file()
+    );
+}
+
+#[test]
+fn merge_refuses_incomplete_or_mixed_batches_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = three_shards(tmp.path());
+    let other_seed = tmp.path().join("seed");
+    run_shard(
+        &shipped("tutorial.yaml"),
+        7,
+        "3/3",
+        1,
+        &other_seed,
+        &["--events", "--seed", "5"],
+    );
+    let other_scenario = tmp.path().join("scenario");
+    run_shard(
+        &shipped("livestream-attack.yaml"),
+        7,
+        "3/3",
+        1,
+        &other_scenario,
+        &["--events"],
+    );
+    let no_events = tmp.path().join("no-events");
+    run_shard(&shipped("tutorial.yaml"), 7, "3/3", 1, &no_events, &[]);
+    let out = tmp.path().join("out");
+    let nowhere = tmp.path().join("nowhere");
+    let cases: [(Vec<&Path>, &str); 7] = [
+        (vec![&s[0], &s[1]], "shard(s) 3 of 3 missing"),
+        (
+            vec![&s[0], &s[1], &s[1], &s[2]],
+            "shard 2 of 3 is given twice",
+        ),
+        (vec![&s[0], &s[1], &other_seed], "`seed` differs"),
+        (
+            vec![&s[0], &s[1], &other_scenario],
+            "`scenario_sha256` differs",
+        ),
+        (vec![&s[0], &s[1], &no_events], "`events` differs"),
+        (vec![&s[0], tmp.path()], "not a shard's output"),
+        (vec![&s[0], &s[1], &nowhere], "not a shard's output"),
+    ];
+    for (shards, message) in cases {
+        merge_cmd(&shards, &out).code(2).stderr(contains(message));
+        assert!(!out.exists(), "{message}: nothing may be written");
+    }
+    // Nor into one of the shards themselves.
+    let before = snapshot(&s[0]);
+    merge_cmd(&[&s[0], &s[1], &s[2]], &s[0])
+        .code(1)
+        .stderr(contains("the directory of shard 1 itself"));
+    assert_eq!(snapshot(&s[0]), before);
+}
+
+#[test]
+fn merge_refuses_a_damaged_shard() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = three_shards(tmp.path());
+    let out = tmp.path().join("out");
+    let refs: Vec<&Path> = s.iter().map(PathBuf::as_path).collect();
+
+    // A run file cut short: a replication's row is gone.
+    let runs = s[1].join("runs.csv");
+    let text = std::fs::read_to_string(&runs).unwrap();
+    let cut: Vec<&str> = text.lines().collect();
+    std::fs::write(&runs, cut[..cut.len() - 1].join("\n") + "\n").unwrap();
+    merge_cmd(&refs, &out)
+        .code(2)
+        .stderr(contains("runs.csv"))
+        .stderr(contains("expected 2 (one per replication)"));
+
+    // Rows of one variant after another's.
+    let mut swapped: Vec<&str> = text.lines().collect();
+    let last = swapped.len() - 1;
+    swapped.swap(1, last);
+    std::fs::write(&runs, swapped.join("\n") + "\n").unwrap();
+    merge_cmd(&refs, &out)
+        .code(2)
+        .stderr(contains("rows are out of order"));
+
+    // A file missing altogether.
+    std::fs::write(&runs, text).unwrap();
+    std::fs::remove_file(s[2].join("events.csv")).unwrap();
+    merge_cmd(&refs, &out)
+        .code(2)
+        .stderr(contains("events.csv: missing"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn bad_shard_flags_are_refused() {
+    let tutorial = shipped("tutorial.yaml");
+    for (spec, message) in [
+        ("0/3", "expected K/N"),
+        ("4/3", "expected K/N"),
+        ("three", "expected K/N"),
+        (
+            "5/5",
+            "cannot be shared among 5 shards; use at most 4 shards",
+        ),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        ttx()
+            .arg("run")
+            .arg(&tutorial)
+            .args(["--replications", "4", "--shard", spec, "--out"])
+            .arg(tmp.path().join("out"))
+            .assert()
+            .code(2)
+            .stderr(contains(message));
+        assert!(!tmp.path().join("out").exists(), "{spec}");
+    }
+}
+
+#[test]
+fn a_whole_run_into_a_shard_directory_drops_the_stale_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("s");
+    run_shard(&shipped("tutorial.yaml"), 4, "1/2", 1, &dir, &[]);
+    assert!(dir.join("shard.yaml").is_file());
+    ttx()
+        .arg("run")
+        .arg(shipped("tutorial.yaml"))
+        .args(["--replications", "4", "--quiet", "--out"])
+        .arg(&dir)
+        .assert()
+        .success();
+    assert!(
+        !dir.join("shard.yaml").exists(),
+        "the files now hold every replication, so they are no longer a shard"
+    );
+}
