@@ -406,6 +406,18 @@ fn layout(path: &Path, variants: &[String]) -> Result<Layout, MergeError> {
     let mut header = vec![0; header_end as usize];
     let mut f = File::open(path).map_err(io_err)?;
     f.read_exact(&mut header).map_err(io_err)?;
+    // Rows are copied verbatim one after another: each must end its line.
+    let len = f.metadata().map_err(io_err)?.len();
+    if len > 0 {
+        let mut last = [0u8];
+        f.seek(SeekFrom::Start(len - 1)).map_err(io_err)?;
+        f.read_exact(&mut last).map_err(io_err)?;
+        if last[0] != b'\n' {
+            return Err(bad(
+                "its last line has no line end: the file was cut short or edited".into(),
+            ));
+        }
+    }
     Ok(Layout {
         header,
         groups,
@@ -574,6 +586,62 @@ mod tests {
         .dir_name();
         assert_eq!(a, "shard-02-of-10");
         assert!(a < b);
+    }
+
+    /// A shard directory made by hand: its manifest and one events.csv body.
+    fn hand_made_shard(root: &Path, k: u32, events: &str) -> PathBuf {
+        let dir = root.join(format!("s{k}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let variants = vec!["a".into(), "-b".into(), "c".into()];
+        let spec = ShardSpec { index: k, count: 2 };
+        let m = ShardManifest::new(
+            Path::new("x.yaml"),
+            b"x",
+            1,
+            variants,
+            2,
+            spec,
+            spec.replications(2).unwrap(),
+            true,
+        );
+        std::fs::write(dir.join(MANIFEST), m.to_yaml()).unwrap();
+        let r = k - 1;
+        let runs = format!("variant,replication\na,{r}\n'-b,{r}\nc,{r}\n");
+        for name in ["runs.csv", "platforms.csv", "timeseries.csv"] {
+            std::fs::write(dir.join(name), &runs).unwrap();
+        }
+        std::fs::write(dir.join("events.csv"), events).unwrap();
+        dir
+    }
+
+    #[test]
+    fn merge_keeps_variant_order_when_a_shard_lacks_a_variants_rows() {
+        let tmp = tempfile::tempdir().unwrap();
+        // Shard 1 has no events of `a`, shard 2 none of `-b` (written `'-b`); one row
+        // holds a quoted line break.
+        let s1 = hand_made_shard(tmp.path(), 1, "variant,detail\n'-b,\"two\nlines\"\nc,x1\n");
+        let s2 = hand_made_shard(tmp.path(), 2, "variant,detail\na,y\nc,x2\n");
+        let out = tmp.path().join("out");
+        merge(&[s2, s1], &out).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out.join("events.csv")).unwrap(),
+            "variant,detail\na,y\n'-b,\"two\nlines\"\nc,x1\nc,x2\n"
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("runs.csv")).unwrap(),
+            "variant,replication\na,0\na,1\n'-b,0\n'-b,1\nc,0\nc,1\n"
+        );
+    }
+
+    #[test]
+    fn merge_refuses_a_file_without_its_last_line_end() {
+        let tmp = tempfile::tempdir().unwrap();
+        let s1 = hand_made_shard(tmp.path(), 1, "variant,detail\nc,x1");
+        let s2 = hand_made_shard(tmp.path(), 2, "variant,detail\nc,x2\n");
+        let out = tmp.path().join("out");
+        let e = merge(&[s1, s2], &out).unwrap_err().to_string();
+        assert!(e.contains("events.csv") && e.contains("no line end"), "{e}");
+        assert!(!out.exists());
     }
 
     #[test]
