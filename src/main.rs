@@ -165,6 +165,10 @@ struct CompareArgs {
     /// peak_live, published, blocked, removed, live_at_end).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     metrics: Vec<String>,
+    /// Run only shard K of N of the replications (e.g. 3/10) and write its run files with
+    /// a shard.yaml manifest; `ttx merge` joins the shards and writes the comparison.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    shard: Option<ShardSpec>,
 }
 
 /// How a command ended.
@@ -393,14 +397,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     if !p.quiet {
         println!("{}", p.scenario.base.name);
         if let Some(m) = &manifest {
-            println!(
-                "shard {} of {}: replications {} to {} of {} per variant; merge the shards with `ttx merge`",
-                m.shard,
-                m.shards,
-                m.first_replication,
-                m.first_replication + m.shard_replications - 1,
-                m.replications
-            );
+            println!("{}", shard_note(m));
         }
         print!("{}", summary.table());
         for f in files {
@@ -445,13 +442,66 @@ fn shard_plan(
     ))
 }
 
+fn shard_note(m: &ShardManifest) -> String {
+    format!(
+        "shard {} of {}: replications {} to {} of {} per variant; merge the shards with `ttx merge`",
+        m.shard,
+        m.shards,
+        m.first_replication,
+        m.first_replication + m.shard_replications - 1,
+        m.replications
+    )
+}
+
 fn merge(args: MergeArgs) -> Result<(), Failure> {
-    let files = shard::merge(&args.shards, &args.out).map_err(|e| match e {
+    let failure = |e: shard::MergeError| match e {
         shard::MergeError::Write { .. } => Failure::RunFailed(e.to_string()),
         e => Failure::BadInput(e.to_string()),
-    })?;
+    };
+    let batch = shard::Batch::open(&args.shards).map_err(failure)?;
+    let m = batch.manifest().clone();
+    // A comparison's summaries are recomputed from the merged runs.
+    let collector = if m.command == "compare" {
+        let metrics = m
+            .metrics
+            .iter()
+            .map(|name| Metric::parse(name))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Failure::BadInput(format!("{}: {e}", args.shards[0].display())))?;
+        let platforms: Vec<Arc<str>> = m.platforms.iter().map(|p| Arc::from(p.as_str())).collect();
+        let variants = m.variants.iter().map(|v| Arc::from(v.as_str())).collect();
+        let mut c = Collector::new(variants, platforms.clone(), metrics);
+        batch.replay(platforms, &mut c).map_err(failure)?;
+        Some(c)
+    } else {
+        None
+    };
+    let mut extra = Vec::new();
+    if let Some(c) = &collector {
+        let mut summary = Vec::new();
+        let mut series = Vec::new();
+        c.write_summary(&mut summary)
+            .and_then(|()| c.write_timeseries_summary(&mut series))
+            .map_err(|e| write_failure(&args.out, e))?;
+        extra.push(("summary.csv", summary));
+        extra.push(("timeseries_summary.csv", series));
+    }
+    let files = batch.write(&args.out, &extra).map_err(failure)?;
     if !args.quiet {
-        println!("merged {} shard(s)", args.shards.len());
+        println!(
+            "merged {} shards of {} ({})",
+            m.shards, m.scenario, m.command
+        );
+        if let Some(c) = &collector {
+            println!(
+                "{} replications per variant, seed {}",
+                c.replications(),
+                m.seed
+            );
+            println!();
+            print!("{}", c.table());
+            println!();
+        }
         for f in files {
             println!("wrote {}", f.display());
         }
@@ -463,6 +513,8 @@ fn merge(args: MergeArgs) -> Result<(), Failure> {
 const AUTO_BATCH: u32 = 20;
 
 fn compare(args: CompareArgs) -> Result<(), Failure> {
+    let scenario_path = args.common.scenario.clone();
+    let default_out = args.common.out.is_none();
     let mut p = prepare(args.common)?;
     let metrics = if args.metrics.is_empty() {
         Metric::DEFAULT.to_vec()
@@ -494,6 +546,29 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
             }
         },
     };
+    let manifest = match args.shard {
+        Some(spec) if auto.is_some() => {
+            return Err(Failure::BadInput(format!(
+                "--shard {spec}: a sharded comparison needs a fixed number of replications (`--replications auto` decides as it goes)"
+            )));
+        }
+        Some(spec) => {
+            let m = shard_plan(&mut p, spec, &scenario_path)?.for_compare(
+                metrics.iter().map(|m| m.name().to_string()).collect(),
+                p.scenario
+                    .base
+                    .platforms
+                    .iter()
+                    .map(|x| x.id.clone())
+                    .collect(),
+            );
+            if default_out {
+                p.out = p.out.join(spec.dir_name());
+            }
+            Some(m)
+        }
+        None => None,
+    };
     if p.plan.variants.len() < 2 {
         eprintln!("note: only one variant is run, so there is nothing to compare it with");
     }
@@ -513,6 +588,10 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
     let mut collector = Collector::new(variants, platforms, metrics);
     let cancel = interrupt_flag();
     let mut csv = open_outputs(&p)?;
+    if let Some(m) = &manifest {
+        csv.add_file(shard::MANIFEST, m.to_yaml().as_bytes())
+            .map_err(|e| write_failure(&p.out, e))?;
+    }
 
     let stop_note = match auto {
         None => {
@@ -573,6 +652,16 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
         }
     };
     let mut files = csv.commit().map_err(|e| write_failure(&p.out, e))?;
+    if let Some(m) = &manifest {
+        if !p.quiet {
+            println!("{}", p.scenario.base.name);
+            println!("{}", shard_note(m));
+            for f in files {
+                println!("wrote {}", f.display());
+            }
+        }
+        return Ok(());
+    }
     files.extend(
         collector
             .write_files(&p.out)

@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::output::{AtomicFile, fixed, neutralize};
+use crate::output::{AtomicFile, as_written, fixed, neutralize};
 use crate::sink::{RunId, RunOutcome, SampleRecord, Sink};
 
 use stats::{Describe, Paired, quantile_sorted};
@@ -487,7 +487,8 @@ impl Sink for Collector {
             if col.len() <= r {
                 col.resize(r + 1, None);
             }
-            col[r] = m.value(o);
+            // As runs.csv holds it, so summaries can be recomputed from the file.
+            col[r] = m.value(o).map(|x| as_written(x, 3));
         }
         self.flush_all(v);
     }
@@ -499,19 +500,21 @@ impl Sink for Collector {
         let Some(p) = self.platforms.iter().position(|x| *x == s.platform) else {
             return;
         };
-        let t = s.time.to_bits();
+        // As timeseries.csv holds them, so summaries can be recomputed from the file.
+        let t = as_written(s.time, 3).to_bits();
+        let views_cum = as_written(s.views_cum, 3);
         let point = self.series[v].entry((t, p)).or_default();
         point.live.push(s.live as f64);
-        point.views.push(s.views_cum);
+        point.views.push(views_cum);
         // Platform "all": sum over platforms at this (run, time).
         match &mut self.all_acc[v] {
             Some((rep, time, live, views)) if *rep == run.replication && *time == t => {
                 *live += s.live as f64;
-                *views += s.views_cum;
+                *views += views_cum;
             }
             _ => {
                 self.flush_all(v);
-                self.all_acc[v] = Some((run.replication, t, s.live as f64, s.views_cum));
+                self.all_acc[v] = Some((run.replication, t, s.live as f64, views_cum));
             }
         }
     }

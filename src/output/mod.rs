@@ -6,6 +6,7 @@
 
 mod atomic;
 mod csv_sink;
+mod read;
 pub mod shard;
 
 pub use atomic::AtomicFile;
@@ -18,6 +19,16 @@ pub fn neutralize(text: &str) -> std::borrow::Cow<'_, str> {
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{text}").into(),
         _ => text.into(),
     }
+}
+
+/// A float as a CSV cell with `decimals` decimals reads back: what a reader of the file
+/// sees. Statistics computed from records use this, so they can be recomputed exactly
+/// from the files (as merging shards does).
+pub fn as_written(x: f64, decimals: usize) -> f64 {
+    if !x.is_finite() {
+        return x;
+    }
+    fixed(x, decimals).parse().unwrap_or(x)
 }
 
 /// Format a float for a CSV cell: fixed decimals, so files are byte-stable and readable.
@@ -41,6 +52,15 @@ mod tests {
         assert_eq!(neutralize("\tx"), "'\tx");
         assert_eq!(neutralize("baseline"), "baseline");
         assert_eq!(neutralize(""), "");
+    }
+
+    #[test]
+    fn as_written_is_what_the_cell_reads_back_as() {
+        assert_eq!(as_written(1.23456, 3), 1.235);
+        assert_eq!(as_written(-0.0001, 3), 0.0);
+        assert_eq!(as_written(1e12 + 0.5, 3), 1e12 + 0.5);
+        assert_eq!(as_written(7.0, 3), 7.0);
+        assert!(as_written(f64::NAN, 3).is_nan());
     }
 
     #[test]

@@ -14,10 +14,15 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use std::sync::Arc;
+
+use csv::ByteRecord;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::read::{RunsReader, SamplesReader};
 use super::{AtomicFile, OWN_FILES, neutralize};
+use crate::sink::Sink;
 
 /// The manifest a shard's output directory holds beside its run files.
 pub const MANIFEST: &str = "shard.yaml";
@@ -101,6 +106,14 @@ pub struct ShardManifest {
     pub shard_replications: u32,
     /// Whether `events.csv` was written.
     pub events: bool,
+    /// `run`, or `compare` (whose summaries the merge recomputes).
+    pub command: String,
+    /// For `compare`: the metrics summarised.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metrics: Vec<String>,
+    /// For `compare`: the scenario's platforms, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<String>,
 }
 
 impl ShardManifest {
@@ -129,7 +142,18 @@ impl ShardManifest {
             first_replication: range.start,
             shard_replications: range.end - range.start,
             events,
+            command: "run".into(),
+            metrics: Vec::new(),
+            platforms: Vec::new(),
         }
+    }
+
+    /// The manifest of a `ttx compare` shard: its summaries are recomputed by the merge.
+    pub fn for_compare(mut self, metrics: Vec<String>, platforms: Vec<String>) -> Self {
+        self.command = "compare".into();
+        self.metrics = metrics;
+        self.platforms = platforms;
+        self
     }
 
     pub fn to_yaml(&self) -> String {
@@ -265,13 +289,15 @@ fn check_batch(mut shards: Vec<Shard>) -> Result<Vec<Shard>, MergeError> {
     };
     for s in &shards[1..] {
         let (a, b) = (&first.manifest, &s.manifest);
-        let fields: [(&'static str, String, String); 7] = [
-            ("ttx_version", a.ttx_version.clone(), b.ttx_version.clone()),
+        // The most telling difference first.
+        let fields: [(&'static str, String, String); 9] = [
             (
                 "scenario_sha256",
                 a.scenario_sha256.clone(),
                 b.scenario_sha256.clone(),
             ),
+            ("ttx_version", a.ttx_version.clone(), b.ttx_version.clone()),
+            ("command", a.command.clone(), b.command.clone()),
             ("seed", a.seed.to_string(), b.seed.to_string()),
             ("variants", a.variants.join(", "), b.variants.join(", ")),
             (
@@ -281,6 +307,7 @@ fn check_batch(mut shards: Vec<Shard>) -> Result<Vec<Shard>, MergeError> {
             ),
             ("shards", a.shards.to_string(), b.shards.to_string()),
             ("events", a.events.to_string(), b.events.to_string()),
+            ("metrics", a.metrics.join(", "), b.metrics.join(", ")),
         ];
         for (field, va, vb) in fields {
             if va != vb {
@@ -425,114 +452,215 @@ fn layout(path: &Path, variants: &[String]) -> Result<Layout, MergeError> {
     })
 }
 
-/// Merge shard directories into `out`: the run files one unsharded `ttx run` would have
-/// written, byte for byte. Returns the files written. Fails without writing anything if
-/// the shards are not one complete batch or a file is damaged.
-pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Vec<PathBuf>, MergeError> {
-    let shards = dirs
-        .iter()
-        .map(|d| read_shard(d))
-        .collect::<Result<Vec<_>, _>>()?;
-    let shards = check_batch(shards)?;
-    if let Some(s) = shards.iter().find(|s| same_dir(&s.dir, out)) {
-        return Err(MergeError::Write {
-            dir: out.to_path_buf(),
-            source: io::Error::other(format!(
-                "it is the directory of shard {} itself; merge into another directory",
-                s.manifest.shard
-            )),
-        });
-    }
-    let m = &shards[0].manifest;
-    let files = m.files();
-    // Check every file of every shard before writing anything.
-    let mut layouts: Vec<Vec<Layout>> = Vec::with_capacity(files.len());
-    for name in &files {
-        let mut per_shard = Vec::with_capacity(shards.len());
-        for s in &shards {
-            let path = s.dir.join(name);
-            if !path.is_file() {
-                return Err(MergeError::BadFile {
-                    path,
-                    message: "missing: the shard's run is incomplete".into(),
-                });
-            }
-            let l = layout(&path, &m.variants)?;
-            if let Some(first) = per_shard.first().map(|f: &Layout| &f.header)
-                && *first != l.header
-            {
-                return Err(MergeError::BadFile {
-                    path,
-                    message: "its header differs from the other shards'".into(),
-                });
-            }
-            if *name == "runs.csv" {
-                let want = u64::from(s.manifest.shard_replications);
-                if let Some(v) = l.rows.iter().position(|&n| n != want) {
+/// A complete batch of shards, checked and ready to merge.
+pub struct Batch {
+    shards: Vec<Shard>,
+    /// Per run file (in [`ShardManifest::files`] order), per shard: where the rows are.
+    layouts: Vec<Vec<Layout>>,
+}
+
+impl Batch {
+    /// Read the shards' manifests and run files; check that they are one batch, every
+    /// shard present once, and every file whole. Nothing is written.
+    pub fn open(dirs: &[PathBuf]) -> Result<Batch, MergeError> {
+        let shards = dirs
+            .iter()
+            .map(|d| read_shard(d))
+            .collect::<Result<Vec<_>, _>>()?;
+        let shards = check_batch(shards)?;
+        let m = &shards[0].manifest;
+        let mut layouts: Vec<Vec<Layout>> = Vec::new();
+        for name in m.files() {
+            let mut per_shard = Vec::with_capacity(shards.len());
+            for s in &shards {
+                let path = s.dir.join(name);
+                if !path.is_file() {
                     return Err(MergeError::BadFile {
                         path,
-                        message: format!(
-                            "{} rows for variant `{}`, expected {want} (one per replication): the file is damaged",
-                            l.rows[v], m.variants[v]
-                        ),
+                        message: "missing: the shard's run is incomplete".into(),
                     });
                 }
+                let l = layout(&path, &m.variants)?;
+                if let Some(first) = per_shard.first().map(|f: &Layout| &f.header)
+                    && *first != l.header
+                {
+                    return Err(MergeError::BadFile {
+                        path,
+                        message: "its header differs from the other shards'".into(),
+                    });
+                }
+                if name == "runs.csv" {
+                    let want = u64::from(s.manifest.shard_replications);
+                    if let Some(v) = l.rows.iter().position(|&n| n != want) {
+                        return Err(MergeError::BadFile {
+                            path,
+                            message: format!(
+                                "{} rows for variant `{}`, expected {want} (one per replication): the file is damaged",
+                                l.rows[v], m.variants[v]
+                            ),
+                        });
+                    }
+                }
+                per_shard.push(l);
             }
-            per_shard.push(l);
+            layouts.push(per_shard);
         }
-        layouts.push(per_shard);
+        Ok(Batch { shards, layouts })
     }
-    std::fs::create_dir_all(out).map_err(|source| MergeError::Write {
-        dir: out.to_path_buf(),
-        source,
-    })?;
-    let write_err = |source| MergeError::Write {
-        dir: out.to_path_buf(),
-        source,
-    };
-    let mut pending = Vec::with_capacity(files.len());
-    for (name, per_shard) in files.iter().zip(&layouts) {
-        let mut target = AtomicFile::create(&out.join(name)).map_err(write_err)?;
-        target.write_all(&per_shard[0].header).map_err(write_err)?;
-        let mut sources = shards
+
+    /// The batch's manifest (that of its first shard; all agree on the batch).
+    pub fn manifest(&self) -> &ShardManifest {
+        &self.shards[0].manifest
+    }
+
+    /// Copy `file`'s rows in merged order (each variant's rows from every shard in turn)
+    /// to `each`, one byte range at a time.
+    fn for_each_range(
+        &self,
+        file: usize,
+        mut each: impl FnMut(&mut dyn Read) -> Result<(), MergeError>,
+    ) -> Result<(), MergeError> {
+        let name = self.manifest().files()[file];
+        let mut sources = self
+            .shards
             .iter()
             .map(|s| {
                 let path = s.dir.join(name);
                 File::open(&path).map_err(|source| MergeError::Io { path, source })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        for v in 0..m.variants.len() {
-            for (source, l) in sources.iter_mut().zip(per_shard) {
+        for v in 0..self.manifest().variants.len() {
+            for ((source, l), s) in sources
+                .iter_mut()
+                .zip(&self.layouts[file])
+                .zip(&self.shards)
+            {
                 let range = &l.groups[v];
+                let path = s.dir.join(name);
                 source
                     .seek(SeekFrom::Start(range.start))
-                    .map_err(write_err)?;
-                let copied = io::copy(&mut source.take(range.end - range.start), &mut target)
-                    .map_err(write_err)?;
-                if copied != range.end - range.start {
-                    return Err(write_err(io::Error::other(format!(
-                        "{name} of a shard changed while it was merged"
-                    ))));
-                }
+                    .map_err(|source| MergeError::Io { path, source })?;
+                each(&mut source.take(range.end - range.start))?;
             }
         }
-        target.finish_writing().map_err(write_err)?;
-        pending.push(target);
+        Ok(())
     }
-    let written: Vec<PathBuf> = pending
-        .into_iter()
-        .map(AtomicFile::commit)
-        .collect::<io::Result<_>>()
-        .map_err(write_err)?;
-    // As after a run: ttx's own files from an earlier, different batch would describe
-    // other runs than the ones beside them.
-    for name in OWN_FILES {
-        let path = out.join(name);
-        if !written.contains(&path) && path.is_file() {
-            std::fs::remove_file(&path).map_err(write_err)?;
+
+    /// Feed the batch's samples and run outcomes, in merged order, to `sink`, as the runs
+    /// fed them (to the precision of the files): how a sharded comparison's summaries
+    /// are recomputed.
+    pub fn replay(&self, platforms: Vec<Arc<str>>, sink: &mut dyn Sink) -> Result<(), MergeError> {
+        let m = self.manifest();
+        let variants: Vec<Arc<str>> = m.variants.iter().map(|v| Arc::from(v.as_str())).collect();
+        let files = m.files();
+        let index = |name| files.iter().position(|f| *f == name).unwrap_or(0);
+        let (runs, samples) = (index("runs.csv"), index("timeseries.csv"));
+        let header = |file: usize| {
+            let bytes = &self.layouts[file][0].header;
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(&bytes[..]);
+            let mut rec = ByteRecord::new();
+            let _ = r.read_byte_record(&mut rec);
+            rec
+        };
+        let bad = |file: usize, message: String| MergeError::BadFile {
+            path: self.shards[0].dir.join(files[file]),
+            message,
+        };
+        let samples_reader =
+            SamplesReader::new(&header(samples), platforms).map_err(|e| bad(samples, e))?;
+        let runs_reader = RunsReader::new(&header(runs)).map_err(|e| bad(runs, e))?;
+        let mut rec = ByteRecord::new();
+        // Samples first, then outcomes: a sink sees each run's samples before it ends
+        // (all that the collector relies on).
+        self.for_each_range(samples, |src| {
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(src);
+            while r
+                .read_byte_record(&mut rec)
+                .map_err(|e| bad(samples, e.to_string()))?
+            {
+                samples_reader
+                    .feed(&rec, &variants, m.seed, sink)
+                    .map_err(|e| bad(samples, e))?;
+            }
+            Ok(())
+        })?;
+        self.for_each_range(runs, |src| {
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(src);
+            while r
+                .read_byte_record(&mut rec)
+                .map_err(|e| bad(runs, e.to_string()))?
+            {
+                runs_reader
+                    .feed(&rec, &variants, m.seed, sink)
+                    .map_err(|e| bad(runs, e))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Write the merged run files into `out`, and `extra` files (name, contents) beside
+    /// them, all committed together; returns the paths written. Fails without writing
+    /// anything if `out` is one of the shards.
+    pub fn write(&self, out: &Path, extra: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>, MergeError> {
+        let write_err = |source| MergeError::Write {
+            dir: out.to_path_buf(),
+            source,
+        };
+        if let Some(s) = self.shards.iter().find(|s| same_dir(&s.dir, out)) {
+            return Err(write_err(io::Error::other(format!(
+                "it is the directory of shard {} itself; merge into another directory",
+                s.manifest.shard
+            ))));
         }
+        std::fs::create_dir_all(out).map_err(write_err)?;
+        let files = self.manifest().files();
+        let mut pending = Vec::with_capacity(files.len() + extra.len());
+        for (i, name) in files.iter().enumerate() {
+            let mut target = AtomicFile::create(&out.join(name)).map_err(write_err)?;
+            target
+                .write_all(&self.layouts[i][0].header)
+                .map_err(write_err)?;
+            self.for_each_range(i, |src| {
+                io::copy(src, &mut target).map_err(write_err)?;
+                Ok(())
+            })?;
+            target.finish_writing().map_err(write_err)?;
+            pending.push(target);
+        }
+        for (name, contents) in extra {
+            let mut f = AtomicFile::create(&out.join(name)).map_err(write_err)?;
+            f.write_all(contents).map_err(write_err)?;
+            f.finish_writing().map_err(write_err)?;
+            pending.push(f);
+        }
+        let written: Vec<PathBuf> = pending
+            .into_iter()
+            .map(AtomicFile::commit)
+            .collect::<io::Result<_>>()
+            .map_err(write_err)?;
+        // As after a run: ttx's own files from an earlier, different batch would describe
+        // other runs than the ones beside them.
+        for name in OWN_FILES {
+            let path = out.join(name);
+            if !written.contains(&path) && path.is_file() {
+                std::fs::remove_file(&path).map_err(write_err)?;
+            }
+        }
+        Ok(written)
     }
-    Ok(written)
+}
+
+/// Merge shard directories into `out`: the run files one unsharded `ttx run` would have
+/// written, byte for byte. Returns the files written. Fails without writing anything if
+/// the shards are not one complete batch or a file is damaged.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Vec<PathBuf>, MergeError> {
+    Batch::open(dirs)?.write(out, &[])
 }
 
 #[cfg(test)]

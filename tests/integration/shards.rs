@@ -247,3 +247,90 @@ fn a_whole_run_into_a_shard_directory_drops_the_stale_manifest() {
         "the files now hold every replication, so they are no longer a shard"
     );
 }
+
+#[test]
+fn merged_comparison_shards_give_the_unsharded_comparison() {
+    let tmp = tempfile::tempdir().unwrap();
+    let attack = shipped("livestream-attack.yaml");
+    let compare = |out: &Path, extra: &[&str]| {
+        let output = ttx()
+            .arg("compare")
+            .arg(&attack)
+            .args([
+                "--replications",
+                "8",
+                "--metrics",
+                "exposure,activation_min,peak_live",
+            ])
+            .arg("--out")
+            .arg(out)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let full = tmp.path().join("full");
+    let whole = compare(&full, &[]);
+    let shards: Vec<PathBuf> = (1..=3)
+        .map(|k| {
+            let dir = tmp.path().join(format!("s{k}"));
+            compare(&dir, &["--shard", &format!("{k}/3"), "--threads", "1"]);
+            assert!(
+                !dir.join("summary.csv").exists(),
+                "a shard alone cannot summarise the comparison"
+            );
+            dir
+        })
+        .collect();
+    let merged = tmp.path().join("merged");
+    let output = ttx()
+        .arg("merge")
+        .args(&shards)
+        .arg("--out")
+        .arg(&merged)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let (a, b) = (snapshot(&full), snapshot(&merged));
+    assert!(a.contains_key("summary.csv") && a.contains_key("timeseries_summary.csv"));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        assert!(bytes == &b[name], "{name} differs after merging");
+    }
+    // The same table on the terminal.
+    let table = |text: &str| -> String {
+        let start = text.find("variant ").expect("a table");
+        let end = text.find("wrote ").expect("the files written");
+        text[start..end].to_string()
+    };
+    let merged_out = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(table(&whole), table(&merged_out));
+    assert!(merged_out.contains("8 replications per variant"));
+}
+
+#[test]
+fn run_and_comparison_shards_do_not_mix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tutorial = shipped("tutorial.yaml");
+    let run = tmp.path().join("run");
+    run_shard(&tutorial, 4, "1/2", 1, &run, &[]);
+    let cmp = tmp.path().join("cmp");
+    ttx()
+        .arg("compare")
+        .arg(&tutorial)
+        .args(["--replications", "4", "--shard", "2/2", "--quiet", "--out"])
+        .arg(&cmp)
+        .assert()
+        .success();
+    merge_cmd(&[&run, &cmp], &tmp.path().join("out"))
+        .code(2)
+        .stderr(contains("`command` differs (run against compare)"));
+    ttx()
+        .arg("compare")
+        .arg(&tutorial)
+        .args(["--replications", "auto", "--shard", "1/2"])
+        .assert()
+        .code(2)
+        .stderr(contains("needs a fixed number of replications"));
+}
