@@ -8,14 +8,19 @@ use csv::ByteRecord;
 
 use crate::sink::{RunId, RunOutcome, SampleRecord, Sink};
 
+use super::csv_sink::{RUNS_HEADER, TIMESERIES_HEADER};
 use super::neutralize;
 
-/// Positions of named columns in a file's header.
-struct Columns(Vec<usize>);
+/// Where the columns ttx writes are in a file's header (the file may order them
+/// otherwise, or have more).
+struct Columns {
+    names: &'static [&'static str],
+    positions: Vec<usize>,
+}
 
 impl Columns {
-    fn find(header: &ByteRecord, names: &[&str]) -> Result<Self, String> {
-        names
+    fn find(header: &ByteRecord, names: &'static [&'static str]) -> Result<Self, String> {
+        let positions = names
             .iter()
             .map(|n| {
                 header
@@ -23,25 +28,28 @@ impl Columns {
                     .position(|h| h == n.as_bytes())
                     .ok_or_else(|| format!("its header has no `{n}` column"))
             })
-            .collect::<Result<_, _>>()
-            .map(Columns)
+            .collect::<Result<_, _>>()?;
+        Ok(Columns { names, positions })
     }
 
-    fn text<'r>(&self, rec: &'r ByteRecord, i: usize) -> Result<&'r str, String> {
-        let bytes = rec.get(self.0[i]).unwrap_or_default();
-        std::str::from_utf8(bytes).map_err(|_| "a cell is not UTF-8 text".to_string())
+    fn text<'r>(&self, rec: &'r ByteRecord, name: &str) -> Result<&'r str, String> {
+        let i = self.names.iter().position(|n| *n == name);
+        debug_assert!(i.is_some(), "`{name}` is not a column ttx writes");
+        let i = i.unwrap_or(0);
+        let bytes = rec.get(self.positions[i]).unwrap_or_default();
+        std::str::from_utf8(bytes).map_err(|_| format!("`{name}`: not UTF-8 text"))
     }
 
-    fn num<T: std::str::FromStr>(&self, rec: &ByteRecord, i: usize) -> Result<T, String> {
-        let t = self.text(rec, i)?;
+    fn num<T: std::str::FromStr>(&self, rec: &ByteRecord, name: &str) -> Result<T, String> {
+        let t = self.text(rec, name)?;
         t.parse()
-            .map_err(|_| format!("expected a number, found `{t}`"))
+            .map_err(|_| format!("`{name}`: expected a number, found `{t}`"))
     }
 
-    fn opt(&self, rec: &ByteRecord, i: usize) -> Result<Option<f64>, String> {
-        match self.text(rec, i)? {
+    fn opt(&self, rec: &ByteRecord, name: &str) -> Result<Option<f64>, String> {
+        match self.text(rec, name)? {
             "" => Ok(None),
-            _ => self.num(rec, i).map(Some),
+            _ => self.num(rec, name).map(Some),
         }
     }
 }
@@ -54,7 +62,7 @@ fn run_id(
     variants: &[Arc<str>],
     seed: u64,
 ) -> Result<RunId, String> {
-    let written = cols.text(rec, 0)?;
+    let written = cols.text(rec, "variant")?;
     let variant = variants
         .iter()
         .find(|v| neutralize(v) == written)
@@ -62,7 +70,7 @@ fn run_id(
         .ok_or_else(|| format!("unknown variant `{written}`"))?;
     Ok(RunId {
         variant,
-        replication: cols.num(rec, 1)?,
+        replication: cols.num(rec, "replication")?,
         seed,
     })
 }
@@ -72,28 +80,9 @@ pub struct RunsReader {
     cols: Columns,
 }
 
-const RUNS_COLUMNS: [&str; 16] = [
-    "variant",
-    "replication",
-    "attempts",
-    "blocked",
-    "published",
-    "removed",
-    "live_at_end",
-    "peak_live",
-    "exposure",
-    "exposure_eu",
-    "variants",
-    "variants_hashed",
-    "first_detection_min",
-    "activation_min",
-    "contained_min",
-    "events",
-];
-
 impl RunsReader {
     pub fn new(header: &ByteRecord) -> Result<Self, String> {
-        Columns::find(header, &RUNS_COLUMNS).map(|cols| RunsReader { cols })
+        Columns::find(header, &RUNS_HEADER).map(|cols| RunsReader { cols })
     }
 
     pub fn feed(
@@ -106,22 +95,22 @@ impl RunsReader {
         let c = &self.cols;
         let run = run_id(c, rec, variants, seed)?;
         let outcome = RunOutcome {
-            attempts: c.num(rec, 2)?,
-            blocked: c.num(rec, 3)?,
-            published: c.num(rec, 4)?,
-            removed: c.num(rec, 5)?,
-            live_at_end: c.num(rec, 6)?,
-            peak_live: c.num(rec, 7)?,
-            exposure: c.num(rec, 8)?,
-            exposure_eu: c.num(rec, 9)?,
-            variants: c.num(rec, 10)?,
-            variants_hashed: c.num(rec, 11)?,
-            first_detection_min: c.opt(rec, 12)?,
+            attempts: c.num(rec, "attempts")?,
+            blocked: c.num(rec, "blocked")?,
+            published: c.num(rec, "published")?,
+            removed: c.num(rec, "removed")?,
+            live_at_end: c.num(rec, "live_at_end")?,
+            peak_live: c.num(rec, "peak_live")?,
+            exposure: c.num(rec, "exposure")?,
+            exposure_eu: c.num(rec, "exposure_eu")?,
+            variants: c.num(rec, "variants")?,
+            variants_hashed: c.num(rec, "variants_hashed")?,
+            first_detection_min: c.opt(rec, "first_detection_min")?,
             // Not in runs.csv (the debrief and MSEL take it from the runs themselves).
             triggered_min: None,
-            activation_min: c.opt(rec, 13)?,
-            contained_min: c.opt(rec, 14)?,
-            events: c.num(rec, 15)?,
+            activation_min: c.opt(rec, "activation_min")?,
+            contained_min: c.opt(rec, "contained_min")?,
+            events: c.num(rec, "events")?,
         };
         sink.run_outcome(&run, &outcome);
         Ok(())
@@ -134,21 +123,9 @@ pub struct SamplesReader {
     platforms: Vec<Arc<str>>,
 }
 
-const SAMPLE_COLUMNS: [&str; 9] = [
-    "variant",
-    "replication",
-    "time_min",
-    "platform",
-    "live",
-    "published_cum",
-    "removed_cum",
-    "views_cum",
-    "queue",
-];
-
 impl SamplesReader {
     pub fn new(header: &ByteRecord, platforms: Vec<Arc<str>>) -> Result<Self, String> {
-        Columns::find(header, &SAMPLE_COLUMNS).map(|cols| SamplesReader { cols, platforms })
+        Columns::find(header, &TIMESERIES_HEADER).map(|cols| SamplesReader { cols, platforms })
     }
 
     pub fn feed(
@@ -160,7 +137,7 @@ impl SamplesReader {
     ) -> Result<(), String> {
         let c = &self.cols;
         let run = run_id(c, rec, variants, seed)?;
-        let name = c.text(rec, 3)?;
+        let name = c.text(rec, "platform")?;
         let platform = self
             .platforms
             .iter()
@@ -168,13 +145,13 @@ impl SamplesReader {
             .cloned()
             .ok_or_else(|| format!("unknown platform `{name}`"))?;
         let sample = SampleRecord {
-            time: c.num(rec, 2)?,
+            time: c.num(rec, "time_min")?,
             platform,
-            live: c.num(rec, 4)?,
-            published_cum: c.num(rec, 5)?,
-            removed_cum: c.num(rec, 6)?,
-            views_cum: c.num(rec, 7)?,
-            queue: c.num(rec, 8)?,
+            live: c.num(rec, "live")?,
+            published_cum: c.num(rec, "published_cum")?,
+            removed_cum: c.num(rec, "removed_cum")?,
+            views_cum: c.num(rec, "views_cum")?,
+            queue: c.num(rec, "queue")?,
         };
         sink.sample(&run, &sample);
         Ok(())

@@ -518,7 +518,7 @@ impl Batch {
     fn for_each_range(
         &self,
         file: usize,
-        mut each: impl FnMut(&mut dyn Read) -> Result<(), MergeError>,
+        mut each: impl FnMut(&Path, &mut dyn Read) -> Result<(), MergeError>,
     ) -> Result<(), MergeError> {
         let name = self.manifest().files()[file];
         let mut sources = self
@@ -537,10 +537,10 @@ impl Batch {
             {
                 let range = &l.groups[v];
                 let path = s.dir.join(name);
-                source
-                    .seek(SeekFrom::Start(range.start))
-                    .map_err(|source| MergeError::Io { path, source })?;
-                each(&mut source.take(range.end - range.start))?;
+                if let Err(e) = source.seek(SeekFrom::Start(range.start)) {
+                    return Err(MergeError::Io { path, source: e });
+                }
+                each(&path, &mut source.take(range.end - range.start))?;
             }
         }
         Ok(())
@@ -564,43 +564,49 @@ impl Batch {
             let _ = r.read_byte_record(&mut rec);
             rec
         };
-        let bad = |file: usize, message: String| MergeError::BadFile {
-            path: self.shards[0].dir.join(files[file]),
-            message,
-        };
+        let first = |file: usize| self.shards[0].dir.join(files[file]);
         let samples_reader =
-            SamplesReader::new(&header(samples), platforms).map_err(|e| bad(samples, e))?;
-        let runs_reader = RunsReader::new(&header(runs)).map_err(|e| bad(runs, e))?;
+            SamplesReader::new(&header(samples), platforms).map_err(|message| {
+                MergeError::BadFile {
+                    path: first(samples),
+                    message,
+                }
+            })?;
+        let runs_reader =
+            RunsReader::new(&header(runs)).map_err(|message| MergeError::BadFile {
+                path: first(runs),
+                message,
+            })?;
+        // Each row of a file's ranges, in merged order, to `feed`; errors name the shard's
+        // file.
         let mut rec = ByteRecord::new();
+        let mut each_row = |file: usize,
+                            feed: &mut dyn FnMut(&ByteRecord) -> Result<(), String>|
+         -> Result<(), MergeError> {
+            self.for_each_range(file, |path, src| {
+                let bad = |message: String| MergeError::BadFile {
+                    path: path.to_path_buf(),
+                    message,
+                };
+                let mut r = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .from_reader(src);
+                while r
+                    .read_byte_record(&mut rec)
+                    .map_err(|e| bad(e.to_string()))?
+                {
+                    feed(&rec).map_err(bad)?;
+                }
+                Ok(())
+            })
+        };
         // Samples first, then outcomes: a sink sees each run's samples before it ends
         // (all that the collector relies on).
-        self.for_each_range(samples, |src| {
-            let mut r = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .from_reader(src);
-            while r
-                .read_byte_record(&mut rec)
-                .map_err(|e| bad(samples, e.to_string()))?
-            {
-                samples_reader
-                    .feed(&rec, &variants, m.seed, sink)
-                    .map_err(|e| bad(samples, e))?;
-            }
-            Ok(())
+        each_row(samples, &mut |rec| {
+            samples_reader.feed(rec, &variants, m.seed, sink)
         })?;
-        self.for_each_range(runs, |src| {
-            let mut r = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .from_reader(src);
-            while r
-                .read_byte_record(&mut rec)
-                .map_err(|e| bad(runs, e.to_string()))?
-            {
-                runs_reader
-                    .feed(&rec, &variants, m.seed, sink)
-                    .map_err(|e| bad(runs, e))?;
-            }
-            Ok(())
+        each_row(runs, &mut |rec| {
+            runs_reader.feed(rec, &variants, m.seed, sink)
         })
     }
 
@@ -626,7 +632,7 @@ impl Batch {
             target
                 .write_all(&self.layouts[i][0].header)
                 .map_err(write_err)?;
-            self.for_each_range(i, |src| {
+            self.for_each_range(i, |_, src| {
                 io::copy(src, &mut target).map_err(write_err)?;
                 Ok(())
             })?;

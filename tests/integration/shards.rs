@@ -334,3 +334,44 @@ fn run_and_comparison_shards_do_not_mix() {
         .code(2)
         .stderr(contains("needs a fixed number of replications"));
 }
+
+#[test]
+fn a_damaged_cell_in_a_comparison_shard_is_named_and_nothing_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tutorial = shipped("tutorial.yaml");
+    let dirs: Vec<PathBuf> = (1..=2)
+        .map(|k| {
+            let dir = tmp.path().join(format!("s{k}"));
+            ttx()
+                .arg("compare")
+                .arg(&tutorial)
+                .args([
+                    "--replications",
+                    "4",
+                    "--quiet",
+                    "--shard",
+                    &format!("{k}/2"),
+                ])
+                .arg("--out")
+                .arg(&dir)
+                .assert()
+                .success();
+            dir
+        })
+        .collect();
+    let runs = dirs[1].join("runs.csv");
+    let text = std::fs::read_to_string(&runs).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let exposure = lines[0].split(',').position(|c| c == "exposure").unwrap();
+    let mut cells: Vec<String> = lines[1].split(',').map(String::from).collect();
+    cells[exposure] = "lots".into();
+    lines[1] = cells.join(",");
+    std::fs::write(&runs, lines.join("\n") + "\n").unwrap();
+    let out = tmp.path().join("out");
+    let refs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+    merge_cmd(&refs, &out)
+        .code(2)
+        .stderr(contains("s2/runs.csv"))
+        .stderr(contains("`exposure`: expected a number, found `lots`"));
+    assert!(!out.exists());
+}
