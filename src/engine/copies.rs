@@ -728,31 +728,33 @@ impl Simulation {
         }
     }
 
-    /// Redraw the pending link, detection and find events of every live copy on a
-    /// platform, after a change to their rates (virality, posture, boost).
-    pub(super) fn redraw_platform(
-        &mut self,
-        platform: u32,
-        links: bool,
-        detection: bool,
-        finds: bool,
-    ) {
-        let copies: Vec<(u64, Entity)> = {
+    /// Redraw the pending link, detection and find events of every live copy on the given
+    /// platforms, after a change to their rates (virality, posture, boost): one pass over
+    /// the copies however many platforms change.
+    pub(super) fn redraw_platforms(&mut self, platforms: &[(u32, Redraw)]) {
+        let mut what: Vec<Option<Redraw>> = vec![None; self.model.platforms.len()];
+        for &(p, r) in platforms {
+            what[p as usize] = Some(r);
+        }
+        let copies: Vec<(u32, u64, Entity)> = {
             let mut q = self.world.query::<(Entity, &Copy)>();
-            let mut v: Vec<(u64, Entity)> = q
+            let mut v: Vec<(u32, u64, Entity)> = q
                 .iter(&self.world)
-                .filter(|(_, c)| c.platform == platform)
-                .map(|(e, c)| (c.number, e))
+                .filter(|(_, c)| what[c.platform as usize].is_some())
+                .map(|(e, c)| (c.platform, c.number, e))
                 .collect();
             // Query order follows storage; sort so redraws happen in a fixed order.
-            v.sort_unstable_by_key(|&(n, _)| n);
+            v.sort_unstable_by_key(|&(p, n, _)| (p, n));
             v
         };
-        for (_, copy) in copies {
-            if links {
+        for (platform, _, copy) in copies {
+            let Some(r) = what[platform as usize] else {
+                continue;
+            };
+            if r.links {
                 self.schedule_link(copy);
             }
-            if detection
+            if r.detection
                 && self
                     .world
                     .get::<Copy>(copy)
@@ -762,33 +764,50 @@ impl Simulation {
             {
                 self.schedule_detection(copy, platform);
             }
-            if finds {
+            if r.finds {
                 self.schedule_find(copy);
             }
         }
     }
 
-    /// Multiply the attention (views and onward sharing) of every copy on a platform.
-    pub(super) fn scale_attention(&mut self, platform: u32, factor: f64) {
+    /// Multiply the attention (views and onward sharing) of every copy on the given
+    /// platforms (one pass over the copies), and redraw their pending events.
+    pub(super) fn scale_attention(&mut self, platforms: &[u32], factor: f64) {
         let now = self.now();
-        let half_life = self.model.platforms[platform as usize].attention_half_life;
-        {
-            let mut ps = self.platform_mut(platform);
-            advance_aggregate(&mut ps, now, half_life);
+        let mut half_life: Vec<Option<Minutes>> = vec![None; self.model.platforms.len()];
+        for &p in platforms {
+            let h = self.model.platforms[p as usize].attention_half_life;
+            half_life[p as usize] = Some(h);
+            let mut ps = self.platform_mut(p);
+            advance_aggregate(&mut ps, now, h);
             ps.agg_view_rate *= factor;
             ps.virality_factor *= factor;
         }
         let mut q = self.world.query::<&mut Copy>();
         for mut c in q.iter_mut(&mut self.world) {
-            if c.platform == platform {
-                let a = &mut c.attention;
-                advance_attention(a, now, half_life);
+            if let Some(h) = half_life[c.platform as usize] {
+                let a = &mut c.bypass_change_detection().attention;
+                advance_attention(a, now, h);
                 a.view_rate *= factor;
                 a.link_rate *= factor;
             }
         }
-        self.redraw_platform(platform, true, true, false);
+        let redraw = Redraw {
+            links: true,
+            detection: true,
+            finds: false,
+        };
+        let all: Vec<(u32, Redraw)> = platforms.iter().map(|&p| (p, redraw)).collect();
+        self.redraw_platforms(&all);
     }
+}
+
+/// Which pending events of a platform's copies to redraw.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Redraw {
+    pub links: bool,
+    pub detection: bool,
+    pub finds: bool,
 }
 
 impl Source {

@@ -28,9 +28,8 @@ impl Simulation {
                 factor,
                 duration,
             } => {
-                for p in affected(platform, model.platforms.len()) {
-                    self.scale_attention(p, factor);
-                }
+                let platforms: Vec<u32> = affected(platform, model.platforms.len()).collect();
+                self.scale_attention(&platforms, factor);
                 if let Some(d) = duration {
                     self.schedule(now + d, Event::InjectEnd { index });
                 }
@@ -65,9 +64,8 @@ impl Simulation {
             InjectKind::Virality {
                 platform, factor, ..
             } => {
-                for p in affected(platform, model.platforms.len()) {
-                    self.scale_attention(p, 1.0 / factor);
-                }
+                let platforms: Vec<u32> = affected(platform, model.platforms.len()).collect();
+                self.scale_attention(&platforms, 1.0 / factor);
                 self.log(
                     EventKind::InjectEnded,
                     platform.map(|p| p as u32),

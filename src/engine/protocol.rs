@@ -7,6 +7,7 @@ use bevy_ecs::entity::Entity;
 use crate::scenario::Capacity;
 use crate::sink::EventKind;
 
+use super::copies::Redraw;
 use super::state::*;
 use super::{Event, Simulation};
 
@@ -118,12 +119,18 @@ impl Simulation {
             };
             self.set_analysts(a as u32, analysts);
         }
+        let finds = Redraw {
+            finds: true,
+            ..Redraw::default()
+        };
+        let mut boosted = Vec::new();
         for p in 0..self.model.platforms.len() {
             if self.model.platforms[p].protocol_member && !self.monitors[p].is_empty() {
                 self.platform_mut(p as u32).finds_boost = boost;
-                self.redraw_platform(p as u32, false, false, true);
+                boosted.push((p as u32, finds));
             }
         }
+        self.redraw_platforms(&boosted);
     }
 
     pub(super) fn notify(&mut self, platform: u32) -> bool {
@@ -149,7 +156,11 @@ impl Simulation {
         });
         if let Some(proactive) = posture.proactive_per_min {
             self.platform_mut(platform).proactive_per_min = proactive;
-            self.redraw_platform(platform, false, true, false);
+            let detection = Redraw {
+                detection: true,
+                ..Redraw::default()
+            };
+            self.redraw_platforms(&[(platform, detection)]);
         }
         if let Some(surge) = posture.reviewers {
             let from = self.platform(platform).posture_capacity;
@@ -262,7 +273,12 @@ impl Simulation {
                 self.set_posture_capacity(p as u32, normal_capacity);
             }
             if was_crisis || boosted {
-                self.redraw_platform(p as u32, false, was_crisis, boosted);
+                let r = Redraw {
+                    links: false,
+                    detection: was_crisis,
+                    finds: boosted,
+                };
+                self.redraw_platforms(&[(p as u32, r)]);
             }
         }
     }
