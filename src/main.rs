@@ -48,8 +48,8 @@ enum Command {
     },
     /// Run a scenario's variants and write outcome CSVs.
     Run(RunArgs),
-    /// Join the output directories of `ttx run --shard K/N` into the files one unsharded
-    /// run would have written (byte for byte).
+    /// Join the output directories of `ttx run --shard K/N` (or `ttx compare --shard K/N`)
+    /// into the files one unsharded run (or comparison) would have written, byte for byte.
     Merge(MergeArgs),
     /// Compare variants against the first (the reference): paired statistics with common
     /// random numbers, summary CSVs and a verdict per variant.
@@ -138,7 +138,7 @@ struct MergeArgs {
     /// The shards' output directories (each with its shard.yaml), in any order.
     #[arg(required = true, value_name = "SHARD_DIR")]
     shards: Vec<PathBuf>,
-    /// Where to write the merged run files.
+    /// Where to write the merged files (not one of the shards).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Print nothing but errors.
