@@ -138,9 +138,10 @@ struct MergeArgs {
     /// The shards' output directories (each with its shard.yaml), in any order.
     #[arg(required = true, value_name = "SHARD_DIR")]
     shards: Vec<PathBuf>,
-    /// Where to write the merged files (not one of the shards).
+    /// Where to write the merged files (not one of the shards); default: the directory
+    /// that holds the shards, when they are all in one (as `--shard` puts them).
     #[arg(long, value_name = "DIR")]
-    out: PathBuf,
+    out: Option<PathBuf>,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -453,7 +454,29 @@ fn shard_note(m: &ShardManifest) -> String {
     )
 }
 
+/// The directory all `shards` are in, if there is one.
+fn common_parent(shards: &[PathBuf]) -> Option<PathBuf> {
+    let parent = |d: &PathBuf| {
+        std::path::absolute(d)
+            .ok()
+            .and_then(|d| d.parent().map(Path::to_path_buf))
+    };
+    let first = parent(shards.first()?)?;
+    shards
+        .iter()
+        .all(|d| parent(d).as_ref() == Some(&first))
+        .then_some(first)
+}
+
 fn merge(args: MergeArgs) -> Result<(), Failure> {
+    let out = match args.out.clone().or_else(|| common_parent(&args.shards)) {
+        Some(out) => out,
+        None => {
+            return Err(Failure::BadInput(
+                "the shards are in different directories: say where to write with --out DIR".into(),
+            ));
+        }
+    };
     let failure = |e: shard::MergeError| match e {
         shard::MergeError::Write { .. } => Failure::RunFailed(e.to_string()),
         e => Failure::BadInput(e.to_string()),
@@ -482,11 +505,11 @@ fn merge(args: MergeArgs) -> Result<(), Failure> {
         let mut series = Vec::new();
         c.write_summary(&mut summary)
             .and_then(|()| c.write_timeseries_summary(&mut series))
-            .map_err(|e| write_failure(&args.out, e))?;
+            .map_err(|e| write_failure(&out, e))?;
         extra.push(("summary.csv", summary));
         extra.push(("timeseries_summary.csv", series));
     }
-    let files = batch.write(&args.out, &extra).map_err(failure)?;
+    let files = batch.write(&out, &extra).map_err(failure)?;
     if !args.quiet {
         println!(
             "merged {} shards of {} ({})",

@@ -99,21 +99,49 @@ fn a_shard_runs_its_own_replications_and_says_so_in_its_manifest() {
 }
 
 #[test]
-fn shards_go_under_the_scenario_results_by_default() {
+fn shards_go_under_the_scenario_results_and_merge_there_by_default() {
     let tmp = tempfile::tempdir().unwrap();
+    for k in 1..=2 {
+        ttx()
+            .current_dir(tmp.path())
+            .arg("run")
+            .arg(shipped("tutorial.yaml"))
+            .args(["--replications", "4", "--shard", &format!("{k}/2")])
+            .assert()
+            .success()
+            .stdout(contains(format!(
+                "shard {k} of 2: replications {} to {} of 4",
+                2 * k - 2,
+                2 * k - 1
+            )));
+    }
+    let results = tmp.path().join("results/tutorial");
+    assert!(results.join("shard-1-of-2/shard.yaml").is_file());
     ttx()
         .current_dir(tmp.path())
-        .arg("run")
-        .arg(shipped("tutorial.yaml"))
-        .args(["--replications", "4", "--shard", "4/4"])
+        .args([
+            "merge",
+            "results/tutorial/shard-1-of-2",
+            "results/tutorial/shard-2-of-2",
+        ])
         .assert()
-        .success()
-        .stdout(contains("shard 4 of 4: replications 3 to 3 of 4"));
-    assert!(
-        tmp.path()
-            .join("results/tutorial/shard-4-of-4/shard.yaml")
-            .is_file()
+        .success();
+    let runs = std::fs::read_to_string(results.join("runs.csv")).unwrap();
+    assert_eq!(
+        runs.lines().count(),
+        1 + 2 * 4,
+        "header and 4 runs of 2 variants"
     );
+
+    // Shards in different places need --out.
+    let elsewhere = tmp.path().join("elsewhere");
+    run_shard(&shipped("tutorial.yaml"), 4, "2/2", 1, &elsewhere, &[]);
+    ttx()
+        .current_dir(tmp.path())
+        .args(["merge", "results/tutorial/shard-1-of-2", "elsewhere"])
+        .assert()
+        .code(2)
+        .stderr(contains("--out DIR"));
 }
 
 #[test]
