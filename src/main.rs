@@ -19,7 +19,7 @@ use clap::{Parser, Subcommand};
 mod cli;
 
 use ttx::compare::{Collector, Metric};
-use ttx::output::shard::{self, ShardManifest, ShardSpec};
+use ttx::output::shard::{self, ShardCommand, ShardManifest, ShardSpec};
 use ttx::output::{CsvOutputs, OutputFiles};
 use ttx::runner::{self, RunError, RunPlan};
 use ttx::scenario::{self, Scenario};
@@ -317,14 +317,20 @@ fn interrupt_flag() -> Arc<AtomicBool> {
     cancel
 }
 
-fn open_outputs(p: &Prepared) -> Result<CsvOutputs, Failure> {
-    CsvOutputs::create(
+/// The run files, and a shard's manifest beside them if this is a shard.
+fn open_outputs(p: &Prepared, shard: Option<&ShardManifest>) -> Result<CsvOutputs, Failure> {
+    let mut csv = CsvOutputs::create(
         &p.out,
         OutputFiles {
             events: p.plan.events,
         },
     )
-    .map_err(|e| write_failure(&p.out, e))
+    .map_err(|e| write_failure(&p.out, e))?;
+    if let Some(m) = shard {
+        csv.add_file(shard::MANIFEST, m.to_yaml().as_bytes())
+            .map_err(|e| write_failure(&p.out, e))?;
+    }
+    Ok(csv)
 }
 
 pub(crate) fn write_failure(out: &Path, e: std::io::Error) -> Failure {
@@ -356,22 +362,12 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     if let Some(n) = args.replications {
         p.plan.replications = n;
     }
-    let manifest = match args.shard {
-        Some(spec) => {
-            let m = shard_plan(&mut p, spec, &scenario_path)?;
-            if default_out {
-                p.out = p.out.join(spec.dir_name());
-            }
-            Some(m)
-        }
-        None => None,
-    };
+    let manifest = args
+        .shard
+        .map(|spec| shard_plan(&mut p, spec, &scenario_path, default_out))
+        .transpose()?;
     let cancel = interrupt_flag();
-    let mut csv = open_outputs(&p)?;
-    if let Some(m) = &manifest {
-        csv.add_file(shard::MANIFEST, m.to_yaml().as_bytes())
-            .map_err(|e| write_failure(&p.out, e))?;
-    }
+    let mut csv = open_outputs(&p, manifest.as_ref())?;
     let mut summary = SummarySink::default();
     let result = match &args.decisions {
         Some(path) => cli::exercise::run_decisions(
@@ -408,11 +404,13 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Narrow the plan to shard `spec`'s replications; the manifest to write beside them.
+/// Narrow the plan to shard `spec`'s replications (and the default output directory to
+/// the shard's own); the manifest to write beside them.
 fn shard_plan(
     p: &mut Prepared,
     spec: ShardSpec,
     scenario_path: &Path,
+    default_out: bool,
 ) -> Result<ShardManifest, Failure> {
     let total = p.plan.replications;
     let Some(range) = spec.replications(total) else {
@@ -431,6 +429,9 @@ fn shard_plan(
         .collect();
     p.plan.first_replication = range.start;
     p.plan.replications = range.end - range.start;
+    if default_out {
+        p.out = p.out.join(spec.dir_name());
+    }
     Ok(ShardManifest::new(
         scenario_path,
         &bytes,
@@ -484,7 +485,7 @@ fn merge(args: MergeArgs) -> Result<(), Failure> {
     let batch = shard::Batch::open(&args.shards).map_err(failure)?;
     let m = batch.manifest().clone();
     // A comparison's summaries are recomputed from the merged runs.
-    let collector = if m.command == "compare" {
+    let collector = if m.command == ShardCommand::Compare {
         let metrics = m
             .metrics
             .iter()
@@ -575,8 +576,8 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
                 "--shard {spec}: a sharded comparison needs a fixed number of replications (`--replications auto` decides as it goes)"
             )));
         }
-        Some(spec) => {
-            let m = shard_plan(&mut p, spec, &scenario_path)?.for_compare(
+        Some(spec) => Some(
+            shard_plan(&mut p, spec, &scenario_path, default_out)?.for_compare(
                 metrics.iter().map(|m| m.name().to_string()).collect(),
                 p.scenario
                     .base
@@ -584,12 +585,8 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
                     .iter()
                     .map(|x| x.id.clone())
                     .collect(),
-            );
-            if default_out {
-                p.out = p.out.join(spec.dir_name());
-            }
-            Some(m)
-        }
+            ),
+        ),
         None => None,
     };
     if p.plan.variants.len() < 2 {
@@ -610,11 +607,7 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
         .collect();
     let mut collector = Collector::new(variants, platforms, metrics);
     let cancel = interrupt_flag();
-    let mut csv = open_outputs(&p)?;
-    if let Some(m) = &manifest {
-        csv.add_file(shard::MANIFEST, m.to_yaml().as_bytes())
-            .map_err(|e| write_failure(&p.out, e))?;
-    }
+    let mut csv = open_outputs(&p, manifest.as_ref())?;
 
     let stop_note = match auto {
         None => {

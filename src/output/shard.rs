@@ -83,6 +83,24 @@ impl ShardSpec {
     }
 }
 
+/// Which command wrote a shard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ShardCommand {
+    Run,
+    /// A comparison: the merge recomputes its summaries.
+    Compare,
+}
+
+impl fmt::Display for ShardCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ShardCommand::Run => "run",
+            ShardCommand::Compare => "compare",
+        })
+    }
+}
+
 /// What a shard's `shard.yaml` records: enough to check, before merging, that shards
 /// belong to one batch and together cover it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,8 +124,7 @@ pub struct ShardManifest {
     pub shard_replications: u32,
     /// Whether `events.csv` was written.
     pub events: bool,
-    /// `run`, or `compare` (whose summaries the merge recomputes).
-    pub command: String,
+    pub command: ShardCommand,
     /// For `compare`: the metrics summarised.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub metrics: Vec<String>,
@@ -142,7 +159,7 @@ impl ShardManifest {
             first_replication: range.start,
             shard_replications: range.end - range.start,
             events,
-            command: "run".into(),
+            command: ShardCommand::Run,
             metrics: Vec::new(),
             platforms: Vec::new(),
         }
@@ -150,7 +167,7 @@ impl ShardManifest {
 
     /// The manifest of a `ttx compare` shard: its summaries are recomputed by the merge.
     pub fn for_compare(mut self, metrics: Vec<String>, platforms: Vec<String>) -> Self {
-        self.command = "compare".into();
+        self.command = ShardCommand::Compare;
         self.metrics = metrics;
         self.platforms = platforms;
         self
@@ -297,7 +314,7 @@ fn check_batch(mut shards: Vec<Shard>) -> Result<Vec<Shard>, MergeError> {
                 b.scenario_sha256.clone(),
             ),
             ("ttx_version", a.ttx_version.clone(), b.ttx_version.clone()),
-            ("command", a.command.clone(), b.command.clone()),
+            ("command", a.command.to_string(), b.command.to_string()),
             ("seed", a.seed.to_string(), b.seed.to_string()),
             ("variants", a.variants.join(", "), b.variants.join(", ")),
             (
