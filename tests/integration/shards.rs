@@ -223,8 +223,25 @@ fn merge_refuses_a_damaged_shard() {
         .code(2)
         .stderr(contains("rows are out of order"));
 
+    // A manifest that is not one, or one edited out of shape.
+    std::fs::write(&runs, &text).unwrap();
+    let manifest = s[0].join("shard.yaml");
+    let good = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, "shard: [\n").unwrap();
+    merge_cmd(&refs, &out)
+        .code(2)
+        .stderr(contains("s1/shard.yaml"));
+    std::fs::write(
+        &manifest,
+        good.replace("first_replication: 0", "first_replication: 1"),
+    )
+    .unwrap();
+    merge_cmd(&refs, &out)
+        .code(2)
+        .stderr(contains("shard 1 of 3 cannot hold replications 1..3 of 7"));
+    std::fs::write(&manifest, good).unwrap();
+
     // A file missing altogether.
-    std::fs::write(&runs, text).unwrap();
     std::fs::remove_file(s[2].join("events.csv")).unwrap();
     merge_cmd(&refs, &out)
         .code(2)
