@@ -117,12 +117,8 @@ fn replicate(v: &Variant) -> u64 {
 /// A copy of `v` with its campaign rates multiplied by `factor`, the copy limit raised to
 /// match, and in quick mode the horizon cut to one hour.
 fn scaled(v: &Variant, factor: f64) -> Variant {
-    let mut v = v.clone();
+    let mut v = ttx::bench::scale_volume(v, factor);
     let m = Arc::make_mut(&mut v.model);
-    for c in &mut m.campaigns {
-        c.per_min *= factor;
-    }
-    m.limits.max_copies = ((m.limits.max_copies as f64) * factor.max(1.0)) as u64;
     m.limits.max_events = None;
     if quick() {
         m.horizon = m.horizon.min(60.0);

@@ -11,7 +11,8 @@
 //! [`bench_scenario`] runs replications of one variant on the calling thread and reports
 //! wall time, events per second, peak resident memory and that ratio; its [`BenchReport`]
 //! prints as a table. [`bench_threads`] times the same replications through the parallel
-//! [`runner`](crate::runner) on 1, 2, ... threads.
+//! [`runner`](crate::runner) on 1, 2, ... threads. [`scale_volume`] multiplies a
+//! variant's upload volume, for the scaling measurements.
 //!
 //! Peak memory is the kernel's high-water mark of the process's resident set (`VmHWM` in
 //! `/proc/self/status`). It is process-wide: it includes the program, the loaded scenario
@@ -31,8 +32,20 @@ use rand_pcg::Pcg64Mcg;
 
 use crate::engine::{SimError, SimInit, Storage};
 use crate::runner::{self, RunError, RunPlan};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Variant};
 use crate::sink::NullSink;
+
+/// `variant` with its campaigns' attempt rates multiplied by `factor` (its upload
+/// volume, which campaigns drive) and its copy limit raised to match.
+pub fn scale_volume(variant: &Variant, factor: f64) -> Variant {
+    let mut v = variant.clone();
+    let m = std::sync::Arc::make_mut(&mut v.model);
+    for c in &mut m.campaigns {
+        c.per_min *= factor;
+    }
+    m.limits.max_copies = ((m.limits.max_copies as f64) * factor.max(1.0)) as u64;
+    v
+}
 
 /// Pending events of the bare loop in the standard measurement.
 pub const BARE_PENDING: usize = 100_000;
@@ -634,6 +647,31 @@ mod tests {
             assert!(rss > 0 && hwm >= rss / 2);
         }
         assert_eq!(rss_bytes("NoSuchField"), None);
+    }
+
+    #[test]
+    fn scaling_the_volume_scales_the_campaigns_only() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/livestream-attack.yaml"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let s = crate::scenario::parse(&text, path).unwrap();
+        let v = &s.variants[0];
+        assert!(!v.model.campaigns.is_empty());
+        for factor in [0.25, 4.0] {
+            let w = scale_volume(v, factor);
+            for (a, b) in v.model.campaigns.iter().zip(&w.model.campaigns) {
+                assert_eq!(b.per_min, a.per_min * factor);
+                assert_eq!(
+                    (b.start, b.end, b.new_variant),
+                    (a.start, a.end, a.new_variant)
+                );
+            }
+            let limit = v.model.limits.max_copies as f64 * factor.max(1.0);
+            assert_eq!(w.model.limits.max_copies, limit as u64);
+            assert_eq!(w.model.platforms.len(), v.model.platforms.len());
+        }
     }
 
     #[test]

@@ -84,6 +84,10 @@ struct BenchArgs {
     /// (0: skip).
     #[arg(long, value_name = "N", default_value_t = 0)]
     threads_check: u32,
+    /// Multiply the campaigns' upload rates by this factor (e.g. 0.0625 for 1/16 of the
+    /// volume), to see how the cost grows with the volume.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
+    volume: f64,
 }
 
 /// Options shared by `run` and `compare`.
@@ -704,16 +708,32 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
 }
 
 fn bench(args: BenchArgs) -> Result<(), Failure> {
-    let scenario = load(&args.scenario)?;
+    let mut scenario = load(&args.scenario)?;
+    if !(args.volume > 0.0 && args.volume.is_finite()) {
+        return Err(Failure::BadInput(format!(
+            "--volume: expected a factor above 0, like 0.25 for a quarter of the uploads, found {}",
+            args.volume
+        )));
+    }
+    if args.volume != 1.0 {
+        for v in &mut scenario.variants {
+            *v = ttx::bench::scale_volume(v, args.volume);
+        }
+    }
     let variant = match &args.variant {
         Some(name) => pick_variants(&scenario, std::slice::from_ref(name), &args.scenario)?[0],
         None => 0,
     };
     let machine = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "{} ({}), variant `{}`, {} replication(s) on one thread; this machine has {machine} core(s)",
+        "{} ({}{}), variant `{}`, {} replication(s) on one thread; this machine has {machine} core(s)",
         scenario.base.name,
         args.scenario.display(),
+        if args.volume == 1.0 {
+            String::new()
+        } else {
+            format!(", upload volume x{}", args.volume)
+        },
         scenario.variants[variant].name,
         args.replications
     );
