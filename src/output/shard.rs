@@ -276,10 +276,14 @@ fn read_shard(dir: &Path) -> Result<Shard, MergeError> {
         index: m.shard,
         count: m.shards,
     };
+    let held = m
+        .first_replication
+        .checked_add(m.shard_replications)
+        .map(|end| m.first_replication..end);
     let consistent = m.shard >= 1
         && m.shard <= m.shards
-        && expected.replications(m.replications)
-            == Some(m.first_replication..m.first_replication + m.shard_replications);
+        && held.is_some()
+        && expected.replications(m.replications) == held;
     if !consistent {
         return Err(MergeError::BadManifest {
             path,

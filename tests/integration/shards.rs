@@ -239,6 +239,14 @@ fn merge_refuses_a_damaged_shard() {
     merge_cmd(&refs, &out)
         .code(2)
         .stderr(contains("shard 1 of 3 cannot hold replications 1..3 of 7"));
+    std::fs::write(
+        &manifest,
+        good.replace("first_replication: 0", "first_replication: 4294967295"),
+    )
+    .unwrap();
+    merge_cmd(&refs, &out)
+        .code(2)
+        .stderr(contains("cannot hold replications 4294967295..4294967297"));
     std::fs::write(&manifest, good).unwrap();
 
     // A file missing altogether.
