@@ -428,3 +428,89 @@ fn a_damaged_cell_in_a_comparison_shard_is_named_and_nothing_written() {
         .stderr(contains("`exposure`: expected a number, found `lots`"));
     assert!(!out.exists());
 }
+
+/// Run `plan`'s replications `range` of the tutorial scenario into `dir` through the
+/// library, as shard `spec` (or whole, without one).
+fn library_run(
+    scenario: &ttx::scenario::Scenario,
+    path: &Path,
+    reps: u32,
+    spec: Option<ttx::output::shard::ShardSpec>,
+    events: bool,
+    dir: &Path,
+) {
+    use ttx::output::shard::{MANIFEST, ShardManifest};
+    use ttx::output::{CsvOutputs, OutputFiles};
+    use ttx::runner::{self, RunPlan};
+
+    let mut plan = RunPlan::for_scenario(scenario);
+    plan.threads = 1;
+    plan.events = events;
+    plan.replications = reps;
+    let mut csv = CsvOutputs::create(dir, OutputFiles { events }).unwrap();
+    if let Some(spec) = spec {
+        let range = spec.replications(reps).unwrap();
+        let names = scenario.variants.iter().map(|v| v.name.clone()).collect();
+        let m = ShardManifest::new(
+            path,
+            &std::fs::read(path).unwrap(),
+            plan.seed,
+            names,
+            reps,
+            spec,
+            range.clone(),
+            events,
+        );
+        csv.add_file(MANIFEST, m.to_yaml().as_bytes()).unwrap();
+        plan.first_replication = range.start;
+        plan.replications = range.end - range.start;
+    }
+    runner::run(scenario, &plan, &mut csv, None, &mut |_| {}).unwrap();
+    csv.commit().unwrap();
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 12,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// However a batch is split, and in whatever order the shards are given, the merge
+    /// gives the unsharded files.
+    #[test]
+    fn any_split_merges_to_the_whole(
+        reps in 1u32..9,
+        shards_seed in 0u32..1000,
+        order_seed in 0u64..1000,
+        events in proptest::prelude::any::<bool>(),
+    ) {
+        let path = shipped("tutorial.yaml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let scenario = ttx::scenario::parse(&text, "tutorial.yaml").unwrap();
+        let count = 1 + shards_seed % reps;
+        let tmp = tempfile::tempdir().unwrap();
+        let whole = tmp.path().join("whole");
+        library_run(&scenario, &path, reps, None, events, &whole);
+        let mut dirs: Vec<PathBuf> = (1..=count)
+            .map(|index| {
+                let dir = tmp.path().join(format!("s{index}"));
+                let spec = ttx::output::shard::ShardSpec { index, count };
+                library_run(&scenario, &path, reps, Some(spec), events, &dir);
+                dir
+            })
+            .collect();
+        // A fixed shuffle of the shard order.
+        let n = dirs.len();
+        for i in 0..n {
+            let j = (order_seed as usize + 7 * i) % n;
+            dirs.swap(i, j);
+        }
+        let merged = tmp.path().join("merged");
+        ttx::output::shard::merge(&dirs, &merged).unwrap();
+        let (a, b) = (snapshot(&whole), snapshot(&merged));
+        proptest::prop_assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+        for (name, bytes) in &a {
+            proptest::prop_assert!(bytes == &b[name], "{} differs ({} shards of {})", name, count, reps);
+        }
+    }
+}
