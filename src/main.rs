@@ -499,7 +499,7 @@ fn merge(args: MergeArgs) -> Result<(), Failure> {
         let platforms: Vec<Arc<str>> = m.platforms.iter().map(|p| Arc::from(p.as_str())).collect();
         let variants = m.variants.iter().map(|v| Arc::from(v.as_str())).collect();
         let mut c = Collector::new(variants, platforms.clone(), metrics);
-        batch.replay(platforms, &mut c).map_err(failure)?;
+        batch.replay(Some(platforms), &mut c).map_err(failure)?;
         Some(c)
     } else {
         None
@@ -514,12 +514,23 @@ fn merge(args: MergeArgs) -> Result<(), Failure> {
         extra.push(("summary.csv", summary));
         extra.push(("timeseries_summary.csv", series));
     }
+    // A run's terminal summary, as `ttx run` prints it (from the files' values).
+    let summary = if collector.is_none() && !args.quiet {
+        let mut summary = SummarySink::default();
+        batch.replay(None, &mut summary).map_err(failure)?;
+        Some(summary)
+    } else {
+        None
+    };
     let files = batch.write(&out, &extra).map_err(failure)?;
     if !args.quiet {
         println!(
             "merged {} shards of {} ({})",
             m.shards, m.scenario, m.command
         );
+        if let Some(summary) = &summary {
+            print!("{}", summary.table());
+        }
         if let Some(c) = &collector {
             println!(
                 "{} replications per variant, seed {}",

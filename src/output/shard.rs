@@ -567,10 +567,14 @@ impl Batch {
         Ok(())
     }
 
-    /// Feed the batch's samples and run outcomes, in merged order, to `sink`, as the runs
-    /// fed them (to the precision of the files): how a sharded comparison's summaries
-    /// are recomputed.
-    pub fn replay(&self, platforms: Vec<Arc<str>>, sink: &mut dyn Sink) -> Result<(), MergeError> {
+    /// Feed the batch's samples (given the scenario's `platforms`; none without) and run
+    /// outcomes, in merged order, to `sink`, as the runs fed them (to the precision of
+    /// the files): how a sharded batch's summaries are recomputed.
+    pub fn replay(
+        &self,
+        platforms: Option<Vec<Arc<str>>>,
+        sink: &mut dyn Sink,
+    ) -> Result<(), MergeError> {
         let m = self.manifest();
         let variants: Vec<Arc<str>> = m.variants.iter().map(|v| Arc::from(v.as_str())).collect();
         let files = m.files();
@@ -586,12 +590,12 @@ impl Batch {
             rec
         };
         let first = |file: usize| self.shards[0].dir.join(files[file]);
-        let samples_reader =
-            SamplesReader::new(&header(samples), platforms).map_err(|message| {
-                MergeError::BadFile {
-                    path: first(samples),
-                    message,
-                }
+        let samples_reader = platforms
+            .map(|p| SamplesReader::new(&header(samples), p))
+            .transpose()
+            .map_err(|message| MergeError::BadFile {
+                path: first(samples),
+                message,
             })?;
         let runs_reader =
             RunsReader::new(&header(runs)).map_err(|message| MergeError::BadFile {
@@ -623,9 +627,11 @@ impl Batch {
         };
         // Samples first, then outcomes: a sink sees each run's samples before it ends
         // (all that the collector relies on).
-        each_row(samples, &mut |rec| {
-            samples_reader.feed(rec, &variants, m.seed, sink)
-        })?;
+        if let Some(reader) = &samples_reader {
+            each_row(samples, &mut |rec| {
+                reader.feed(rec, &variants, m.seed, sink)
+            })?;
+        }
         each_row(runs, &mut |rec| {
             runs_reader.feed(rec, &variants, m.seed, sink)
         })
