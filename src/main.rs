@@ -532,20 +532,24 @@ fn merge(args: MergeArgs) -> Result<(), Failure> {
             print!("{}", summary.table());
         }
         if let Some(c) = &collector {
-            println!(
-                "{} replications per variant, seed {}",
-                c.replications(),
-                m.seed
-            );
-            println!();
-            print!("{}", c.table());
-            println!();
+            print_comparison(c, m.seed, None);
         }
         for f in files {
             println!("wrote {}", f.display());
         }
     }
     Ok(())
+}
+
+/// The comparison's heading and table, as `compare` and `merge` print them.
+fn print_comparison(c: &Collector, seed: u64, note: Option<&str>) {
+    println!("{} replications per variant, seed {seed}", c.replications());
+    if let Some(note) = note {
+        println!("{note}");
+    }
+    println!();
+    print!("{}", c.table());
+    println!();
 }
 
 /// Replications per variant added at a time by `--replications auto`.
@@ -700,17 +704,7 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
     );
     if !p.quiet {
         println!("{}", p.scenario.base.name);
-        println!(
-            "{} replications per variant, seed {}",
-            collector.replications(),
-            p.plan.seed
-        );
-        if let Some(note) = stop_note {
-            println!("{note}");
-        }
-        println!();
-        print!("{}", collector.table());
-        println!();
+        print_comparison(&collector, p.plan.seed, stop_note.as_deref());
         for f in files {
             println!("wrote {}", f.display());
         }
