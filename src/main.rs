@@ -631,13 +631,14 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
     let stop_note = match auto {
         None => {
             let bar = progress_bar(p.plan.total(), p.quiet);
-            let result = execute(
-                &p,
-                &p.plan,
-                &mut Tee(vec![&mut csv, &mut collector]),
-                &cancel,
-                &bar,
-            );
+            // A shard writes only its run files: the comparison is made when merging, so
+            // its values are not collected here.
+            let sink: &mut dyn ttx::sink::Sink = if manifest.is_some() {
+                &mut csv
+            } else {
+                &mut Tee(vec![&mut csv, &mut collector])
+            };
+            let result = execute(&p, &p.plan, sink, &cancel, &bar);
             bar.finish_and_clear();
             result?;
             None
