@@ -487,6 +487,7 @@ fn merge(args: MergeArgs) -> Result<(), Failure> {
         e => Failure::BadInput(e.to_string()),
     };
     let batch = shard::Batch::open(&args.shards).map_err(failure)?;
+    batch.check_output(&out).map_err(failure)?;
     let m = batch.manifest().clone();
     // A comparison's summaries are recomputed from the merged runs.
     let collector = if m.command == ShardCommand::Compare {

@@ -637,6 +637,21 @@ impl Batch {
         })
     }
 
+    /// Refuse `out` if it is one of the shards (merging there would overwrite them); a
+    /// caller with work to do before [`Batch::write`] can ask first.
+    pub fn check_output(&self, out: &Path) -> Result<(), MergeError> {
+        match self.shards.iter().find(|s| same_dir(&s.dir, out)) {
+            Some(s) => Err(MergeError::Write {
+                dir: out.to_path_buf(),
+                source: io::Error::other(format!(
+                    "it is the directory of shard {} itself; merge into another directory",
+                    s.manifest.shard
+                )),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Write the merged run files into `out`, and `extra` files (name, contents) beside
     /// them, all committed together; returns the paths written. Fails without writing
     /// anything if `out` is one of the shards.
@@ -645,12 +660,7 @@ impl Batch {
             dir: out.to_path_buf(),
             source,
         };
-        if let Some(s) = self.shards.iter().find(|s| same_dir(&s.dir, out)) {
-            return Err(write_err(io::Error::other(format!(
-                "it is the directory of shard {} itself; merge into another directory",
-                s.manifest.shard
-            ))));
-        }
+        self.check_output(out)?;
         std::fs::create_dir_all(out).map_err(write_err)?;
         let files = self.manifest().files();
         let mut pending = Vec::with_capacity(files.len() + extra.len());
