@@ -1,7 +1,6 @@
 //! Authorities: finding copies on monitored platforms, analysts preparing referrals in a
 //! FIFO queue, and referrals or removal orders sent to platforms.
 
-use bevy_ecs::entity::Entity;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
@@ -9,7 +8,7 @@ use crate::scenario::{Capacity, Issues, Jurisdiction, Minutes, Model};
 use crate::sink::EventKind;
 
 use super::state::*;
-use super::{Event, Simulation, with_copy};
+use super::{Event, Simulation};
 
 impl Simulation {
     /// The summed finds hazard, on a copy on `platform`, of the authorities monitoring it
@@ -25,27 +24,29 @@ impl Simulation {
 
     /// Draw the copy's next find by an authority that has not found it yet (cancelling
     /// any pending one).
-    pub(super) fn schedule_find(&mut self, copy: Entity) {
+    pub(super) fn schedule_find(&mut self, copy: CopyId) {
         let Some((platform, found_by)) = self
-            .world
-            .get::<Copy>(copy)
+            .copies
+            .get(copy)
             .map(|c| (c.platform, c.pending.found_by))
         else {
             return;
         };
         let total = self.find_rate(platform, found_by, self.platform(platform).finds_boost);
         let (now, horizon) = (self.now, self.model.horizon);
-        if let Some(Some((at, generation))) =
-            with_copy(&mut self.world, copy, |c| next_find(c, now, total, horizon))
+        if let Some(Some((at, generation))) = self
+            .copies
+            .get_mut(copy)
+            .map(|c| next_find(c, now, total, horizon))
         {
             self.queue.schedule(at, Event::Find { copy, generation });
         }
     }
 
-    pub(super) fn find(&mut self, copy: Entity, generation: u32) -> bool {
+    pub(super) fn find(&mut self, copy: CopyId, generation: u32) -> bool {
         let Some((platform, ident, found_by)) = self
-            .world
-            .get::<Copy>(copy)
+            .copies
+            .get(copy)
             .filter(|c| c.pending.finds == generation)
             .map(|c| (c.platform, c.ident(), c.pending.found_by))
         else {
@@ -53,7 +54,7 @@ impl Simulation {
         };
         let boost = self.platform(platform).finds_boost;
         let (monitors, model) = (&self.monitors[platform as usize], &self.model);
-        let Some(finder) = with_copy(&mut self.world, copy, |c| {
+        let Some(finder) = self.copies.get_mut(copy).map(|c| {
             let candidates = unfound_rates(monitors, model, found_by, boost);
             let total: f64 = candidates.clone().map(|c| c.1).sum();
             let u: f64 = c.streams.authority.random();
@@ -103,9 +104,11 @@ impl Simulation {
                 }
             };
             let referral_time = &self.model.authorities[authority as usize].referral_time;
-            let Some(time) = with_copy(&mut self.world, copy, |c| {
-                referral_time.sample(&mut c.streams.authority).max(0.0)
-            }) else {
+            let Some(time) = self
+                .copies
+                .get_mut(copy)
+                .map(|c| referral_time.sample(&mut c.streams.authority).max(0.0))
+            else {
                 continue;
             };
             self.world
@@ -116,13 +119,13 @@ impl Simulation {
         }
     }
 
-    pub(super) fn referral_ready(&mut self, authority: u32, copy: Entity) {
+    pub(super) fn referral_ready(&mut self, authority: u32, copy: CopyId) {
         let e = self.world.resource::<Registry>().authorities[authority as usize];
         self.world
             .get_mut::<AuthorityState>(e)
             .expect("authority")
             .busy -= 1;
-        if self.world.get::<Copy>(copy).is_some() {
+        if self.copies.get(copy).is_some() {
             self.send_referral(authority, copy);
         }
         self.start_referrals(authority);
@@ -130,7 +133,7 @@ impl Simulation {
 
     /// Send what the authority issues about a copy: a removal order to an `eu` platform
     /// (class 1, removed by the deadline if the platform complies), a referral otherwise.
-    fn send_referral(&mut self, authority: u32, copy: Entity) {
+    fn send_referral(&mut self, authority: u32, copy: CopyId) {
         let platform = self.copy_ident(copy).0;
         let auth = &self.model.authorities[authority as usize];
         let from = auth.id.clone();
@@ -145,7 +148,7 @@ impl Simulation {
     }
 
     /// A referral reaches the copy's platform: class 2 of its review queue.
-    pub(super) fn refer(&mut self, copy: Entity, from: &str) {
+    pub(super) fn refer(&mut self, copy: CopyId, from: &str) {
         let (platform, ident) = self.copy_ident(copy);
         self.log(EventKind::Referral, Some(platform), Some(ident), |_| {
             format!("referral from {from}")
@@ -157,13 +160,13 @@ impl Simulation {
     /// the platform complies (probability `compliance`), removal by `deadline`.
     pub(super) fn send_order(
         &mut self,
-        copy: Entity,
+        copy: CopyId,
         (deadline, compliance): (f64, f64),
         from: &str,
     ) {
         let now = self.now();
         let (platform, ident) = self.copy_ident(copy);
-        let Some(u) = with_copy(&mut self.world, copy, |c| {
+        let Some(u) = self.copies.get_mut(copy).map(|c| {
             c.pending.under_order = true;
             c.streams.fate.random::<f64>()
         }) else {

@@ -3,8 +3,6 @@
 
 use std::f64::consts::LN_2;
 
-use bevy_ecs::change_detection::DetectChangesMut;
-use bevy_ecs::entity::Entity;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
@@ -14,13 +12,13 @@ use crate::sink::EventKind;
 use super::authority::next_find;
 use super::rng::{self, Mechanism};
 use super::state::*;
-use super::{CampaignStreams, Event, SimError, Simulation, with_copy};
+use super::{CampaignStreams, Event, SimError, Simulation};
 
 /// How an upload attempt came about, for the event log.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Source {
     Origin,
-    Link { parent: Entity, parent_number: u64 },
+    Link { parent: CopyId, parent_number: u64 },
     Campaign(u32),
     Inject(u32),
 }
@@ -315,7 +313,7 @@ impl Simulation {
         key: u64,
         source: Source,
         listed: bool,
-    ) -> Result<Entity, SimError> {
+    ) -> Result<CopyId, SimError> {
         let now = self.now;
         let limit = self.model.limits.max_copies;
         if self.counters.published >= limit {
@@ -366,6 +364,7 @@ impl Simulation {
             _ => None,
         };
         let mut copy = Copy {
+            life: 0,
             number,
             key,
             content,
@@ -393,16 +392,16 @@ impl Simulation {
         let detection = next_detection(&mut copy, now, self.detection_rates(platform, proactive));
         let find_rate = self.find_rate(platform, 0, boost);
         let find = next_find(&mut copy, now, find_rate, horizon);
-        let entity = self.world.spawn(copy).id();
+        let id = self.copies.insert(copy);
         if let Some(parent) = parent
-            && let Some(mut pc) = self.world.get_mut::<Copy>(parent)
+            && let Some(pc) = self.copies.get_mut(parent)
         {
-            pc.bypass_change_detection().children.push(entity);
+            pc.children.push(id);
         }
         if !listed {
             self.world
                 .resource_mut::<LiveIndex>()
-                .insert(entity, variant, platform);
+                .insert(id, variant, platform);
         }
         let kind = if matches!(source, Source::Origin) {
             EventKind::Origin
@@ -417,26 +416,26 @@ impl Simulation {
         );
         if let Some((at, generation)) = link {
             let event = Event::LinkAttempt {
-                copy: entity,
+                copy: id,
                 generation,
             };
             self.queue.schedule(at, event);
         }
         if let Some((at, generation)) = detection {
             let event = Event::Detection {
-                copy: entity,
+                copy: id,
                 generation,
             };
             self.queue.schedule(at, event);
         }
         if let Some((at, generation)) = find {
             let event = Event::Find {
-                copy: entity,
+                copy: id,
                 generation,
             };
             self.queue.schedule(at, event);
         }
-        Ok(entity)
+        Ok(id)
     }
 
     /// What a copy's detection hazards on `platform` are, with its current automated rate.
@@ -451,9 +450,9 @@ impl Simulation {
     }
 
     /// Draw the copy's next link-caused attempt from now (cancelling any pending one).
-    pub(super) fn schedule_link(&mut self, copy: Entity) {
+    pub(super) fn schedule_link(&mut self, copy: CopyId) {
         let (now, model) = (self.now, &self.model);
-        let next = with_copy(&mut self.world, copy, |c| {
+        let next = self.copies.get_mut(copy).map(|c| {
             let half_life = model.platforms[c.platform as usize].attention_half_life;
             next_link(c, now, half_life, model.horizon)
         });
@@ -463,10 +462,10 @@ impl Simulation {
         }
     }
 
-    pub(super) fn link_attempt(&mut self, copy: Entity, generation: u32) -> Result<bool, SimError> {
+    pub(super) fn link_attempt(&mut self, copy: CopyId, generation: u32) -> Result<bool, SimError> {
         let links = &self.out_links;
         let Some(Some((content, variant, number, target, child_key))) =
-            with_copy(&mut self.world, copy, |c| {
+            self.copies.get_mut(copy).map(|c| {
                 if c.pending.links != generation {
                     return None;
                 }
@@ -503,19 +502,21 @@ impl Simulation {
     }
 
     /// Draw the copy's next detection from now (cancelling any pending one).
-    pub(super) fn schedule_detection(&mut self, copy: Entity, platform: u32) {
+    pub(super) fn schedule_detection(&mut self, copy: CopyId, platform: u32) {
         let rates = self.detection_rates(platform, self.platform(platform).proactive_per_min);
         let now = self.now;
-        if let Some(Some((at, generation))) =
-            with_copy(&mut self.world, copy, |c| next_detection(c, now, rates))
+        if let Some(Some((at, generation))) = self
+            .copies
+            .get_mut(copy)
+            .map(|c| next_detection(c, now, rates))
         {
             self.queue
                 .schedule(at, Event::Detection { copy, generation });
         }
     }
 
-    pub(super) fn detection(&mut self, copy: Entity, generation: u32) -> bool {
-        let Some(pending) = self.world.get::<Copy>(copy).map(|c| &c.pending) else {
+    pub(super) fn detection(&mut self, copy: CopyId, generation: u32) -> bool {
+        let Some(pending) = self.copies.get(copy).map(|c| &c.pending) else {
             return false;
         };
         if pending.detection != generation || pending.review != ReviewStatus::NotQueued {
@@ -534,23 +535,19 @@ impl Simulation {
     }
 
     /// (platform, (number, content, variant)) of a live copy.
-    pub(super) fn copy_ident(&self, copy: Entity) -> (u32, (u64, u32, u32)) {
-        let c = self.world.get::<Copy>(copy).expect("live copy");
+    pub(super) fn copy_ident(&self, copy: CopyId) -> (u32, (u64, u32, u32)) {
+        let c = self.copies.get(copy).expect("live copy");
         (c.platform, c.ident())
     }
 
     /// Take a live copy down: close its accounts, list its variant if a review or order
-    /// removed it, share URLs under an active protocol, and despawn it. False if it was
+    /// removed it, share URLs under an active protocol, and free its slot. False if it was
     /// already gone.
-    pub(super) fn remove(&mut self, copy: Entity, cause: RemovalCause) -> bool {
+    pub(super) fn remove(&mut self, copy: CopyId, cause: RemovalCause) -> bool {
         let now = self.now;
-        let Ok(mut entity) = self.world.get_entity_mut(copy) else {
+        let Some(c) = self.copies.get_mut(copy) else {
             return false;
         };
-        let Some(mut c) = entity.get_mut::<Copy>() else {
-            return false;
-        };
-        let c = c.bypass_change_detection();
         let half_life = self.model.platforms[c.platform as usize].attention_half_life;
         advance_attention(&mut c.attention, now, half_life);
         let (platform, content, variant, number, parent) =
@@ -558,7 +555,7 @@ impl Simulation {
         let children = std::mem::take(&mut c.children);
         let (views, rate_now) = (c.attention.views, c.attention.view_rate);
         let waiting = matches!(c.pending.review, ReviewStatus::Waiting { .. });
-        entity.despawn();
+        self.copies.remove(copy);
 
         let first_removal_here = {
             let mut ps = self.platform_mut(platform);
@@ -596,7 +593,7 @@ impl Simulation {
                 .remove(copy, variant, platform);
         }
         if let Some(parent) = parent {
-            with_copy(&mut self.world, parent, |pc| {
+            self.copies.get_mut(parent).map(|pc| {
                 if let Some(i) = pc.children.iter().position(|&ch| ch == copy) {
                     pc.children.swap_remove(i);
                 }
@@ -655,12 +652,8 @@ impl Simulation {
                 .resource_mut::<LiveIndex>()
                 .take(variant, platform);
             for copy in live {
-                let u: f64 = match self
-                    .world
-                    .get_mut::<Copy>(copy)
-                    .map(|c| c.map_unchanged(|c| &mut c.streams))
-                {
-                    Some(mut s) => s.fate.random(),
+                let u: f64 = match self.copies.get_mut(copy) {
+                    Some(c) => c.streams.fate.random(),
                     None => continue,
                 };
                 if u < recall {
@@ -736,14 +729,14 @@ impl Simulation {
         for &(p, r) in platforms {
             what[p as usize] = Some(r);
         }
-        let copies: Vec<(u32, u64, Entity)> = {
-            let mut q = self.world.query::<(Entity, &Copy)>();
-            let mut v: Vec<(u32, u64, Entity)> = q
-                .iter(&self.world)
+        let copies: Vec<(u32, u64, CopyId)> = {
+            let mut v: Vec<(u32, u64, CopyId)> = self
+                .copies
+                .iter()
                 .filter(|(_, c)| what[c.platform as usize].is_some())
-                .map(|(e, c)| (c.platform, c.number, e))
+                .map(|(id, c)| (c.platform, c.number, id))
                 .collect();
-            // Query order follows storage; sort so redraws happen in a fixed order.
+            // Slot order follows reuse; sort so redraws happen in a fixed order.
             v.sort_unstable_by_key(|&(p, n, _)| (p, n));
             v
         };
@@ -755,11 +748,7 @@ impl Simulation {
                 self.schedule_link(copy);
             }
             if r.detection
-                && self
-                    .world
-                    .get::<Copy>(copy)
-                    .map(|c| &c.pending)
-                    .map(|p| p.review)
+                && self.copies.get(copy).map(|c| &c.pending).map(|p| p.review)
                     == Some(ReviewStatus::NotQueued)
             {
                 self.schedule_detection(copy, platform);
@@ -783,10 +772,9 @@ impl Simulation {
             ps.agg_view_rate *= factor;
             ps.virality_factor *= factor;
         }
-        let mut q = self.world.query::<&mut Copy>();
-        for mut c in q.iter_mut(&mut self.world) {
+        for c in self.copies.iter_mut() {
             if let Some(h) = half_life[c.platform as usize] {
-                let a = &mut c.bypass_change_detection().attention;
+                let a = &mut c.attention;
                 advance_attention(a, now, h);
                 a.view_rate *= factor;
                 a.link_rate *= factor;

@@ -5,8 +5,6 @@
 //! their delays (a notified platform ramps its reviewers up; a shared hash reaches other
 //! members after the database delay unless pushed).
 
-use bevy_ecs::entity::Entity;
-
 use crate::scenario::{Activation, Capacity, Issues, Jurisdiction, Minutes, Protocol};
 use crate::sink::{EventKind, Sink};
 
@@ -282,10 +280,10 @@ impl Simulation {
 
     /// Up to `count` live copies on a platform that an authority has found and that are
     /// not already waiting in a more urgent class, oldest first.
-    fn found_copies(&mut self, platform: usize, count: u32) -> Vec<Entity> {
-        let mut q = self.world.query::<(Entity, &Copy)>();
-        let mut found: Vec<(u64, Entity)> = q
-            .iter(&self.world)
+    fn found_copies(&mut self, platform: usize, count: u32) -> Vec<CopyId> {
+        let mut found: Vec<(u64, CopyId)> = self
+            .copies
+            .iter()
             .filter(|(_, c)| {
                 let p = &c.pending;
                 c.platform as usize == platform
@@ -314,8 +312,7 @@ impl Simulation {
         let now = self.now();
         let mut found = vec![0u64; self.model.platforms.len()];
         {
-            let mut q = self.world.query::<&Copy>();
-            for c in q.iter(&self.world) {
+            for (_, c) in self.copies.iter() {
                 let p = &c.pending;
                 if p.found_by != 0 && p.review == ReviewStatus::NotQueued {
                     found[c.platform as usize] += 1;

@@ -16,6 +16,7 @@
 pub mod queue;
 pub mod rng;
 pub mod state;
+mod store;
 
 mod authority;
 mod copies;
@@ -26,7 +27,6 @@ mod review;
 
 use std::sync::Arc;
 
-use bevy_ecs::change_detection::DetectChangesMut;
 use bevy_ecs::entity::Entity;
 use bevy_ecs::query::{Or, With};
 use bevy_ecs::world::World;
@@ -61,31 +61,31 @@ pub enum Event {
     },
     /// A copy's next link-caused upload attempt.
     LinkAttempt {
-        copy: Entity,
+        copy: CopyId,
         generation: u32,
     },
     /// A copy's next detection by its platform.
     Detection {
-        copy: Entity,
+        copy: CopyId,
         generation: u32,
     },
     ReviewEnd {
         platform: u32,
-        copy: Entity,
+        copy: CopyId,
     },
     /// A copy's next find by an authority.
     Find {
-        copy: Entity,
+        copy: CopyId,
         generation: u32,
     },
     /// An analyst has prepared a referral (or order) about a copy.
     ReferralReady {
         authority: u32,
-        copy: Entity,
+        copy: CopyId,
     },
     /// A complied-with removal order's deadline.
     OrderDeadline {
-        copy: Entity,
+        copy: CopyId,
     },
     /// A shared-database submission reaches the members' lists (with `crisis`, only
     /// the protocol members', at the protocol's faster delay).
@@ -95,11 +95,11 @@ pub enum Event {
     },
     /// A hash sweep removes a copy (if still live).
     Sweep {
-        copy: Entity,
+        copy: CopyId,
     },
     /// A URL-sharing referral reaches a copy's platform.
     UrlShare {
-        copy: Entity,
+        copy: CopyId,
     },
     ProtocolTrigger,
     ProtocolActivate,
@@ -118,7 +118,7 @@ pub enum Event {
 
 impl Event {
     /// The copy a per-copy event concerns.
-    fn copy(&self) -> Option<Entity> {
+    fn copy(&self) -> Option<CopyId> {
         match *self {
             Event::LinkAttempt { copy, .. }
             | Event::Detection { copy, .. }
@@ -247,7 +247,7 @@ impl SimInit {
     /// Build in the storage of an earlier simulation (see [`Simulation::into_storage`]).
     /// The run is the same as with [`SimInit::build`]; only the memory is reused.
     pub fn build_in(self, storage: Storage) -> Simulation {
-        Simulation::new(self, storage.world)
+        Simulation::new(self, storage)
     }
 }
 
@@ -257,12 +257,14 @@ impl SimInit {
 /// faulting in and zeroing fresh pages). A thread that runs many replications keeps one.
 pub struct Storage {
     world: World,
+    copies: CopyStore,
 }
 
 impl Default for Storage {
     fn default() -> Self {
         Storage {
             world: World::new(),
+            copies: CopyStore::default(),
         }
     }
 }
@@ -284,6 +286,8 @@ struct OutLinks {
 /// cost about a tenth of the run time (see the README's performance notes).
 pub struct Simulation {
     world: World,
+    /// The live copies (see [`CopyStore`]).
+    copies: CopyStore,
     /// The simulation clock, in minutes since t = 0.
     now: Minutes,
     queue: EventQueue,
@@ -313,7 +317,8 @@ pub struct Simulation {
 }
 
 impl Simulation {
-    fn new(init: SimInit, mut world: World) -> Self {
+    fn new(init: SimInit, storage: Storage) -> Self {
+        let Storage { mut world, copies } = storage;
         let model = init.model;
         let key = RunKey::new(init.seed, init.replication);
 
@@ -444,6 +449,7 @@ impl Simulation {
                 .map(|c| Arc::from(c.id.as_str()))
                 .collect(),
             world,
+            copies,
             now: 0.0,
             queue,
             counters,
@@ -481,15 +487,14 @@ impl Simulation {
 
     /// Empty the simulation's storage for the next one (see [`Storage`]).
     pub fn into_storage(self) -> Storage {
-        let mut world = self.world;
+        let (mut world, mut copies) = (self.world, self.copies);
+        copies.clear();
         // Despawn the run's entities (`World::clear_all` would also drop the world's own
         // bookkeeping); storage keeps its capacity, and resources are replaced when the
         // next simulation inserts its own. Highest index first, so that the freed indices
-        // come back lowest first, as in a new world: entities spawned one after another
-        // then sit together in the entity index.
+        // come back lowest first, as in a new world.
         let mut entities: Vec<Entity> = world
             .query_filtered::<Entity, Or<(
-                With<Copy>,
                 With<PlatformState>,
                 With<AuthorityState>,
                 With<VariantState>,
@@ -501,7 +506,7 @@ impl Simulation {
             world.despawn(e);
         }
         world.clear_trackers();
-        Storage { world }
+        Storage { world, copies }
     }
 
     /// The run this simulation is (variant, replication, seed).
@@ -538,10 +543,10 @@ impl Simulation {
         self.queue.len()
     }
 
-    /// Entity slots the world has allocated: live entities (platforms, authorities,
-    /// variants, live copies) plus freed slots kept for reuse. A proxy for its memory.
+    /// Entity and copy slots allocated: live platforms, authorities, variants and
+    /// copies, plus freed slots kept for reuse. A proxy for the world's memory.
     pub fn entities(&self) -> u32 {
-        self.world.entities().len()
+        self.world.entities().len() + self.copies.slots() as u32
     }
 
     /// Time of the next pending event, if any.
@@ -604,12 +609,8 @@ impl Simulation {
         if processed {
             self.counters.events += 1;
             let events = self.counters.events;
-            // A World used without a schedule keeps a removal record for every despawned
-            // entity until trackers are cleared: clear them so memory follows the live
-            // population, not the number of copies ever made.
-            if events.is_multiple_of(1024) {
-                self.world.clear_trackers();
-            }
+            // No entity is despawned during a run (copies live in the store, not the
+            // World), so the World keeps no removal records that would grow with events.
             if let Some(limit) = self.model.limits.max_events
                 && events > limit
             {
@@ -635,13 +636,7 @@ impl Simulation {
         let Some(copy) = self.queue.peek().and_then(Event::copy) else {
             return;
         };
-        if let Some(c) = self.world.get::<Copy>(copy) {
-            prefetch(c);
-        }
-        // And the entity index entry of the one after, for the next call.
-        if let Some(copy) = self.queue.peek_second().and_then(Event::copy) {
-            std::hint::black_box(self.world.entities().get_spawned(copy).ok());
-        }
+        self.copies.prefetch(copy);
     }
 
     /// Handle one event; false if it was stale (cancelled) and so did nothing.
@@ -704,22 +699,22 @@ impl Simulation {
 
     /// Drop cancelled events from the queue (see [`EventQueue`]).
     fn compact_queue(&mut self) {
-        let world = &self.world;
+        let copies = &self.copies;
         self.queue.compact(|event| match *event {
-            Event::LinkAttempt { copy, generation } => world
-                .get::<Copy>(copy)
+            Event::LinkAttempt { copy, generation } => copies
+                .get(copy)
                 .map(|c| &c.pending)
                 .is_some_and(|p| p.links == generation),
-            Event::Detection { copy, generation } => world
-                .get::<Copy>(copy)
+            Event::Detection { copy, generation } => copies
+                .get(copy)
                 .map(|c| &c.pending)
                 .is_some_and(|p| p.detection == generation && p.review == ReviewStatus::NotQueued),
-            Event::Find { copy, generation } => world
-                .get::<Copy>(copy)
+            Event::Find { copy, generation } => copies
+                .get(copy)
                 .map(|c| &c.pending)
                 .is_some_and(|p| p.finds == generation),
             Event::OrderDeadline { copy } | Event::Sweep { copy } | Event::UrlShare { copy } => {
-                world.get::<Copy>(copy).is_some()
+                copies.get(copy).is_some()
             }
             // Everything else does something when it fires (frees a reviewer or an
             // analyst, moves the protocol or the clock).
@@ -905,14 +900,6 @@ impl Simulation {
     fn expected_offspring(&self) -> f64 {
         analysis::expected_offspring(&self.model)
     }
-}
-
-/// Change a live copy in place, if it is live. The engine runs no systems, so nothing
-/// reads change ticks: bypassing them saves a store into a separate array (a likely
-/// cache miss) on every access.
-fn with_copy<R>(world: &mut World, copy: Entity, f: impl FnOnce(&mut Copy) -> R) -> Option<R> {
-    let mut c = world.get_mut::<Copy>(copy)?;
-    Some(f(c.bypass_change_detection()))
 }
 
 /// Hint the processor to load a value's cache lines.

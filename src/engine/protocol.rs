@@ -2,8 +2,6 @@
 //! platforms (crisis posture), crisis hash-sharing delay, URL sharing, authority boost and
 //! deactivation. Effects reach only platforms with `protocol_member: true`.
 
-use bevy_ecs::entity::Entity;
-
 use crate::scenario::Capacity;
 use crate::sink::EventKind;
 
@@ -288,8 +286,8 @@ impl Simulation {
     pub(super) fn share_urls(
         &mut self,
         platform: u32,
-        parent: Option<Entity>,
-        children: &[Entity],
+        parent: Option<CopyId>,
+        children: &[CopyId],
     ) {
         let Some(delay) = self.protocol.as_ref().and_then(|p| p.url_sharing) else {
             return;
@@ -299,7 +297,7 @@ impl Simulation {
         }
         let now = self.now();
         for &relative in parent.iter().chain(children) {
-            let Some(c) = self.world.get::<Copy>(relative) else {
+            let Some(c) = self.copies.get(relative) else {
                 continue;
             };
             let target = c.platform;
@@ -309,8 +307,8 @@ impl Simulation {
         }
     }
 
-    pub(super) fn url_share(&mut self, copy: Entity) -> bool {
-        if self.world.get::<Copy>(copy).is_none() {
+    pub(super) fn url_share(&mut self, copy: CopyId) -> bool {
+        if self.copies.get(copy).is_none() {
             return false;
         }
         let (platform, ident) = self.copy_ident(copy);

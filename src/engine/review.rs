@@ -2,14 +2,13 @@
 //! (removal orders, referrals, the platform's own detections).
 
 use bevy_ecs::change_detection::DetectChangesMut;
-use bevy_ecs::entity::Entity;
 use rand::RngExt;
 
 use crate::scenario::{Capacity, Minutes};
 use crate::sink::EventKind;
 
 use super::state::*;
-use super::{Event, Simulation, with_copy};
+use super::{Event, Simulation};
 
 /// Close the reviewer-time integrals of a platform up to `now`.
 pub(super) fn integrate_utilization(ps: &mut PlatformState, now: Minutes) {
@@ -33,9 +32,9 @@ enum Verdict {
 
 impl Simulation {
     /// A copy joins its platform's review queue in `class`, or moves up to it.
-    pub(super) fn enqueue(&mut self, copy: Entity, class: QueueClass) {
+    pub(super) fn enqueue(&mut self, copy: CopyId, class: QueueClass) {
         let now = self.now;
-        let Some((platform, ident, status, token)) = with_copy(&mut self.world, copy, |c| {
+        let Some((platform, ident, status, token)) = self.copies.get_mut(copy).map(|c| {
             let status = c.pending.review;
             let token = match status {
                 ReviewStatus::InReview => {
@@ -122,7 +121,7 @@ impl Simulation {
     /// Pop the most urgent valid queue entry, skipping stale ones (removed copies, or
     /// copies that moved to a more urgent class), and start its review: (copy, when it
     /// joined the queue, review duration, its identity for the log).
-    fn next_waiting(&mut self, platform: u32) -> Option<(Entity, Minutes, Minutes, CopyIdent)> {
+    fn next_waiting(&mut self, platform: u32) -> Option<(CopyId, Minutes, Minutes, CopyIdent)> {
         let pe = self.platform_entity(platform);
         let time = &self.model.platforms[platform as usize].review.time;
         for class in 0..3 {
@@ -137,10 +136,10 @@ impl Simulation {
                 };
                 // The copy after it has waited long enough to be out of the cache: start
                 // loading it for the next review to start.
-                if let Some(c) = next.and_then(|next| self.world.get::<Copy>(next)) {
+                if let Some(c) = next.and_then(|next| self.copies.get(next)) {
                     super::prefetch(c);
                 }
-                let started = with_copy(&mut self.world, entry.copy, |c| {
+                let started = self.copies.get_mut(entry.copy).map(|c| {
                     let valid = matches!(c.pending.review, ReviewStatus::Waiting { class: k, token }
                         if k as usize == class && token == entry.token);
                     if !valid {
@@ -158,7 +157,7 @@ impl Simulation {
         None
     }
 
-    pub(super) fn review_end(&mut self, platform: u32, copy: Entity) {
+    pub(super) fn review_end(&mut self, platform: u32, copy: CopyId) {
         let now = self.now;
         {
             let mut ps = self.platform_mut(platform);
@@ -167,7 +166,7 @@ impl Simulation {
             ps.reviews += 1;
         }
         let accuracy = self.model.platforms[platform as usize].review.accuracy;
-        let verdict = with_copy(&mut self.world, copy, |c| {
+        let verdict = self.copies.get_mut(copy).map(|c| {
             if c.pending.review != ReviewStatus::InReview {
                 return None;
             }

@@ -1,8 +1,11 @@
 //! The simulation's world state: entities, components and resources.
 //!
-//! Platforms, authorities, content variants and live copies are entities. A copy's entity
-//! is despawned when it is removed, so memory follows the live population; what outlives
-//! it is only counts on its platform, variant and the run.
+//! Platforms, authorities and content variants are entities of the `World`. Live copies,
+//! made and removed by the million, are rows of the engine's [`CopyStore`]: a copy's slot
+//! is freed when it is removed, so memory follows the live population; what outlives it
+//! is only counts on its platform, variant and the run.
+
+pub use super::store::{CopyId, CopyStore};
 
 use std::collections::VecDeque;
 
@@ -66,18 +69,18 @@ impl RemovalCause {
 
 /// One live copy: one published instance of one variant on one platform.
 ///
-/// All of a copy's state is one component, so that the event that touches a copy finds
-/// it in one row rather than in several columns. The row is laid out for the cache
-/// (four 64-byte lines, aligned): the first line holds what nearly every event about the
-/// copy reads (its pending-event generations, review status and platform), the second its
-/// attention curve and identity, the last two its random streams and children. Copies
-/// are kept in a sparse set rather than a table: they are spawned and despawned by the
-/// million, and in a large run that measured about 3% faster.
-#[derive(Component, Debug)]
+/// All of a copy's state is one row of the [`CopyStore`], so that the event that touches
+/// a copy finds it in one place rather than in several columns. The row is laid out for
+/// the cache (four 64-byte lines, aligned): the first line holds what nearly every event
+/// about the copy reads (its slot's life, pending-event generations, review status and
+/// platform), the second its attention curve and identity, the last two its random
+/// streams and children.
+#[derive(Debug)]
 #[repr(C, align(64))]
-#[component(storage = "SparseSet")]
 pub struct Copy {
     pub pending: Pending,
+    /// The store's life number of this row (see [`CopyId`]); set by the store.
+    pub life: u32,
     pub platform: u32,
     pub content: u32,
     /// Global variant index (into [`Registry::variants`]).
@@ -88,11 +91,11 @@ pub struct Copy {
     pub number: u64,
     /// Lineage key: the root of this copy's random streams.
     pub key: u64,
-    pub parent: Option<Entity>,
+    pub parent: Option<CopyId>,
 
     pub streams: CopyStreams,
     /// Live children made by this copy's links (for URL sharing).
-    pub children: Vec<Entity>,
+    pub children: Vec<CopyId>,
 }
 
 // Four cache lines, the hot fields in the first; a field added beyond that costs a line
@@ -152,7 +155,7 @@ pub struct CopyStreams {
 
 #[derive(Debug, Clone, Copy)]
 pub struct QueueEntry {
-    pub copy: Entity,
+    pub copy: CopyId,
     pub token: u32,
 }
 
@@ -217,7 +220,7 @@ pub struct AuthorityState {
     pub index: u32,
     pub analysts: Capacity,
     pub busy: u32,
-    pub waiting: VecDeque<Entity>,
+    pub waiting: VecDeque<CopyId>,
 }
 
 /// A visually distinct variant of a content item: what a hash matches.
@@ -305,15 +308,16 @@ pub struct Registry {
 ///
 /// A sweep happens once per (variant, platform), when the variant reaches the platform's
 /// hash list; so only copies of variants not yet listed there are indexed, and a list is
-/// handed over and dropped when its variant is listed. Each copy's position in its list is kept here by entity index, not in the copy's
-/// row: when a removal moves another copy into the gap, only this small array is
-/// touched, not a random row of the copy table (a cache miss per removal).
+/// handed over and dropped when its variant is listed. Each copy's position in its list is
+/// kept here by slot, not in the copy's row: when a removal moves another copy into the
+/// gap, only this small array is touched, not a random row of the store (a cache miss per
+/// removal).
 #[derive(Resource, Debug, Default)]
 pub struct LiveIndex {
     pub enabled: bool,
     /// Keyed by (variant, platform); Fx rather than SipHash because it is looked up on
     /// every publication and removal (and nothing iterates it, so its order is moot).
-    by_variant_platform: FxHashMap<(u32, u32), Vec<Entity>>,
+    by_variant_platform: FxHashMap<(u32, u32), Vec<CopyId>>,
     slots: Vec<u32>,
 }
 
@@ -325,7 +329,7 @@ impl LiveIndex {
         }
     }
 
-    pub fn insert(&mut self, copy: Entity, variant: u32, platform: u32) {
+    pub fn insert(&mut self, copy: CopyId, variant: u32, platform: u32) {
         if !self.enabled {
             return;
         }
@@ -335,24 +339,24 @@ impl LiveIndex {
             .or_default();
         let slot = list.len() as u32;
         list.push(copy);
-        let i = copy.index_u32() as usize;
+        let i = copy.slot() as usize;
         if self.slots.len() <= i {
             self.slots.resize(i + 1, 0);
         }
         self.slots[i] = slot;
     }
 
-    pub fn remove(&mut self, copy: Entity, variant: u32, platform: u32) {
+    pub fn remove(&mut self, copy: CopyId, variant: u32, platform: u32) {
         if !self.enabled {
             return;
         }
         let Some(list) = self.by_variant_platform.get_mut(&(variant, platform)) else {
             return;
         };
-        let slot = self.slots[copy.index_u32() as usize];
+        let slot = self.slots[copy.slot() as usize];
         list.swap_remove(slot as usize);
         if let Some(&moved) = list.get(slot as usize) {
-            self.slots[moved.index_u32() as usize] = slot;
+            self.slots[moved.slot() as usize] = slot;
         }
         if list.is_empty() {
             self.by_variant_platform.remove(&(variant, platform));
@@ -361,7 +365,7 @@ impl LiveIndex {
 
     /// The live copies of a variant on a platform, in the order the index holds them,
     /// taken out of the index (the variant has just been listed there).
-    pub fn take(&mut self, variant: u32, platform: u32) -> Vec<Entity> {
+    pub fn take(&mut self, variant: u32, platform: u32) -> Vec<CopyId> {
         self.by_variant_platform
             .remove(&(variant, platform))
             .unwrap_or_default()
@@ -414,14 +418,45 @@ impl ProtocolState {
     }
 }
 
+/// A copy with number `number` and nothing else of note, for tests of the stores.
+#[cfg(test)]
+pub(crate) fn test_copy(number: u64) -> Copy {
+    use rand::SeedableRng;
+    let stream = || Stream::seed_from_u64(number);
+    Copy {
+        pending: Pending::default(),
+        life: 0,
+        platform: 0,
+        content: 0,
+        variant: 0,
+        attention: Attention {
+            since: 0.0,
+            view_rate: 0.0,
+            link_rate: 0.0,
+            views: 0.0,
+        },
+        number,
+        key: number,
+        parent: None,
+        streams: CopyStreams {
+            links: stream(),
+            detection: stream(),
+            review: stream(),
+            authority: stream(),
+            fate: stream(),
+        },
+        children: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn live_index_keeps_lists_right_through_removals() {
-        let mut world = bevy_ecs::world::World::new();
-        let copies: Vec<Entity> = (0..60).map(|_| world.spawn_empty().id()).collect();
+        let mut store = CopyStore::default();
+        let copies: Vec<CopyId> = (0..60).map(|n| store.insert(test_copy(n))).collect();
         let mut idx = LiveIndex::new(true);
         // Three (variant, platform) pairs, copies dealt round-robin.
         let pair = |i: usize| ((i % 3) as u32, 7);
@@ -438,8 +473,8 @@ mod tests {
         }
         for v in 0..3 {
             let mut got = idx.take(v, 7);
-            got.sort_unstable_by_key(|e| e.index_u32());
-            let want: Vec<Entity> = (0..60)
+            got.sort_unstable_by_key(|c| c.slot());
+            let want: Vec<CopyId> = (0..60)
                 .filter(|&i| pair(i).0 == v && !removed.contains(&i))
                 .map(|i| copies[i])
                 .collect();

@@ -1,0 +1,200 @@
+//! The live copies: an arena of copy rows named by slot and life.
+//!
+//! Copies are the one part of the world made and destroyed by the million, and nearly
+//! every event looks one up. As `bevy_ecs` entities, each look-up went through the entity
+//! index and the sparse set's index before it reached the row, and each removal moved
+//! another copy's row and rewrote its index entries: at scale, those are random accesses
+//! to memory, and they were most of what made an event dearer as the live population grew
+//! (README, "Performance"). Here a copy is named by a [`CopyId`], its slot and the slot's
+//! life number, so a look-up is one computed address (which the event loop can prefetch
+//! from the event alone), and a removal only frees the slot. The most recently freed slot
+//! is reused first, while it is likely still in cache.
+//!
+//! Platforms, authorities and variants stay entities of the `World`: there are few of
+//! them, and they live for the whole run.
+
+use std::num::NonZeroU32;
+
+use super::state::Copy;
+
+/// A live copy's name: its slot in the [`CopyStore`] and the slot's life number.
+///
+/// A slot's life is odd while a copy lives in it and is bumped when the copy is removed
+/// and again when the slot is reused, so an id kept by a pending event, a queue or a
+/// relative no longer finds anything once its copy is gone, even if the slot holds
+/// another copy by then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CopyId {
+    slot: u32,
+    life: NonZeroU32,
+}
+
+impl CopyId {
+    /// The slot, for side tables indexed by copy (unique among live copies).
+    pub fn slot(self) -> u32 {
+        self.slot
+    }
+}
+
+/// The live copies' rows, with the free slots.
+#[derive(Debug, Default)]
+pub struct CopyStore {
+    rows: Vec<Copy>,
+    free: Vec<u32>,
+}
+
+impl CopyStore {
+    /// Store a new copy; returns its id.
+    pub fn insert(&mut self, mut copy: Copy) -> CopyId {
+        match self.free.pop() {
+            Some(slot) => {
+                let row = &mut self.rows[slot as usize];
+                copy.life = row.life.wrapping_add(1);
+                *row = copy;
+                CopyId {
+                    slot,
+                    life: live_life(row.life),
+                }
+            }
+            None => {
+                let slot = u32::try_from(self.rows.len()).expect("fewer than 2^32 live copies");
+                copy.life = 1;
+                self.rows.push(copy);
+                CopyId {
+                    slot,
+                    life: NonZeroU32::MIN,
+                }
+            }
+        }
+    }
+
+    /// The copy, if it is still live.
+    #[inline]
+    pub fn get(&self, id: CopyId) -> Option<&Copy> {
+        self.rows
+            .get(id.slot as usize)
+            .filter(|c| c.life == id.life.get())
+    }
+
+    /// The copy, if it is still live, to change in place.
+    #[inline]
+    pub fn get_mut(&mut self, id: CopyId) -> Option<&mut Copy> {
+        self.rows
+            .get_mut(id.slot as usize)
+            .filter(|c| c.life == id.life.get())
+    }
+
+    /// Remove a live copy; false if it was already gone. The row keeps its data until
+    /// the slot is reused; nothing reads it, since every id of it is now stale.
+    pub fn remove(&mut self, id: CopyId) -> bool {
+        let Some(c) = self.get_mut(id) else {
+            return false;
+        };
+        c.life = c.life.wrapping_add(1);
+        self.free.push(id.slot);
+        true
+    }
+
+    /// The live copies, in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = (CopyId, &Copy)> {
+        self.rows
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| is_live(c.life))
+            .map(|(slot, c)| {
+                let id = CopyId {
+                    slot: slot as u32,
+                    life: live_life(c.life),
+                };
+                (id, c)
+            })
+    }
+
+    /// The live copies, in slot order, to change in place.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Copy> {
+        self.rows.iter_mut().filter(|c| is_live(c.life))
+    }
+
+    /// Live copies.
+    pub fn len(&self) -> usize {
+        self.rows.len() - self.free.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Slots allocated, live or free: what the store holds memory for.
+    pub fn slots(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Drop every copy, keeping the memory for the next run.
+    pub fn clear(&mut self) {
+        self.rows.clear();
+        self.free.clear();
+    }
+
+    /// Hint the processor to load a copy's row (live or not: a hint never faults).
+    #[inline]
+    pub fn prefetch(&self, id: CopyId) {
+        if let Some(row) = self.rows.get(id.slot as usize) {
+            super::prefetch(row);
+        }
+    }
+}
+
+fn is_live(life: u32) -> bool {
+    life & 1 == 1
+}
+
+/// A live slot's life as an id holds it (odd, so never zero).
+fn live_life(life: u32) -> NonZeroU32 {
+    debug_assert!(is_live(life));
+    NonZeroU32::new(life).unwrap_or(NonZeroU32::MIN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::state::test_copy;
+
+    #[test]
+    fn a_removed_copy_is_gone_even_when_its_slot_is_reused() {
+        let mut store = CopyStore::default();
+        let a = store.insert(test_copy(1));
+        let b = store.insert(test_copy(2));
+        assert_eq!(store.get(a).map(|c| c.number), Some(1));
+        assert!(store.remove(a));
+        assert!(!store.remove(a), "a second removal finds nothing");
+        assert!(store.get(a).is_none());
+        assert!(store.get_mut(a).is_none());
+        // The freed slot is reused first; the old id still finds nothing.
+        let c = store.insert(test_copy(3));
+        assert_eq!(c.slot(), a.slot());
+        assert_ne!(c, a);
+        assert!(store.get(a).is_none());
+        assert_eq!(store.get(c).map(|c| c.number), Some(3));
+        assert_eq!(store.get(b).map(|c| c.number), Some(2));
+        assert_eq!((store.len(), store.slots()), (2, 2));
+    }
+
+    #[test]
+    fn iteration_sees_live_copies_only() {
+        let mut store = CopyStore::default();
+        let ids: Vec<CopyId> = (0..10).map(|n| store.insert(test_copy(n))).collect();
+        for &id in ids.iter().step_by(3) {
+            store.remove(id);
+        }
+        let seen: Vec<(CopyId, u64)> = store.iter().map(|(id, c)| (id, c.number)).collect();
+        let want: Vec<(CopyId, u64)> = (0..10)
+            .filter(|n| n % 3 != 0)
+            .map(|n| (ids[n as usize], n))
+            .collect();
+        assert_eq!(seen, want);
+        assert_eq!(store.iter_mut().count(), 6);
+        store.clear();
+        assert!(store.is_empty());
+        assert_eq!(store.iter().count(), 0);
+    }
+}
