@@ -593,11 +593,11 @@ impl Simulation {
                 .remove(copy, variant, platform);
         }
         if let Some(parent) = parent {
-            self.copies.get_mut(parent).map(|pc| {
-                if let Some(i) = pc.children.iter().position(|&ch| ch == copy) {
-                    pc.children.swap_remove(i);
-                }
-            });
+            if let Some(pc) = self.copies.get_mut(parent)
+                && let Some(i) = pc.children.iter().position(|&ch| ch == copy)
+            {
+                pc.children.swap_remove(i);
+            }
         }
         self.log(
             EventKind::Removed,
