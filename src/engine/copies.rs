@@ -592,12 +592,11 @@ impl Simulation {
                 .resource_mut::<LiveIndex>()
                 .remove(copy, variant, platform);
         }
-        if let Some(parent) = parent {
-            if let Some(pc) = self.copies.get_mut(parent)
-                && let Some(i) = pc.children.iter().position(|&ch| ch == copy)
-            {
-                pc.children.swap_remove(i);
-            }
+        if let Some(parent) = parent
+            && let Some(pc) = self.copies.get_mut(parent)
+            && let Some(i) = pc.children.iter().position(|&ch| ch == copy)
+        {
+            pc.children.swap_remove(i);
         }
         self.log(
             EventKind::Removed,
