@@ -629,14 +629,16 @@ impl Simulation {
         }
     }
 
-    /// Start loading the state of the copy the next event concerns, so that its cache
-    /// misses overlap the handling of this one.
+    /// Start loading the state of the copies the next two events concern, so that their
+    /// cache misses overlap the handling of this one.
     #[inline]
     fn prefetch_next(&self) {
-        let Some(copy) = self.queue.peek().and_then(Event::copy) else {
-            return;
-        };
-        self.copies.prefetch(copy);
+        if let Some(copy) = self.queue.peek().and_then(Event::copy) {
+            self.copies.prefetch(copy);
+        }
+        if let Some(copy) = self.queue.peek_second().and_then(Event::copy) {
+            self.copies.prefetch(copy);
+        }
     }
 
     /// Handle one event; false if it was stale (cancelled) and so did nothing.
