@@ -8,7 +8,9 @@
 //! (README, "Performance"). Here a copy is named by a [`CopyId`], its slot and the slot's
 //! life number, so a look-up is one computed address (which the event loop can prefetch
 //! from the event alone), and a removal only frees the slot. The most recently freed slot
-//! is reused first, while it is likely still in cache.
+//! is reused first, while it is likely still in cache. Rows are kept in fixed chunks, so
+//! that growing the store never copies the rows it has (a growing `Vec` copied them all,
+//! and for a moment held them twice).
 //!
 //! Platforms, authorities and variants stay entities of the `World`: there are few of
 //! them, and they live for the whole run.
@@ -36,10 +38,18 @@ impl CopyId {
     }
 }
 
+/// Rows per chunk (256 KiB of rows).
+const CHUNK_BITS: u32 = 10;
+const CHUNK: usize = 1 << CHUNK_BITS;
+
 /// The live copies' rows, with the free slots.
 #[derive(Debug, Default)]
 pub struct CopyStore {
-    rows: Vec<Copy>,
+    /// Slot s is row `s % CHUNK` of chunk `s / CHUNK`; every chunk but the last in use
+    /// is full, and chunks past it are empty, kept from an earlier run.
+    chunks: Vec<Vec<Copy>>,
+    /// Slots in use, live or free.
+    slots: usize,
     free: Vec<u32>,
 }
 
@@ -48,7 +58,7 @@ impl CopyStore {
     pub fn insert(&mut self, mut copy: Copy) -> CopyId {
         match self.free.pop() {
             Some(slot) => {
-                let row = &mut self.rows[slot as usize];
+                let row = self.row_mut(slot).expect("a free slot has a row");
                 copy.life = row.life.wrapping_add(1);
                 *row = copy;
                 CopyId {
@@ -57,9 +67,14 @@ impl CopyStore {
                 }
             }
             None => {
-                let slot = u32::try_from(self.rows.len()).expect("fewer than 2^32 live copies");
+                let slot = u32::try_from(self.slots).expect("fewer than 2^32 live copies");
+                let chunk = self.slots >> CHUNK_BITS;
+                if chunk == self.chunks.len() {
+                    self.chunks.push(Vec::with_capacity(CHUNK));
+                }
                 copy.life = 1;
-                self.rows.push(copy);
+                self.chunks[chunk].push(copy);
+                self.slots += 1;
                 CopyId {
                     slot,
                     life: NonZeroU32::MIN,
@@ -71,17 +86,27 @@ impl CopyStore {
     /// The copy, if it is still live.
     #[inline]
     pub fn get(&self, id: CopyId) -> Option<&Copy> {
-        self.rows
-            .get(id.slot as usize)
-            .filter(|c| c.life == id.life.get())
+        self.row(id.slot).filter(|c| c.life == id.life.get())
     }
 
     /// The copy, if it is still live, to change in place.
     #[inline]
     pub fn get_mut(&mut self, id: CopyId) -> Option<&mut Copy> {
-        self.rows
-            .get_mut(id.slot as usize)
-            .filter(|c| c.life == id.life.get())
+        self.row_mut(id.slot).filter(|c| c.life == id.life.get())
+    }
+
+    #[inline]
+    fn row(&self, slot: u32) -> Option<&Copy> {
+        let slot = slot as usize;
+        self.chunks.get(slot >> CHUNK_BITS)?.get(slot & (CHUNK - 1))
+    }
+
+    #[inline]
+    fn row_mut(&mut self, slot: u32) -> Option<&mut Copy> {
+        let slot = slot as usize;
+        self.chunks
+            .get_mut(slot >> CHUNK_BITS)?
+            .get_mut(slot & (CHUNK - 1))
     }
 
     /// Remove a live copy; false if it was already gone. The row keeps its data until
@@ -97,8 +122,9 @@ impl CopyStore {
 
     /// The live copies, in slot order.
     pub fn iter(&self) -> impl Iterator<Item = (CopyId, &Copy)> {
-        self.rows
+        self.chunks
             .iter()
+            .flatten()
             .enumerate()
             .filter(|(_, c)| is_live(c.life))
             .map(|(slot, c)| {
@@ -112,12 +138,12 @@ impl CopyStore {
 
     /// The live copies, in slot order, to change in place.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Copy> {
-        self.rows.iter_mut().filter(|c| is_live(c.life))
+        self.chunks.iter_mut().flatten().filter(|c| is_live(c.life))
     }
 
     /// Live copies.
     pub fn len(&self) -> usize {
-        self.rows.len() - self.free.len()
+        self.slots - self.free.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -126,19 +152,22 @@ impl CopyStore {
 
     /// Slots allocated, live or free: what the store holds memory for.
     pub fn slots(&self) -> usize {
-        self.rows.len()
+        self.slots
     }
 
     /// Drop every copy, keeping the memory for the next run.
     pub fn clear(&mut self) {
-        self.rows.clear();
+        for chunk in &mut self.chunks {
+            chunk.clear();
+        }
+        self.slots = 0;
         self.free.clear();
     }
 
     /// Hint the processor to load a copy's row (live or not: a hint never faults).
     #[inline]
     pub fn prefetch(&self, id: CopyId) {
-        if let Some(row) = self.rows.get(id.slot as usize) {
+        if let Some(row) = self.row(id.slot) {
             super::prefetch(row);
         }
     }
@@ -177,6 +206,26 @@ mod tests {
         assert_eq!(store.get(c).map(|c| c.number), Some(3));
         assert_eq!(store.get(b).map(|c| c.number), Some(2));
         assert_eq!((store.len(), store.slots()), (2, 2));
+    }
+
+    #[test]
+    fn slots_run_on_across_chunks_and_storage_is_kept_for_the_next_run() {
+        let mut store = CopyStore::default();
+        let n = 2 * CHUNK + 3;
+        let ids: Vec<CopyId> = (0..n as u64).map(|k| store.insert(test_copy(k))).collect();
+        assert_eq!(store.chunks.len(), 3);
+        for (k, &id) in ids.iter().enumerate() {
+            assert_eq!(id.slot() as usize, k);
+            assert_eq!(store.get(id).map(|c| c.number), Some(k as u64));
+        }
+        let numbers: Vec<u64> = store.iter().map(|(_, c)| c.number).collect();
+        assert_eq!(numbers, (0..n as u64).collect::<Vec<_>>());
+        store.clear();
+        assert!(ids.iter().all(|&id| store.get(id).is_none()));
+        // The chunks stay allocated and fill again from the first.
+        let again = store.insert(test_copy(7));
+        assert_eq!((again.slot(), store.chunks.len()), (0, 3));
+        assert!(store.chunks[0].capacity() >= CHUNK);
     }
 
     #[test]
