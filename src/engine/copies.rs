@@ -371,7 +371,7 @@ impl Simulation {
             variant,
             platform,
             parent,
-            children: Vec::new(),
+            children: None,
             attention: Attention {
                 since: now,
                 view_rate: views_per_min * factor,
@@ -396,7 +396,7 @@ impl Simulation {
         if let Some(parent) = parent
             && let Some(pc) = self.copies.get_mut(parent)
         {
-            pc.children.push(id);
+            pc.children.get_or_insert_default().push(id);
         }
         if !listed {
             self.world
@@ -594,9 +594,10 @@ impl Simulation {
         }
         if let Some(parent) = parent
             && let Some(pc) = self.copies.get_mut(parent)
-            && let Some(i) = pc.children.iter().position(|&ch| ch == copy)
+            && let Some(children) = pc.children.as_mut()
+            && let Some(i) = children.iter().position(|&ch| ch == copy)
         {
-            pc.children.swap_remove(i);
+            children.swap_remove(i);
         }
         self.log(
             EventKind::Removed,
@@ -608,7 +609,11 @@ impl Simulation {
         if matches!(cause, RemovalCause::Review | RemovalCause::Order) {
             self.list_variant(variant, platform, true);
         }
-        self.share_urls(platform, parent, &children);
+        self.share_urls(
+            platform,
+            parent,
+            children.as_deref().map_or(&[], Vec::as_slice),
+        );
         self.check_trigger();
         true
     }

@@ -73,8 +73,9 @@ impl RemovalCause {
 /// a copy finds it in one place rather than in several columns. The row is laid out for
 /// the cache (four 64-byte lines, aligned): the first line holds what nearly every event
 /// about the copy reads (its slot's life, pending-event generations, review status and
-/// platform), the second its attention curve and identity, the last two its random
-/// streams and children.
+/// platform), the second its attention curve, identity and relatives (all that its
+/// removal reads besides the first), the last two its random streams, the one drawn
+/// least (sweeps and orders) alone in the fourth.
 #[derive(Debug)]
 #[repr(C, align(64))]
 pub struct Copy {
@@ -92,14 +93,15 @@ pub struct Copy {
     /// Lineage key: the root of this copy's random streams.
     pub key: u64,
     pub parent: Option<CopyId>,
+    /// Live children made by this copy's links (for URL sharing); most copies have none,
+    /// so the list is boxed to keep it to one word of the second line.
+    pub children: Option<Box<Vec<CopyId>>>,
 
     pub streams: CopyStreams,
-    /// Live children made by this copy's links (for URL sharing).
-    pub children: Vec<CopyId>,
 }
 
-// Four cache lines, the hot fields in the first; a field added beyond that costs a line
-// per copy on every event.
+// Four cache lines, the hot fields in the first; a field added to the first two costs a
+// line per copy on many events.
 const _: () = assert!(std::mem::size_of::<Copy>() == 256);
 const _: () = assert!(std::mem::offset_of!(Copy, attention) == 64);
 const _: () = assert!(std::mem::offset_of!(Copy, streams) == 128);
@@ -143,8 +145,10 @@ pub struct Pending {
     pub queued_at: Minutes,
 }
 
-/// A copy's random streams, one per mechanism.
+/// A copy's random streams, one per mechanism, in this order (the last, drawn least, is
+/// alone in the row's last cache line).
 #[derive(Debug)]
+#[repr(C)]
 pub struct CopyStreams {
     pub links: Stream,
     pub detection: Stream,
@@ -438,6 +442,7 @@ pub(crate) fn test_copy(number: u64) -> Copy {
         number,
         key: number,
         parent: None,
+        children: None,
         streams: CopyStreams {
             links: stream(),
             detection: stream(),
@@ -445,7 +450,6 @@ pub(crate) fn test_copy(number: u64) -> Copy {
             authority: stream(),
             fate: stream(),
         },
-        children: Vec::new(),
     }
 }
 
