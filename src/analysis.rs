@@ -5,13 +5,13 @@ use std::f64::consts::LN_2;
 use crate::scenario::Model;
 
 /// The expected number of onward copies a copy causes, over its whole life: the spectral
-/// radius of the next-generation matrix K over platforms, where K[p][q] is the expected
+/// radius of the next-generation matrix K over platforms, where `K[p][q]` is the expected
 /// number of copies on q caused by one copy on p.
 ///
 /// A copy on p sends attempts to q at `per_hour(p,q) * V * 2^(-age/h)`; it is taken down
 /// at a hazard of at least its automated detection plus the authorities' finds (flags,
 /// review delays and hash blocking are left out, so this is an upper bound: a value below
-/// 1 means the spread dies out). With removal hazard d, K[p][q] = rate * V / (d + ln2/h).
+/// 1 means the spread dies out). With removal hazard d, `K[p][q] = rate * V / (d + ln2/h)`.
 /// V is the largest content virality.
 pub fn expected_offspring(model: &Model) -> f64 {
     let n = model.platforms.len();

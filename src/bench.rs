@@ -11,7 +11,7 @@
 //! [`bench_scenario`] runs replications of one variant on the calling thread and reports
 //! wall time, events per second, peak resident memory and that ratio; its [`BenchReport`]
 //! prints as a table. [`bench_threads`] times the same replications through the parallel
-//! [`runner`](crate::runner) on 1, 2, ... threads. [`scale_volume`] multiplies a
+//! [`runner`](mod@crate::runner) on 1, 2, ... threads. [`scale_volume`] multiplies a
 //! variant's upload volume, for the scaling measurements.
 //!
 //! Peak memory is the kernel's high-water mark of the process's resident set (`VmHWM` in

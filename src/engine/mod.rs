@@ -3,8 +3,10 @@
 //! [`SimInit`] builds a [`Simulation`] from a validated variant; [`Simulation::step`],
 //! [`Simulation::step_until`] and [`Simulation::run`] advance it, pushing event-log lines,
 //! samples and outcomes into a [`Sink`]. The model's state lives in a `bevy_ecs`
-//! [`World`] (platforms, authorities, variants and live copies as entities); the event
-//! loop that drives it (clock, future event list, run tallies) sits beside it in the
+//! [`World`] (platforms, authorities and variants as entities, the registry, protocol
+//! phase and live index as resources), except the live copies, which are made and
+//! removed by the million and live in the engine's own [`CopyStore`]; the event loop that
+//! drives it all (clock, future event list, run tallies) sits beside them in the
 //! [`Simulation`]. The engine never touches files or terminals, never panics on a model
 //! it was given, and reports a run it cannot finish as a [`SimError`].
 //!
@@ -279,11 +281,13 @@ struct OutLinks {
 
 /// One replication in progress.
 ///
-/// The model's state (platforms, authorities, variants and live copies as entities, and
-/// the registry, protocol phase, live index and campaign streams as resources) is in the
-/// `World`. What drives it, the clock, the future event list and the run's tallies, is
-/// kept beside it: every event reads or writes them, and a resource look-up per access
-/// cost about a tenth of the run time (see the README's performance notes).
+/// The model's state (platforms, authorities and variants as entities, and the registry,
+/// protocol phase, live index and campaign streams as resources) is in the `World`; the
+/// live copies are in a [`CopyStore`] beside it, where a look-up is one computed address
+/// and a removal moves nothing. What drives the model, the clock, the future event list
+/// and the run's tallies, is kept beside them too: every event reads or writes them, and
+/// a resource look-up per access cost about a tenth of the run time (see the README's
+/// performance notes).
 pub struct Simulation {
     world: World,
     /// The live copies (see [`CopyStore`]).

@@ -191,7 +191,7 @@ impl EventQueue {
     /// Add an event.
     ///
     /// An event for a bucket at least two past the current one is not put there at once
-    /// but held with others until [`STAGE`] of them are ready, then all are put in their
+    /// but held with others until `STAGE` of them are ready, then all are put in their
     /// buckets together, after a first pass that asks the processor for the end of each
     /// bucket. In a large run the end of a far bucket is rarely in cache; one at a time,
     /// the misses came one after another, together they overlap (this was the largest
