@@ -232,7 +232,7 @@ impl EventQueue {
     fn put_staged(&mut self) {
         for &(b, _) in &self.staged {
             let bucket = &self.buckets[b as usize];
-            prefetch(bucket.as_ptr().wrapping_add(bucket.len()));
+            super::prefetch_lines(bucket.as_ptr().wrapping_add(bucket.len()), 1);
         }
         for (b, entry) in self.staged.drain(..) {
             self.buckets[b as usize].push(entry);
@@ -345,19 +345,6 @@ impl EventQueue {
             self.refill();
         }
     }
-}
-
-/// Hint the processor to load the cache line at `p` (a hint: it never faults).
-#[inline]
-fn prefetch<T>(p: *const T) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        // SAFETY: a prefetch is only a hint; it never faults or reads into the program.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>()) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
 }
 
 #[cfg(test)]

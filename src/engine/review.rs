@@ -136,8 +136,8 @@ impl Simulation {
                 };
                 // The copy after it has waited long enough to be out of the cache: start
                 // loading it for the next review to start.
-                if let Some(c) = next.and_then(|next| self.copies.get(next)) {
-                    super::prefetch(c);
+                if let Some(next) = next {
+                    self.copies.prefetch(next);
                 }
                 let started = self.copies.get_mut(entry.copy).map(|c| {
                     let valid = matches!(c.pending.review, ReviewStatus::Waiting { class: k, token }
