@@ -5,7 +5,8 @@
 //! queue), links make a few onward copies and an authority finds copies, so the number of
 //! live copies is stationary. Its engine state should then be stationary too: a run ten
 //! times as long (ten times the events) keeps the same number of entities (the World's
-//! entity slots: platforms, authorities, variants and live copies) and of pending events.
+//! entity slots for platforms, authorities and variants, and the copy store's slots, live
+//! or free) and of pending events.
 //!
 //! The check uses the engine's counters, not timing or the process's memory, so it is
 //! exact and quick: each run is stepped an hour of simulated time at a time, and the
