@@ -491,6 +491,7 @@ fn check_range(what: &str, ratios: &[f64], ok: impl Fn(f64) -> bool, target: &st
 }
 
 fn main() {
+    ttx::allocator::configure();
     let mut c = Criterion::default().configure_from_args();
     bare_loop(&mut c);
     engine(&mut c);

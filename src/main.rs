@@ -186,6 +186,7 @@ pub(crate) enum Failure {
 }
 
 fn main() -> ExitCode {
+    ttx::allocator::configure();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Validate { scenarios } => validate(&scenarios),
