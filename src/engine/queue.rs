@@ -192,10 +192,10 @@ impl EventQueue {
     ///
     /// An event for a bucket at least two past the current one is not put there at once
     /// but held with others until `STAGE` of them are ready, then all are put in their
-    /// buckets together, after a first pass that asks the processor for the end of each
-    /// bucket. In a large run the end of a far bucket is rarely in cache; one at a time,
-    /// the misses came one after another, together they overlap (this was the largest
-    /// cost that grew with the volume). Held entries go to their buckets before the
+    /// buckets together; the processor is asked for the end of its bucket when it is
+    /// held. In a large run the end of a far bucket is rarely in cache; one at a time,
+    /// the misses came one after another, held they overlap and have arrived by the time
+    /// the batch is filed (this was the largest cost that grew with the volume). Held entries go to their buckets before the
     /// queue moves to another bucket, so none can be passed over; the order of events
     /// is unchanged (a bucket is unsorted anyway).
     pub fn push(&mut self, time: Minutes, priority: Priority, event: Event) {
@@ -204,6 +204,10 @@ impl EventQueue {
         let entry = Entry::new(time, priority, self.seq, event);
         let b = self.bucket_of(time);
         if b >= self.current + 2 && b < BUCKETS {
+            // Start loading the bucket's end now: by the time the batch is filed, some
+            // twenty events later, it has arrived.
+            let bucket = &self.buckets[b];
+            super::prefetch_lines(bucket.as_ptr().wrapping_add(bucket.len()), 1);
             self.staged.push((b as u16, entry));
             if self.staged.len() == STAGE {
                 self.put_staged();
@@ -230,10 +234,6 @@ impl EventQueue {
 
     /// Put the held far-future entries in their buckets.
     fn put_staged(&mut self) {
-        for &(b, _) in &self.staged {
-            let bucket = &self.buckets[b as usize];
-            super::prefetch_lines(bucket.as_ptr().wrapping_add(bucket.len()), 1);
-        }
         for (b, entry) in self.staged.drain(..) {
             self.buckets[b as usize].push(entry);
         }
