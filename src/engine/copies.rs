@@ -556,6 +556,11 @@ impl Simulation {
         let (views, rate_now) = (c.attention.views, c.attention.view_rate);
         let waiting = matches!(c.pending.review, ReviewStatus::Waiting { .. });
         self.copies.remove(copy);
+        // The parent's row (its list of children) is needed below: start loading it, so
+        // that the miss overlaps the accounting in between.
+        if let Some(parent) = parent {
+            self.copies.prefetch(parent);
+        }
 
         let first_removal_here = {
             let mut ps = self.platform_mut(platform);
