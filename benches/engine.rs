@@ -36,7 +36,7 @@ use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 
 use ttx::bench::{BARE_PENDING, BARE_SEED, BareLoop};
 use ttx::engine::{SimInit, Storage};
-use ttx::scenario::{Scenario, Variant};
+use ttx::scenario::{Experiment, Scenario, Variant};
 use ttx::sink::NullSink;
 
 /// The allocator the `ttx` binary uses, so the figures are the binary's.
@@ -103,12 +103,28 @@ fn load(rel: &str) -> Scenario {
     ttx::scenario::load(&manifest_path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
+/// A variant with the experiment it runs under (the scenario's, or one cut down).
+#[derive(Clone)]
+struct Case {
+    experiment: Experiment,
+    variant: Variant,
+}
+
+impl Case {
+    fn new(s: &Scenario, v: &Variant) -> Self {
+        Case {
+            experiment: s.experiment,
+            variant: v.clone(),
+        }
+    }
+}
+
 /// One replication (replication 0) of a variant; returns the events it processed.
-fn replicate(v: &Variant) -> u64 {
+fn replicate(v: &Case) -> u64 {
     // As the runner does on each thread: build in the storage the last replication left.
     static SPARE: Mutex<Option<Storage>> = Mutex::new(None);
     let spare = SPARE.lock().ok().and_then(|mut s| s.take());
-    let mut sim = SimInit::new(v, 0).build_in(spare.unwrap_or_default());
+    let mut sim = SimInit::new(&v.experiment, &v.variant, 0).build_in(spare.unwrap_or_default());
     let out = sim
         .run(&mut NullSink)
         .unwrap_or_else(|e| panic!("benchmark replication failed: {e}"));
@@ -120,14 +136,18 @@ fn replicate(v: &Variant) -> u64 {
 
 /// A copy of `v` with its campaign rates multiplied by `factor`, the copy limit raised to
 /// match, and in quick mode the horizon cut to one hour.
-fn scaled(v: &Variant, factor: f64) -> Variant {
-    let mut v = ttx::bench::scale_volume(v, factor);
+fn scaled(s: &Scenario, factor: f64) -> Case {
+    let mut v = ttx::bench::scale_volume(&s.variants[0], factor);
     let m = Arc::make_mut(&mut v.model);
     m.limits.max_events = None;
+    let mut experiment = s.experiment;
     if quick() {
-        m.horizon = m.horizon.min(60.0);
+        experiment.horizon = experiment.horizon.min(60.0);
     }
-    v
+    Case {
+        experiment,
+        variant: v,
+    }
 }
 
 /// Benchmark one replication of `v` as `group/function/parameter` (also its name in the
@@ -139,7 +159,7 @@ fn bench_replication(
     group_name: &str,
     function: &str,
     parameter: &str,
-    v: &Variant,
+    v: &Case,
     throughput: bool,
 ) {
     if throughput && !quick() {
@@ -184,7 +204,7 @@ fn bare_loop(c: &mut Criterion) {
 
 fn engine(c: &mut Criterion) {
     let s = load("scenarios/livestream-attack.yaml");
-    let v = s.variant("baseline").unwrap_or(&s.variants[0]).clone();
+    let v = Case::new(&s, s.variant("baseline").unwrap_or(&s.variants[0]));
     let mut group = c.benchmark_group("engine");
     group.measurement_time(Duration::from_secs(10));
     bench_replication(
@@ -200,7 +220,7 @@ fn engine(c: &mut Criterion) {
 
 fn large(c: &mut Criterion) {
     let s = load("benches/scenarios/large.yaml");
-    let v = scaled(&s.variants[0], 1.0);
+    let v = scaled(&s, 1.0);
     let mut group = c.benchmark_group("large");
     group
         .sampling_mode(SamplingMode::Flat)
@@ -227,7 +247,7 @@ fn scale_volume(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(30));
     for (label, factor) in [("1x", 1.0 / 16.0), ("4x", 0.25), ("16x", 1.0)] {
-        let v = scaled(&s.variants[0], factor);
+        let v = scaled(&s, factor);
         bench_replication(&mut group, "scale_volume", "volume", label, &v, false);
     }
     group.finish();
@@ -312,7 +332,7 @@ fn scale_platforms(c: &mut Criterion) {
             "scale_platforms",
             "platforms",
             &label,
-            &s.variants[0],
+            &Case::new(&s, &s.variants[0]),
             false,
         );
     }
@@ -421,10 +441,7 @@ fn summary() {
 
     // The targets, on interleaved pairs.
     let large = load("benches/scenarios/large.yaml");
-    let (v1, v16) = (
-        scaled(&large.variants[0], 1.0 / 16.0),
-        scaled(&large.variants[0], 1.0),
-    );
+    let (v1, v16) = (scaled(&large, 1.0 / 16.0), scaled(&large, 1.0));
     let volume = paired_ratios(&v1, 16, &v16, 1, PAIRS);
     check_range(
         "time at 16x volume over 1x (interleaved pairs)",
@@ -437,7 +454,13 @@ fn summary() {
             .unwrap_or_else(|e| panic!("generated scenario with {n} platforms: {e}"))
     };
     let (p10, p1000) = (platforms(10), platforms(1000));
-    let spread = paired_ratios(&p10.variants[0], 5, &p1000.variants[0], 5, PAIRS);
+    let spread = paired_ratios(
+        &Case::new(&p10, &p10.variants[0]),
+        5,
+        &Case::new(&p1000, &p1000.variants[0]),
+        5,
+        PAIRS,
+    );
     check_range(
         "time, 1,000 platforms over 10 (interleaved pairs)",
         &spread,
@@ -453,13 +476,13 @@ const PAIRS: usize = 7;
 /// pairs (`small_reps` replications of `small`, then `big_reps` of `big`), one ratio per
 /// pair: the two sides of each ratio run seconds apart, on the same machine state.
 fn paired_ratios(
-    small: &Variant,
+    small: &Case,
     small_reps: u32,
-    big: &Variant,
+    big: &Case,
     big_reps: u32,
     pairs: usize,
 ) -> Vec<f64> {
-    let per_replication = |v: &Variant, reps: u32| {
+    let per_replication = |v: &Case, reps: u32| {
         let start = Instant::now();
         for _ in 0..reps {
             black_box(replicate(v));

@@ -2,7 +2,7 @@
 
 use std::f64::consts::LN_2;
 
-use crate::scenario::Model;
+use crate::scenario::{Minutes, Model};
 
 /// The expected number of onward copies a copy causes, over its whole life: the spectral
 /// radius of the next-generation matrix K over platforms, where `K[p][q]` is the expected
@@ -73,16 +73,16 @@ fn spectral_radius(k: &[Vec<f64>]) -> f64 {
 /// Expected upload attempts per replication from campaigns and upload injects (links
 /// add more; see [`expected_offspring`]). Blocked attempts publish nothing, so they do
 /// not count towards `limits.max_copies`: this is what bounds them.
-pub fn expected_scripted_attempts(model: &Model) -> f64 {
+pub fn expected_scripted_attempts(model: &Model, horizon: Minutes) -> f64 {
     let campaigns: f64 = model
         .campaigns
         .iter()
-        .map(|c| c.per_min * (c.end.min(model.horizon) - c.start).max(0.0))
+        .map(|c| c.per_min * (c.end.min(horizon) - c.start).max(0.0))
         .sum();
     let injects: f64 = model
         .injects
         .iter()
-        .filter(|i| i.at <= model.horizon)
+        .filter(|i| i.at <= horizon)
         .map(|i| match i.kind {
             crate::scenario::InjectKind::Upload { count, .. } => f64::from(count),
             _ => 0.0,

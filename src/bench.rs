@@ -350,10 +350,11 @@ pub fn bench_scenario(
     for r in 0..replications {
         rss_reset &= reset_peak_rss();
         let rss_start_bytes = rss_bytes("VmRSS");
-        let mut sim = SimInit::new(v, r).build_in(std::mem::take(&mut storage));
+        let mut sim =
+            SimInit::new(&scenario.experiment, v, r).build_in(std::mem::take(&mut storage));
         let mut sink = NullSink;
         let (mut max_pending, mut max_entities) = (0usize, 0u32);
-        let horizon = sim.model().horizon;
+        let horizon = sim.horizon();
         let start = Instant::now();
         // Step an hour of simulated time at a time to sample the queue and the world; the
         // cost of the check is a few dozen calls per replication.

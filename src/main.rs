@@ -228,7 +228,7 @@ fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
             Ok(s) => {
                 println!("{}: ok", path.display());
                 for v in &s.variants {
-                    for w in size_warnings(path, v) {
+                    for w in size_warnings(path, v, s.experiment.horizon) {
                         eprintln!("{w}");
                     }
                 }
@@ -244,7 +244,7 @@ fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
 }
 
 /// Warnings about a variant that may run away or run very long.
-fn size_warnings(path: &Path, variant: &ttx::scenario::Variant) -> Vec<String> {
+fn size_warnings(path: &Path, variant: &ttx::scenario::Variant, horizon: f64) -> Vec<String> {
     let mut out = Vec::new();
     let r = ttx::analysis::expected_offspring(&variant.model);
     if r > 1.0 {
@@ -254,7 +254,7 @@ fn size_warnings(path: &Path, variant: &ttx::scenario::Variant) -> Vec<String> {
             variant.name
         ));
     }
-    let attempts = ttx::analysis::expected_scripted_attempts(&variant.model);
+    let attempts = ttx::analysis::expected_scripted_attempts(&variant.model, horizon);
     let limit = variant.model.limits.max_copies as f64;
     if attempts > limit {
         out.push(format!(
@@ -288,7 +288,11 @@ fn prepare(common: CommonArgs) -> Result<Prepared, Failure> {
     let variants = pick_variants(&scenario, &common.variants, &common.scenario)?;
     if !common.quiet {
         for &v in &variants {
-            for w in size_warnings(&common.scenario, &scenario.variants[v]) {
+            for w in size_warnings(
+                &common.scenario,
+                &scenario.variants[v],
+                scenario.experiment.horizon,
+            ) {
                 eprintln!("{w}");
             }
         }

@@ -39,8 +39,8 @@ impl RunPlan {
         RunPlan {
             variants: (0..scenario.variants.len()).collect(),
             first_replication: 0,
-            replications: scenario.base.replications,
-            seed: scenario.base.seed,
+            replications: scenario.experiment.replications,
+            seed: scenario.experiment.seed,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             events: false,
             decisions: None,
@@ -151,12 +151,12 @@ pub fn replicate(
     cancel: Option<&AtomicBool>,
     storage: Option<Storage>,
 ) -> Result<Simulation, RunError> {
-    let mut init = SimInit::new(&scenario.variants[v], r).seed(plan.seed);
+    let mut init = SimInit::new(&scenario.experiment, &scenario.variants[v], r).seed(plan.seed);
     if plan.decisions.is_some() {
         init = init.exercise();
     }
     let mut sim = init.build_in(storage.unwrap_or_default());
-    let horizon = sim.model().horizon;
+    let horizon = sim.horizon();
     let slice = horizon / 256.0;
     let decisions = plan
         .decisions

@@ -27,13 +27,14 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     let _ = ttx::analysis::expected_offspring(&scenario.base);
+    let mut experiment = scenario.experiment;
+    experiment.horizon = experiment.horizon.min(12.0 * 60.0);
     for variant in &scenario.variants {
         let mut v = variant.clone();
         let m = Arc::make_mut(&mut v.model);
-        m.horizon = m.horizon.min(12.0 * 60.0);
         m.limits.max_copies = m.limits.max_copies.min(300);
         m.limits.max_events = Some(m.limits.max_events.unwrap_or(u64::MAX).min(5_000));
-        let mut sim = ttx::engine::SimInit::new(&v, 0).build();
+        let mut sim = ttx::engine::SimInit::new(&experiment, &v, 0).build();
         if let Ok(out) = sim.run(&mut ttx::sink::NullSink) {
             assert_eq!(out.attempts, out.blocked + out.published);
             assert_eq!(out.published, out.removed + out.live_at_end);

@@ -124,7 +124,12 @@ pub fn exercise(args: ExerciseArgs) -> Result<(), Failure> {
                     "--step: the move must be longer than 0".into(),
                 ));
             }
-            (variant, args.seed.unwrap_or(scenario.base.seed), step, None)
+            (
+                variant,
+                args.seed.unwrap_or(scenario.experiment.seed),
+                step,
+                None,
+            )
         }
     };
     let out = args
@@ -251,7 +256,7 @@ pub fn exercise(args: ExerciseArgs) -> Result<(), Failure> {
     };
     let replications = args
         .replications
-        .unwrap_or(scenario.base.replications)
+        .unwrap_or(scenario.experiment.replications)
         .max(2);
     let debrief = exercise::debrief(
         &scenario,
@@ -290,7 +295,7 @@ pub fn msel(args: MselArgs) -> Result<(), Failure> {
         &scenario,
         None,
         n,
-        scenario.base.seed,
+        scenario.experiment.seed,
         threads(None),
     )
     .map_err(|e| Failure::RunFailed(e.to_string()))?;

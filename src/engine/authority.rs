@@ -33,7 +33,7 @@ impl Simulation {
             return;
         };
         let total = self.find_rate(platform, found_by, self.platform(platform).finds_boost);
-        let (now, horizon) = (self.now, self.model.horizon);
+        let (now, horizon) = (self.now, self.horizon);
         if let Some(Some((at, generation))) = self
             .copies
             .get_mut(copy)

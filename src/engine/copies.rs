@@ -332,7 +332,7 @@ impl Simulation {
                 p.attention_half_life,
                 p.views_per_min,
                 virality,
-                self.model.horizon,
+                self.horizon,
             )
         };
 
@@ -445,16 +445,16 @@ impl Simulation {
             half_life: p.attention_half_life,
             flags_per_view: p.flags_per_1k_views / 1000.0,
             proactive_per_min,
-            horizon: self.model.horizon,
+            horizon: self.horizon,
         }
     }
 
     /// Draw the copy's next link-caused attempt from now (cancelling any pending one).
     pub(super) fn schedule_link(&mut self, copy: CopyId) {
-        let (now, model) = (self.now, &self.model);
+        let (now, model, horizon) = (self.now, &self.model, self.horizon);
         let next = self.copies.get_mut(copy).map(|c| {
             let half_life = model.platforms[c.platform as usize].attention_half_life;
-            next_link(c, now, half_life, model.horizon)
+            next_link(c, now, half_life, horizon)
         });
         if let Some(Some((at, generation))) = next {
             self.queue

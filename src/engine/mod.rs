@@ -34,7 +34,7 @@ use bevy_ecs::query::{Or, With};
 use bevy_ecs::world::World;
 
 use crate::analysis;
-use crate::scenario::{Capacity, Jurisdiction, Minutes, Model, Protocol, Variant};
+use crate::scenario::{Capacity, Experiment, Jurisdiction, Minutes, Model, Protocol, Variant};
 use crate::sink::{EventKind, EventRecord, PlatformOutcome, RunId, RunOutcome, SampleRecord, Sink};
 
 pub use decisions::{
@@ -205,6 +205,8 @@ pub enum Step {
 #[derive(Debug, Clone)]
 pub struct SimInit {
     model: Arc<Model>,
+    horizon: Minutes,
+    sample_every: Minutes,
     protocol: Option<usize>,
     variant: Arc<str>,
     replication: u32,
@@ -213,10 +215,13 @@ pub struct SimInit {
 }
 
 impl SimInit {
-    /// Replication `replication` of `variant`, with the model's seed.
-    pub fn new(variant: &Variant, replication: u32) -> Self {
+    /// Replication `replication` of `variant`, run as `experiment` says (horizon, sample
+    /// clock, seed).
+    pub fn new(experiment: &Experiment, variant: &Variant, replication: u32) -> Self {
         SimInit {
-            seed: variant.model.seed,
+            horizon: experiment.horizon,
+            sample_every: experiment.sample_every,
+            seed: experiment.seed,
             model: Arc::clone(&variant.model),
             protocol: variant.protocol,
             variant: Arc::from(variant.name.as_str()),
@@ -236,7 +241,7 @@ impl SimInit {
         self
     }
 
-    /// Use another base seed than the scenario's.
+    /// Use another base seed than the experiment's.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
@@ -294,6 +299,8 @@ pub struct Simulation {
     copies: CopyStore,
     /// The simulation clock, in minutes since t = 0.
     now: Minutes,
+    /// Where the run ends (the experiment's horizon).
+    horizon: Minutes,
     queue: EventQueue,
     counters: Counters,
     model: Arc<Model>,
@@ -420,7 +427,8 @@ impl Simulation {
                 .collect(),
         ));
 
-        let mut queue = EventQueue::new(model.horizon);
+        let horizon = init.horizon;
+        let mut queue = EventQueue::new(horizon);
         for (c, content) in model.contents.iter().enumerate() {
             queue.schedule(content.origin_at, Event::Origin { content: c as u32 });
         }
@@ -438,7 +446,7 @@ impl Simulation {
         {
             queue.schedule(at, Event::ProtocolTrigger);
         }
-        let sample_times = sample_times(model.horizon, model.sample_every);
+        let sample_times = sample_times(horizon, init.sample_every);
         queue.push(sample_times[0], Priority::Sample, Event::Sample);
 
         let mut sim = Simulation {
@@ -455,6 +463,7 @@ impl Simulation {
             world,
             copies,
             now: 0.0,
+            horizon,
             queue,
             counters,
             protocol,
@@ -527,6 +536,11 @@ impl Simulation {
         self.now
     }
 
+    /// When the run ends, in minutes (the experiment's horizon).
+    pub fn horizon(&self) -> Minutes {
+        self.horizon
+    }
+
     /// Whether the horizon has been reached.
     pub fn is_finished(&self) -> bool {
         self.outcome.is_some()
@@ -585,7 +599,7 @@ impl Simulation {
         }
         self.flush(sink);
         if result.is_ok() && !self.is_finished() {
-            let now = self.now().max(t.min(self.model.horizon));
+            let now = self.now().max(t.min(self.horizon));
             self.now = now;
             result = Ok(Step::Advanced(now));
         }
@@ -834,7 +848,7 @@ impl Simulation {
 
     /// At the horizon: close the integrals and push the outcomes.
     fn finish(&mut self) {
-        let horizon = self.model.horizon;
+        let horizon = self.horizon;
         let mut exposure = 0.0;
         let mut exposure_eu = 0.0;
         let model = Arc::clone(&self.model);

@@ -40,7 +40,7 @@ pub enum Outcome {
 
 impl<'a> Session<'a> {
     pub fn new(scenario: &'a Scenario, variant: usize, seed: u64, step: Minutes) -> Self {
-        let mut sim = SimInit::new(&scenario.variants[variant], 0)
+        let mut sim = SimInit::new(&scenario.experiment, &scenario.variants[variant], 0)
             .seed(seed)
             .exercise()
             .build();
@@ -87,19 +87,20 @@ impl<'a> Session<'a> {
     /// Advance by `by` (one move if `None`), stopping early at the next inject.
     pub fn advance(&mut self, by: Option<Minutes>) -> Result<Outcome, SimError> {
         let model = &self.scenario.variants[self.variant].model;
+        let horizon = self.sim.horizon();
         let now = self.sim.now();
-        let mut until = (now + by.unwrap_or(self.step)).min(model.horizon);
+        let mut until = (now + by.unwrap_or(self.step)).min(horizon);
         if let Some(next_inject) = model
             .injects
             .iter()
             .map(|i| i.at)
-            .filter(|&t| t > now + 1e-9 && t <= model.horizon)
+            .filter(|&t| t > now + 1e-9 && t <= horizon)
             .reduce(f64::min)
         {
             until = until.min(next_inject);
         }
         self.sim.step_until(until, &mut self.record)?;
-        if self.sim.now() >= model.horizon {
+        if self.sim.now() >= horizon {
             // Finish the run: the last sample at the horizon closes it.
             self.sim.step_until(f64::INFINITY, &mut self.record)?;
         }

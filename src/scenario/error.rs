@@ -565,6 +565,42 @@ fn unknown_name_hint(msg: &str) -> Option<String> {
     did_you_mean(word, candidates)
 }
 
+/// `` `a`, `b`, `c` `` (at most 8, then "and N more"), for "expected one of" messages.
+pub(crate) fn list_names(names: &[String]) -> String {
+    if names.is_empty() {
+        return "none defined".to_string();
+    }
+    let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
+    let mut s = shown.join(", ");
+    if names.len() > 8 {
+        s += &format!(", and {} more", names.len() - 8);
+    }
+    s
+}
+
+/// A YAML value as a short one-line string, for reports and messages.
+pub fn render(v: &serde_yaml::Value) -> String {
+    use serde_yaml::Value;
+    match v {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        Value::Sequence(items) => {
+            let parts: Vec<String> = items.iter().map(render).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        Value::Mapping(m) => {
+            let parts: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}: {}", render(k), render(v)))
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        }
+        Value::Tagged(t) => format!("{} {}", t.tag, render(&t.value)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

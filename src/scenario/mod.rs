@@ -49,7 +49,10 @@
 //!   `set` values may be any YAML value, scalars or e.g. a distribution
 //!   (`platforms.x.review.time: {exp: 5m}`); a missing key (or block) is created, so an
 //!   optional field the file omitted can be set; list items are addressed by `id`, or by
-//!   0-based index for lists without ids; ids themselves and `variants` cannot be set.
+//!   0-based index for lists without ids; ids themselves and `variants` cannot be set,
+//!   nor the experiment settings (`name`, `seed`, `replications`, `horizon`,
+//!   `sample_every`: contract section 15), which are read into [`Experiment`], apart from
+//!   the [`Model`] that variants change.
 //! - Injects: kept in file order; fields of another kind are errors. `upload.count`
 //!   defaults to 1 and `new_variant` to false; `outage.reviewers` defaults to 0 and
 //!   `for` is required; `virality.factor` is required (> 0).
@@ -132,7 +135,8 @@ pub fn parse(text: &str, source: &str) -> Result<Scenario, LoadError> {
         .unwrap_or_default();
 
     let mut c = Checker::new();
-    let base = validate::build_model(raw, &mut c);
+    let experiment = validate::build_experiment(&raw, &mut c);
+    let base = validate::build_model(raw, &experiment, &mut c);
     let specs = validate::check_variants(raw_variants, &protocol_ids, &mut c);
     if !c.problems.is_empty() {
         return Err(LoadError::new(source, c.problems));
@@ -165,7 +169,7 @@ pub fn parse(text: &str, source: &str) -> Result<Scenario, LoadError> {
         let model = if spec.sets.is_empty() {
             Arc::clone(&base)
         } else {
-            match build_variant(&doc, &spec) {
+            match build_variant(&doc, &spec, &experiment) {
                 Ok(m) => Arc::new(m),
                 Err(ps) => {
                     problems.extend(ps);
@@ -177,7 +181,7 @@ pub fn parse(text: &str, source: &str) -> Result<Scenario, LoadError> {
             overrides: spec
                 .sets
                 .iter()
-                .map(|(p, v)| (p.clone(), overrides::render(v)))
+                .map(|(p, v)| (p.clone(), error::render(v)))
                 .collect(),
             name: spec.name,
             protocol: spec.protocol,
@@ -189,6 +193,7 @@ pub fn parse(text: &str, source: &str) -> Result<Scenario, LoadError> {
     }
     Ok(Scenario {
         source: source.to_string(),
+        experiment,
         base,
         variants,
     })
@@ -278,7 +283,11 @@ fn read_raw(doc: &serde_yaml::Value) -> Result<RawScenario, Problem> {
 }
 
 /// Apply a variant's `set` to the document and build its model.
-fn build_variant(doc: &serde_yaml::Value, spec: &VariantSpec) -> Result<Model, Vec<Problem>> {
+fn build_variant(
+    doc: &serde_yaml::Value,
+    spec: &VariantSpec,
+    experiment: &Experiment,
+) -> Result<Model, Vec<Problem>> {
     let at = |path: &str| format!("{}.set.{path}", spec.label);
 
     let mut d = doc.clone();
@@ -316,7 +325,9 @@ fn build_variant(doc: &serde_yaml::Value, spec: &VariantSpec) -> Result<Model, V
     raw.variants = None;
 
     let mut c = Checker::new();
-    let model = validate::build_model(raw, &mut c);
+    // `set` cannot reach the experiment settings (refused when applied), so the base's
+    // experiment is the variant's.
+    let model = validate::build_model(raw, experiment, &mut c);
     if c.problems.is_empty() {
         return Ok(model);
     }

@@ -305,15 +305,28 @@ pub struct Limits {
     pub max_events: Option<u64>,
 }
 
+/// How a scenario is run, as opposed to what it models: the same for every variant, so
+/// that variants can be compared replication by replication (common random numbers need
+/// one seed; paired comparisons need one horizon and one clock). A variant's `set`
+/// cannot change these (contract, section 15); the command line can, for the whole run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Experiment {
+    /// Simulated time span, in minutes from t = 0.
+    pub horizon: Minutes,
+    /// Time-series resolution, in minutes.
+    pub sample_every: Minutes,
+    /// Monte Carlo runs per variant.
+    pub replications: u32,
+    /// Base seed: replication r of every variant draws from (seed, r) alone.
+    pub seed: u64,
+}
+
 /// One fully resolved scenario: the base, or a variant with its `set` overrides applied.
+/// The experiment settings are not part of it (see [`Experiment`]).
 #[derive(Debug, Clone)]
 pub struct Model {
     pub name: String,
     pub description: Option<String>,
-    pub horizon: Minutes,
-    pub sample_every: Minutes,
-    pub replications: u32,
-    pub seed: u64,
     pub limits: Limits,
     pub platforms: Vec<Platform>,
     pub links: Vec<Link>,
@@ -363,6 +376,8 @@ pub struct Variant {
 pub struct Scenario {
     /// Where it came from (a file path, or a label for text parsed in memory).
     pub source: String,
+    /// How it is run: horizon, sample clock, replications and seed, for every variant.
+    pub experiment: Experiment,
     /// The scenario as written, without any variant's overrides.
     pub base: Arc<Model>,
     /// At least one; the first is the reference the others are compared with.

@@ -7,8 +7,7 @@
 
 use serde_yaml::{Mapping, Value};
 
-use super::error::did_you_mean;
-use super::validate::list_names;
+use super::error::{did_you_mean, list_names, render};
 
 /// Longer paths are refused (nothing in a scenario is this deep).
 const MAX_SEGMENTS: usize = 32;
@@ -22,6 +21,10 @@ const LISTS: [&str; 6] = [
     "authorities",
     "injects",
 ];
+
+/// Top-level fields that belong to the experiment, not to a variant's model (contract,
+/// section 15).
+const EXPERIMENT_SETTINGS: [&str; 5] = ["name", "seed", "replications", "horizon", "sample_every"];
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct SetError {
@@ -51,6 +54,18 @@ pub(crate) fn apply(doc: &mut Value, path: &str, value: Value) -> Result<(), Set
                 segs.len()
             ),
             None,
+        );
+    }
+    if EXPERIMENT_SETTINGS.contains(&segs[0]) {
+        return fail(
+            format!(
+                "expected a path into the model, found `{}`, an experiment setting that applies to every variant alike",
+                segs[0]
+            ),
+            Some(format!(
+                "variants are compared replication by replication, which needs one seed, one horizon and one sample clock for all; set `{}` at the top of the file, or use --seed / --replications on the command line",
+                segs[0]
+            )),
         );
     }
     if segs[0] == "variants" {
@@ -144,28 +159,6 @@ pub(crate) fn apply(doc: &mut Value, path: &str, value: Value) -> Result<(), Set
         }
     }
     Ok(())
-}
-
-/// A YAML value as a short one-line string, for reports and messages.
-pub fn render(v: &Value) -> String {
-    match v {
-        Value::Null => "null".to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => s.clone(),
-        Value::Sequence(items) => {
-            let parts: Vec<String> = items.iter().map(render).collect();
-            format!("[{}]", parts.join(", "))
-        }
-        Value::Mapping(m) => {
-            let parts: Vec<String> = m
-                .iter()
-                .map(|(k, v)| format!("{}: {}", render(k), render(v)))
-                .collect();
-            format!("{{{}}}", parts.join(", "))
-        }
-        Value::Tagged(t) => format!("{} {}", t.tag, render(&t.value)),
-    }
 }
 
 /// A field path in the form validation reports it (`platforms[videotube].review.time`),

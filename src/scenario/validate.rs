@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use super::duration::Dur;
-use super::error::{Problem, did_you_mean};
+use super::error::{Problem, did_you_mean, list_names, render};
 use super::model::*;
 use super::raw::*;
 
@@ -259,19 +259,6 @@ impl Checker {
     }
 }
 
-/// `` `a`, `b`, `c` `` (at most 8, then "and N more").
-pub(crate) fn list_names(names: &[String]) -> String {
-    if names.is_empty() {
-        return "none defined".to_string();
-    }
-    let shown: Vec<String> = names.iter().take(8).map(|n| format!("`{n}`")).collect();
-    let mut s = shown.join(", ");
-    if names.len() > 8 {
-        s += &format!(", and {} more", names.len() - 8);
-    }
-    s
-}
-
 fn capacity(c: RawCapacity) -> Capacity {
     match c {
         RawCapacity::Limited(n) => Capacity::Limited(n),
@@ -366,7 +353,7 @@ pub(crate) fn check_variants(
                     &format!("{label}.set"),
                     format!(
                         "expected dotted paths like `platforms.videotube.review.reviewers` as keys, found {}",
-                        super::overrides::render(&other)
+                        render(&other)
                     ),
                 ),
             }
@@ -381,15 +368,50 @@ pub(crate) fn check_variants(
     out
 }
 
-/// Check a scenario (without its variants) and build its model.
-pub(crate) fn build_model(raw: RawScenario, c: &mut Checker) -> Model {
-    let RawScenario {
-        name,
-        description,
+/// Check the experiment settings of a scenario (horizon, sample clock, replications,
+/// seed).
+pub(crate) fn build_experiment(raw: &RawScenario, c: &mut Checker) -> Experiment {
+    let horizon = if raw.horizon.minutes > MAX_HORIZON {
+        c.err(
+            "horizon",
+            format!(
+                "expected a horizon of at most 3650d (10 years), found {}",
+                raw.horizon
+            ),
+        );
+        MAX_HORIZON
+    } else {
+        c.positive_dur("horizon", &raw.horizon)
+    };
+    let sample_every = match &raw.sample_every {
+        Some(d) => c.positive_dur("sample_every", d),
+        None => defaults::SAMPLE_EVERY,
+    };
+    let replications = raw.replications.unwrap_or(defaults::REPLICATIONS);
+    if replications < 1 {
+        c.err(
+            "replications",
+            format!("expected a number of replications >= 1, found {replications}"),
+        );
+    }
+    Experiment {
         horizon,
         sample_every,
         replications,
-        seed,
+        seed: raw.seed.unwrap_or(defaults::SEED),
+    }
+}
+
+/// Check a scenario (without its variants) and build its model, for the experiment
+/// `experiment` (already checked, from the same file).
+pub(crate) fn build_model(raw: RawScenario, experiment: &Experiment, c: &mut Checker) -> Model {
+    let RawScenario {
+        name,
+        description,
+        horizon: _,
+        sample_every,
+        replications: _,
+        seed: _,
         limits,
         platforms,
         links,
@@ -409,30 +431,15 @@ pub(crate) fn build_model(raw: RawScenario, c: &mut Checker) -> Model {
             "expected a scenario name, found an empty string".to_string(),
         );
     }
-    let horizon = if horizon.minutes > MAX_HORIZON {
-        c.err(
-            "horizon",
-            format!("expected a horizon of at most 3650d (10 years), found {horizon}"),
-        );
-        MAX_HORIZON
-    } else {
-        c.positive_dur("horizon", &horizon)
-    };
+    let Experiment {
+        horizon,
+        sample_every: sample_minutes,
+        ..
+    } = *experiment;
     let sample_every_text = sample_every
         .as_ref()
         .map_or_else(|| "15m".to_string(), |d| d.text.clone());
-    let sample_every = match sample_every {
-        Some(d) => c.positive_dur("sample_every", &d),
-        None => defaults::SAMPLE_EVERY,
-    };
-    let replications = replications.unwrap_or(defaults::REPLICATIONS);
-    if replications < 1 {
-        c.err(
-            "replications",
-            format!("expected a number of replications >= 1, found {replications}"),
-        );
-    }
-    let seed = seed.unwrap_or(defaults::SEED);
+    let sample_every = sample_minutes;
     let limits = {
         let l = limits.unwrap_or(RawLimits {
             max_copies: None,
@@ -827,10 +834,6 @@ pub(crate) fn build_model(raw: RawScenario, c: &mut Checker) -> Model {
     Model {
         name,
         description,
-        horizon,
-        sample_every,
-        replications,
-        seed,
         limits,
         platforms: model_platforms,
         links: model_links,

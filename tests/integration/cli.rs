@@ -307,8 +307,8 @@ struct Shape {
 
 fn shape(path: &Path) -> Shape {
     let s = ttx::scenario::load(path).unwrap_or_else(|e| panic!("{e}"));
-    let m = &*s.base;
-    let steps = m.horizon / m.sample_every;
+    let (m, e) = (&*s.base, &s.experiment);
+    let steps = e.horizon / e.sample_every;
     assert!(
         (steps - steps.round()).abs() < 1e-9,
         "this test expects a horizon that is a multiple of sample_every"
@@ -317,10 +317,10 @@ fn shape(path: &Path) -> Shape {
     Shape {
         variants: s.variants.iter().map(|v| v.name.clone()).collect(),
         platforms: m.platforms.iter().map(|p| p.id.clone()).collect(),
-        replications: m.replications as usize,
+        replications: e.replications as usize,
         samples,
         sample_times: (0..samples)
-            .map(|k| format!("{:.3}", k as f64 * m.sample_every))
+            .map(|k| format!("{:.3}", k as f64 * e.sample_every))
             .collect(),
     }
 }

@@ -16,7 +16,7 @@ pub fn scenario(yaml: &str) -> Scenario {
 /// Run replication `r` of variant `v`, keeping every record (events too if `events`).
 pub fn run_one(s: &Scenario, v: usize, r: u32, events: bool) -> (RunOutcome, Recorder) {
     let mut rec = Recorder::new(events);
-    let mut sim = SimInit::new(&s.variants[v], r).build();
+    let mut sim = SimInit::new(&s.experiment, &s.variants[v], r).build();
     let out = sim.run(&mut rec).expect("run finishes");
     (out, rec)
 }

@@ -61,7 +61,7 @@ fn check_conservation(name: &str) {
     let dir = tempfile::tempdir().unwrap();
     let o = run_all_variants(name, dir.path());
     let (runs, platforms, ts) = (&o.runs, &o.platforms, &o.timeseries);
-    let horizon = o.scenario.base.horizon;
+    let horizon = o.scenario.experiment.horizon;
     let variant_index: BTreeMap<&str, usize> = o
         .scenario
         .variants

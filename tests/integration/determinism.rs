@@ -293,7 +293,7 @@ fn replications_split_into_shards_give_the_same_records() {
         variants: vec![0],
         first_replication: first,
         replications: count,
-        seed: s.base.seed,
+        seed: s.experiment.seed,
         threads,
         events: true,
         decisions: None,
@@ -339,8 +339,8 @@ fn engine_two_simulations_in_lockstep_stay_identical() {
     // Every variant (the protocol variant exercises activation, notification, ramps).
     for (v, variant) in s.variants.iter().enumerate() {
         for r in [0u32, 7] {
-            let mut a = SimInit::new(variant, r).build();
-            let mut b = SimInit::new(variant, r).build();
+            let mut a = SimInit::new(&s.experiment, variant, r).build();
+            let mut b = SimInit::new(&s.experiment, variant, r).build();
             let (mut ra, mut rb) = (Recorder::new(true), Recorder::new(true));
             let mut steps = 0u64;
             loop {
@@ -375,7 +375,7 @@ fn engine_two_simulations_in_lockstep_stay_identical() {
             assert_same_records(&ra, &rb, "after finishing");
 
             // A third simulation run in one go records exactly what the steps recorded.
-            let mut c = SimInit::new(variant, r).build();
+            let mut c = SimInit::new(&s.experiment, variant, r).build();
             let mut rc = Recorder::new(true);
             let out = c.run(&mut rc).expect("run");
             assert_eq!(Some(&out), ra.run.as_ref());
@@ -387,7 +387,7 @@ fn engine_two_simulations_in_lockstep_stay_identical() {
             assert_eq!(rc.platforms, ra.platforms);
 
             // And one advanced an hour at a time, too.
-            let mut d = SimInit::new(variant, r).build();
+            let mut d = SimInit::new(&s.experiment, variant, r).build();
             let mut rd = Recorder::new(true);
             let mut t = 0.0;
             while !d.is_finished() {
@@ -409,8 +409,14 @@ fn engine_events_off_gives_the_same_outcomes() {
     for (v, variant) in s.variants.iter().enumerate() {
         let mut with = Recorder::new(true);
         let mut without = Recorder::new(false);
-        SimInit::new(variant, 1).build().run(&mut with).unwrap();
-        SimInit::new(variant, 1).build().run(&mut without).unwrap();
+        SimInit::new(&s.experiment, variant, 1)
+            .build()
+            .run(&mut with)
+            .unwrap();
+        SimInit::new(&s.experiment, variant, 1)
+            .build()
+            .run(&mut without)
+            .unwrap();
         assert!(!with.events.is_empty() && without.events.is_empty());
         assert_eq!(with.samples, without.samples, "variant {v}");
         assert_eq!(with.platforms, without.platforms, "variant {v}");
@@ -427,21 +433,22 @@ fn engine_storage_reused_from_earlier_runs_changes_nothing() {
     let tutorial = ttx::scenario::load(&shipped("tutorial.yaml")).unwrap();
     let fresh = |v: usize, r: u32| {
         let mut rec = Recorder::new(true);
-        SimInit::new(&livestream.variants[v], r)
+        SimInit::new(&livestream.experiment, &livestream.variants[v], r)
             .build()
             .run(&mut rec)
             .unwrap();
         rec
     };
     let mut storage = {
-        let mut sim = SimInit::new(&tutorial.variants[0], 3).build();
+        let mut sim = SimInit::new(&tutorial.experiment, &tutorial.variants[0], 3).build();
         sim.run(&mut Recorder::new(false)).unwrap();
         sim.into_storage()
     };
     let last = livestream.variants.len() - 1;
     for (v, r) in [(0, 0), (last, 2), (0, 0), (1, 5)] {
         let mut rec = Recorder::new(true);
-        let mut sim = SimInit::new(&livestream.variants[v], r).build_in(storage);
+        let mut sim =
+            SimInit::new(&livestream.experiment, &livestream.variants[v], r).build_in(storage);
         sim.run(&mut rec).unwrap();
         storage = sim.into_storage();
         let want = fresh(v, r);

@@ -220,16 +220,20 @@ variants:
 #[test]
 fn in_an_exercise_nothing_triggers_by_itself() {
     let s = scenario(EXERCISE_SCENARIO);
-    let mut auto = SimInit::new(&s.variants[0], 0).build();
+    let mut auto = SimInit::new(&s.experiment, &s.variants[0], 0).build();
     assert!(auto.run(&mut NullSink).unwrap().activation_min.is_some());
-    let mut played = SimInit::new(&s.variants[0], 0).exercise().build();
+    let mut played = SimInit::new(&s.experiment, &s.variants[0], 0)
+        .exercise()
+        .build();
     assert_eq!(played.run(&mut NullSink).unwrap().activation_min, None);
 }
 
 #[test]
 fn each_decision_acts_through_the_model() {
     let s = scenario(EXERCISE_SCENARIO);
-    let mut sim = SimInit::new(&s.variants[0], 0).exercise().build();
+    let mut sim = SimInit::new(&s.experiment, &s.variants[0], 0)
+        .exercise()
+        .build();
     let mut rec = Recorder::new(true);
     sim.step_until(60.0, &mut rec).unwrap();
 

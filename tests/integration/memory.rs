@@ -79,8 +79,8 @@ struct Trace {
 /// Run `s` to its horizon an hour at a time and read the counters after each hour from
 /// `warm_up` hours on.
 fn trace(s: &Scenario, warm_up: u32) -> Trace {
-    let mut sim = SimInit::new(&s.variants[0], 0).build();
-    let horizon_h = (sim.model().horizon / 60.0).round() as u32;
+    let mut sim = SimInit::new(&s.experiment, &s.variants[0], 0).build();
+    let horizon_h = (sim.horizon() / 60.0).round() as u32;
     let mut t = Trace {
         events: 0,
         max_entities: 0,

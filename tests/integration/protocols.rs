@@ -341,7 +341,7 @@ fn protocols_reduce_exposure_on_the_shipped_livestream_scenario() {
 fn stepping_and_running_agree() {
     // The engine can be stepped event by event to the same end as a straight run.
     let s = scenario(PROTOCOLS);
-    let mut a = SimInit::new(&s.variants[ECP], 3).build();
+    let mut a = SimInit::new(&s.experiment, &s.variants[ECP], 3).build();
     let mut rec_a = Recorder::new(true);
     while a.step(&mut rec_a).expect("step") != ttx::engine::Step::Finished {}
     let (out_b, rec_b) = run_one(&s, ECP, 3, true);

@@ -568,14 +568,15 @@ fn mutate(base: &(String, Value), ms: &[Mutation]) -> String {
 
 /// Run one replication of each variant, cut short: a few hours, a few thousand events.
 fn run_briefly(s: &Scenario) {
+    let mut experiment = s.experiment;
+    experiment.horizon = experiment.horizon.min(12.0 * 60.0);
     for v in &s.variants {
         let mut v = v.clone();
         let m = Arc::make_mut(&mut v.model);
-        m.horizon = m.horizon.min(12.0 * 60.0);
         m.limits.max_copies = m.limits.max_copies.min(300);
         m.limits.max_events = Some(m.limits.max_events.unwrap_or(u64::MAX).min(5_000));
         let mut rec = Recorder::new(false);
-        let mut sim = SimInit::new(&v, 0).build();
+        let mut sim = SimInit::new(&experiment, &v, 0).build();
         if let Ok(out) = sim.run(&mut rec) {
             assert_conserved(&out, &rec, 0);
         }

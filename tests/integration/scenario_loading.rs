@@ -86,10 +86,10 @@ fn full_scenario_loads_with_every_field() {
 
     assert_eq!(m.name, "Full scenario");
     assert_eq!(m.description.as_deref(), Some("Uses every field"));
-    assert_eq!(m.horizon, 1440.0);
-    assert_eq!(m.sample_every, 30.0);
-    assert_eq!(m.replications, 20);
-    assert_eq!(m.seed, 20190315);
+    assert_eq!(s.experiment.horizon, 1440.0);
+    assert_eq!(s.experiment.sample_every, 30.0);
+    assert_eq!(s.experiment.replications, 20);
+    assert_eq!(s.experiment.seed, 20190315);
     assert_eq!(m.limits.max_copies, 5000);
     assert_eq!(m.limits.max_events, Some(1_000_000));
 
@@ -324,7 +324,6 @@ fn full_scenario_loads_with_every_field() {
     // ... and nothing else changed.
     assert_eq!(f.platforms[1].review.time, m.platforms[1].review.time);
     assert_eq!(f.platforms[0].review, m.platforms[0].review);
-    assert_eq!(f.horizon, m.horizon);
     assert_eq!(f.links[0], m.links[0]);
     // The base is untouched.
     assert_eq!(m.hash_sharing.delay, 360.0);
@@ -362,9 +361,9 @@ fn defaults_where_the_file_is_silent() {
     let m = &*s.base;
     assert_eq!(s.source, "mini.yaml");
     assert_eq!(m.description, None);
-    assert_eq!(m.sample_every, 15.0);
-    assert_eq!(m.replications, 100);
-    assert_eq!(m.seed, 1);
+    assert_eq!(s.experiment.sample_every, 15.0);
+    assert_eq!(s.experiment.replications, 100);
+    assert_eq!(s.experiment.seed, 1);
     assert_eq!(m.limits.max_copies, 20_000_000);
     assert_eq!(m.limits.max_events, None);
     assert_eq!(m.hash_sharing.delay, 360.0);
@@ -685,6 +684,34 @@ fn unknown_variant_set_path() {
     );
 }
 
+/// A variant's `set: {seed: 99}` used to pass validation and then be ignored (the
+/// "reseeded" variant's rows equalled the baseline's). The experiment settings are the
+/// same for every variant (contract, section 15), so `set` refuses them, saying why.
+#[test]
+fn set_of_an_experiment_setting_is_refused_not_silently_ignored() {
+    for (field, value) in [
+        ("seed", "99"),
+        ("replications", "5"),
+        ("horizon", "2h"),
+        ("sample_every", "5m"),
+        ("name", "other"),
+    ] {
+        let text = format!("{MINI}variants:\n  - name: reseeded\n    set: {{{field}: {value}}}\n");
+        let e = err(&text);
+        let p = at_field(&e, &format!("variants[reseeded].set.{field}"));
+        assert!(
+            p.message.contains("experiment setting") && p.message.contains(field),
+            "{field}: {}",
+            p.message
+        );
+        let hint = p.hint.as_deref().unwrap_or_default();
+        assert!(
+            hint.contains("replication by replication"),
+            "{field}: {hint}"
+        );
+    }
+}
+
 #[test]
 fn wrong_type_set_value() {
     let text = format!(
@@ -696,9 +723,9 @@ fn wrong_type_set_value() {
         "mini.yaml: variants[more].set.platforms.videotube.review.reviewers: expected a whole number >= 0 or `unlimited`, found `lots`"
     );
 
-    let text = format!("{MINI}variants:\n  - name: more\n    set: {{horizon: 30}}\n");
+    let text = format!("{MINI}variants:\n  - name: more\n    set: {{hash_sharing.delay: 30}}\n");
     let e = err(&text);
-    let p = at_field(&e, "variants[more].set.horizon");
+    let p = at_field(&e, "variants[more].set.hash_sharing.delay");
     assert!(p.message.contains("found the number 30"), "{}", p.message);
     assert_eq!(p.hint.as_deref(), Some("did you mean `30m`?"));
 
