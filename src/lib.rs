@@ -18,3 +18,4 @@ pub mod runner;
 pub mod scenario;
 pub mod sink;
 pub mod summary;
+pub mod text;

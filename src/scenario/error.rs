@@ -479,6 +479,16 @@ pub(crate) fn from_yaml_in(e: &serde_yaml::Error, text: &str) -> Problem {
         p.message =
             format!("expected a value or the end of the file, found `{c}`, which closes nothing");
         p.hint = Some(format!("is there one `{c}` too many?"));
+    } else if (raw.starts_with("mapping values are not allowed in this context")
+        || raw.starts_with("could not find expected ':'"))
+        && let Some(len) = long_key(text, line)
+    {
+        // YAML limits a key written without `?` to 1024 characters; past that the
+        // parser no longer sees a key at all.
+        p.message = format!(
+            "expected a key of at most 1024 characters (YAML's limit for a key on one line), found one of {len}"
+        );
+        p.hint = Some("keys are field names or ids, a few words long: shorten it".to_string());
     } else if raw.starts_with("unknown anchor") {
         let name: String = here
             .trim_start_matches('*')
@@ -492,6 +502,23 @@ pub(crate) fn from_yaml_in(e: &serde_yaml::Error, text: &str) -> Problem {
         }
     }
     p
+}
+
+/// The length in characters of an over-long key (`key: value`, `- key: value`) on this
+/// line or the one before it (where the parser gives up), if there is one.
+fn long_key(text: &str, line: usize) -> Option<usize> {
+    let lines: Vec<&str> = text
+        .lines()
+        .skip(line.saturating_sub(2))
+        .take(if line >= 2 { 2 } else { 1 })
+        .collect();
+    lines.iter().rev().find_map(|l| {
+        let body = l.trim_start().trim_start_matches("- ").trim_start();
+        let key = body.split_once(": ").map_or(body, |(k, _)| k);
+        let key = key.strip_suffix(':').unwrap_or(key);
+        let n = key.chars().count();
+        (n > 1024).then_some(n)
+    })
 }
 
 /// The first character the YAML parser refuses: 1-based line, column (in characters).
@@ -517,17 +544,26 @@ fn first_control(text: &str) -> Option<(usize, usize, char)> {
 /// yaml_serde prefixes messages with the path of the value (`platforms[0].id: ...`);
 /// line:column says where, so drop it.
 fn strip_path_prefix(msg: &str) -> &str {
-    if let Some(i) = msg.find(": ") {
-        let prefix = &msg[..i];
-        let path_like = !prefix.is_empty()
-            && prefix
-                .chars()
-                .all(|c| c.is_alphanumeric() || "_-.[]?".contains(c));
-        if path_like {
-            return &msg[i + 2..];
-        }
+    match path_prefix_end(msg) {
+        Some(i) => &msg[i + 2..],
+        None => msg,
     }
-    msg
+}
+
+/// Whether a yaml_serde message is about a value inside the document (it names its path)
+/// rather than about the document as a whole.
+pub(crate) fn names_a_path(msg: &str) -> bool {
+    path_prefix_end(msg).is_some()
+}
+
+fn path_prefix_end(msg: &str) -> Option<usize> {
+    let i = msg.find(": ")?;
+    let prefix = &msg[..i];
+    let path_like = !prefix.is_empty()
+        && prefix
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_-.[]?".contains(c));
+    path_like.then_some(i)
 }
 
 fn nice_expected(e: &str) -> String {

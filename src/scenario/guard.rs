@@ -89,22 +89,49 @@ fn too_large(bytes: Option<usize>) -> Problem {
     )
 }
 
+/// What a path that is not a regular file is, for messages.
+fn not_a_file(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a named pipe";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "something that is not a regular file"
+    }
+}
+
 /// Read a file, refusing one larger than [`MAX_FILE_BYTES`] without reading the rest.
 pub(crate) fn read_bounded(path: &Path) -> Result<Vec<u8>, Problem> {
     let cannot =
         |e: std::io::Error| file_problem(format!("cannot read the scenario file: {e}"), None);
-    let file = std::fs::File::open(path).map_err(cannot)?;
-    if let Ok(meta) = file.metadata() {
-        if meta.is_dir() {
-            return Err(file_problem(
-                "expected a scenario file, found a directory".to_string(),
-                None,
-            ));
-        }
-        if meta.is_file() && meta.len() > MAX_FILE_BYTES as u64 {
-            return Err(too_large(usize::try_from(meta.len()).ok()));
-        }
+    // Look before opening: opening a named pipe waits for a writer, for ever if none
+    // comes, and a device can be read for ever. Only a regular file (or a link to one)
+    // is a scenario.
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(file_problem(
+            format!(
+                "expected a scenario file, found {}",
+                not_a_file(&meta.file_type())
+            ),
+            Some("give the path of a YAML file".to_string()),
+        ));
     }
+    if meta.len() > MAX_FILE_BYTES as u64 {
+        return Err(too_large(usize::try_from(meta.len()).ok()));
+    }
+    let file = std::fs::File::open(path).map_err(cannot)?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
@@ -182,6 +209,33 @@ pub struct Shape {
     /// Whether there is any block collection (by indentation or `- `), as opposed to
     /// only flow collections and scalars.
     pub block: bool,
+    /// The first tag (`!name`, `!!name`, `!<uri>`): line and column (1-based) and its
+    /// byte range. Scenarios use no tags; the reader silently drops some (`!!binary`,
+    /// `!!python/object`) and turns others into a mistake far from the cause, so the
+    /// loader refuses any, naming it.
+    pub first_tag: Option<TagAt>,
+}
+
+/// Where a tag is in the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TagAt {
+    pub line: usize,
+    pub column: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl TagAt {
+    /// The refusal of this tag, as a problem.
+    pub(crate) fn problem(&self, text: &str) -> Problem {
+        let tag = text.get(self.start..self.end).unwrap_or("!");
+        at(
+            self.line,
+            self.column,
+            format!("expected a plain value, found one marked with the YAML tag `{tag}`"),
+            Some("ttx reads no YAML tags (`!name` or `!!name`): remove the tag".to_string()),
+        )
+    }
 }
 
 /// Whether the parser accepts this character at all (libyaml's reader refuses others).
@@ -442,7 +496,14 @@ impl<'a> Scanner<'a> {
                 b'!' => {
                     self.save_key();
                     self.allowed = false;
+                    let (start, line, column) = (self.i, self.line, self.col);
                     self.tag()?;
+                    self.shape.first_tag.get_or_insert(TagAt {
+                        line: line + 1,
+                        column: column + 1,
+                        start,
+                        end: self.i,
+                    });
                 }
                 b'|' | b'>' if self.flow == 0 => {
                     self.remove_key();
@@ -958,7 +1019,8 @@ macro_rules! scalar_visits {
             Ok(Self::shown("{...}"))
         }
         fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
-            // A tagged value (`!tag value`): count the value.
+            // A tagged value (`!tag value`): count the value (tags are refused earlier,
+            // by the scan; see `Shape::first_tag`).
             let (_tag, variant) = data.variant::<String>()?;
             de::VariantAccess::newtype_variant_seed(variant, Node(self.0))?;
             Ok(Self::shown("!tagged"))

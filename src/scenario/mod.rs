@@ -5,13 +5,18 @@
 //! Errors name the file and line:column, or the field path, and suggest close names.
 //!
 //! Loading goes:
-//! 0. the [`guard`] checks, for hostile or broken files: at most 4 MiB (read with a bounded
-//!    reader), UTF-8 (else where it is not), flow collections nested at most 64 deep, at
-//!    most 250,000 values and 16 MiB of text once YAML aliases are expanded, no single
-//!    text over 64 KiB, no integer beyond 64 bits; each refused quickly, in bounded memory;
+//! 0. the [`guard`] checks, for hostile or broken files: a regular file (not a pipe, a
+//!    device or a directory, looked at before it is opened), at most 4 MiB (read with a
+//!    bounded reader), UTF-8 (else where it is not), flow collections nested at most 64
+//!    deep, no YAML tags (`!!binary`, `!!python/object`, ...: the reader drops some
+//!    silently), at most 250,000 values and 16 MiB of text once YAML aliases are
+//!    expanded, no single text over 64 KiB, no integer beyond 64 bits; each refused
+//!    quickly, in bounded memory;
 //! 1. the text is read into a `serde_yaml::Value` (syntax errors, duplicate keys);
 //! 2. the text is read into the raw structs (unknown fields, wrong types, bare numbers
-//!    for durations: all with line:column, one at a time);
+//!    for durations: all with line:column; after one, the reader goes on with the value
+//!    respelt, read as `null` or blanked out, so that up to 20 are reported at once; it
+//!    stops where that removes a required field);
 //! 3. the raw scenario is checked and built into the base [`Model`], collecting every
 //!    problem (ranges, ids, references), each located by a field path;
 //! 4. each variant's `set` is applied to a copy of the document from step 1, which then
@@ -63,12 +68,22 @@
 //!   time-series rows per run (samples x platforms), at most 1,000,000 copies per `upload`
 //!   inject; and the variants with `set` may read at most 2,000,000 values in all (each
 //!   reads a copy of the scenario).
+//! - Whole numbers (counts, capacities, seeds, limits) may be written in exponent form
+//!   (`1e6`); a fraction is refused as "not a whole number".
+//! - Ids with a character that looks like an ASCII one (a Cyrillic `о`, an en dash) are
+//!   refused naming the character and its position, with the id meant; references to the
+//!   id meant then resolve to it, so the mistake is reported once.
+//! - Free text (names, descriptions, notes, the MSEL fields, variant names) is kept as
+//!   written but for control characters and bidirectional overrides, which are shown as
+//!   escapes (`\u{1b}`; newlines too in one-line texts), so that no scenario can drive a
+//!   terminal or fake a line of a table ([`crate::text`]).
 //! - Messages echo values from the file with control characters escaped and very long
 //!   words (a huge id) cut, so that they are safe to print.
 
 pub mod duration;
 pub mod error;
 pub mod guard;
+mod lookalike;
 pub mod model;
 mod overrides;
 mod raw;
@@ -107,6 +122,9 @@ pub fn parse(text: &str, source: &str) -> Result<Scenario, LoadError> {
 
     guard::check_size(text).map_err(one)?;
     let shape = guard::check_nesting(text).map_err(one)?;
+    if let Some(tag) = shape.first_tag {
+        return Err(one(tag.problem(text)));
+    }
     let values = match guard::census(text, shape) {
         Ok(n) => n,
         Err(guard::CensusError::Refused(p)) => return Err(one(p)),
@@ -125,7 +143,7 @@ pub fn parse(text: &str, source: &str) -> Result<Scenario, LoadError> {
             },
         ));
     }
-    let mut raw: RawScenario = serde_yaml::from_str(text).map_err(yaml_err)?;
+    let mut raw = read_reporting_all(text).map_err(|ps| LoadError::new(source, ps))?;
 
     let raw_variants = raw.variants.take();
     let protocol_ids: Vec<String> = raw
@@ -197,6 +215,164 @@ pub fn parse(text: &str, source: &str) -> Result<Scenario, LoadError> {
         base,
         variants,
     })
+}
+
+/// At most this many unknown fields and wrong types are reported from one file.
+const MAX_READ_PROBLEMS: usize = 20;
+
+/// Read the text into the raw structs, reporting every unknown field and wrong type
+/// there is (up to [`MAX_READ_PROBLEMS`]), not only the first.
+///
+/// The reader stops at its first error. To go on, the lines of the value it stopped at
+/// are blanked out (the key's line and the lines indented under it; for a list item's
+/// first line, only what follows its `- `), keeping the line count so that later
+/// positions stay true, and the text is read again. A "missing field" after such a
+/// repair may be caused by it, so it is not reported; nor is an error on a line already
+/// blanked. Syntax errors never get here (the document was read as YAML before).
+fn read_reporting_all(text: &str) -> Result<RawScenario, Vec<Problem>> {
+    let mut work: Vec<String> = text.split('\n').map(str::to_string).collect();
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut blanked: Vec<usize> = Vec::new();
+    loop {
+        let joined = work.join("\n");
+        let e = match serde_yaml::from_str::<RawScenario>(&joined) {
+            Ok(raw) if problems.is_empty() => return Ok(raw),
+            Ok(_) => return Err(problems),
+            Err(e) => e,
+        };
+        let p = yaml_problem(&e, &joined);
+        let line = p.line_col().map(|(l, _)| l);
+        let message = e.to_string();
+        let missing = message.contains("missing field");
+        // The document itself is not a scenario (a list, a text): nothing to go on with.
+        let whole = !error::names_a_path(&message) && !message.contains("unknown field");
+        let caused_by_repair =
+            !problems.is_empty() && (missing || line.is_some_and(|l| blanked.contains(&l)));
+        if !caused_by_repair {
+            problems.push(p);
+        }
+        let go_on = !missing && !whole && problems.len() < MAX_READ_PROBLEMS;
+        // A misspelt field is read under the name it was meant to have, so that a
+        // required field does not go missing; anything else is blanked out.
+        let respelt = go_on
+            && line.is_some_and(|l| !blanked.contains(&l))
+            && respell_field(&mut work, &e, problems.last());
+        // A value of the wrong type is read as `null` (what an optional field left out
+        // reads as); if that is wrong too, its lines are blanked out.
+        let nulled = !respelt
+            && go_on
+            && line.is_some_and(|l| !blanked.contains(&l))
+            && null_value(&mut work, &e, &mut blanked);
+        let repaired = respelt
+            || nulled
+            || (go_on && line.is_some_and(|l| blank_value(&mut work, l - 1, &mut blanked)));
+        if !repaired {
+            return Err(problems);
+        }
+    }
+}
+
+/// For an unknown field with a close known name (the hint's "did you mean"), write the
+/// known name in its place in `lines`; false if that does not apply.
+fn respell_field(lines: &mut [String], e: &serde_yaml::Error, p: Option<&Problem>) -> bool {
+    let message = e.to_string();
+    let (Some(l), Some(p)) = (e.location(), p) else {
+        return false;
+    };
+    let Some(unknown) = message
+        .split_once("unknown field `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(name, _)| name)
+    else {
+        return false;
+    };
+    let Some(meant) = p
+        .hint
+        .as_deref()
+        .and_then(|h| h.strip_prefix("did you mean `"))
+        .and_then(|h| h.strip_suffix("`?"))
+    else {
+        return false;
+    };
+    let Some(line) = lines.get_mut(l.line().saturating_sub(1)) else {
+        return false;
+    };
+    let Some((at, _)) = line.char_indices().nth(l.column().saturating_sub(1)) else {
+        return false;
+    };
+    if !line[at..].starts_with(unknown) {
+        return false;
+    }
+    line.replace_range(at..at + unknown.len(), meant);
+    true
+}
+
+/// Replace the plain scalar at the error's position with `null`, marking its line;
+/// false if there is no plain scalar there (a collection, a quoted text).
+fn null_value(lines: &mut [String], e: &serde_yaml::Error, blanked: &mut Vec<usize>) -> bool {
+    let Some(l) = e.location() else {
+        return false;
+    };
+    let Some(line) = lines.get_mut(l.line().saturating_sub(1)) else {
+        return false;
+    };
+    let Some((at, first)) = line.char_indices().nth(l.column().saturating_sub(1)) else {
+        return false;
+    };
+    if "[]{}-#&*!|>'\"%@`,".contains(first) {
+        return false;
+    }
+    // A plain scalar ends at a flow indicator, at ` #`, or at the end of the line.
+    let rest = &line[at..];
+    let end = rest
+        .find([',', '}', ']'])
+        .into_iter()
+        .chain(rest.find(" #"))
+        .min()
+        .unwrap_or(rest.len());
+    let value = rest[..end].trim_end();
+    if value.is_empty() || value.ends_with(':') || value.contains(": ") {
+        return false;
+    }
+    line.replace_range(at..at + value.len(), "null");
+    blanked.push(l.line());
+    true
+}
+
+/// Blank out the value that starts on line `i` (0-based) of `lines`: see
+/// [`read_reporting_all`]. False if there is nothing left to blank there.
+fn blank_value(lines: &mut [String], i: usize, blanked: &mut Vec<usize>) -> bool {
+    let Some(line) = lines.get(i) else {
+        return false;
+    };
+    let indent = line.len() - line.trim_start().len();
+    let body = line.trim_start();
+    if body.is_empty() || body.starts_with('#') {
+        return false;
+    }
+    if let Some(rest) = body.strip_prefix("- ")
+        && !rest.trim().is_empty()
+    {
+        // The item stays an item; what follows it at a deeper indentation becomes its
+        // contents (or, if nothing does, it is an empty item, blanked next time round).
+        lines[i] = format!("{}-", &line[..indent]);
+        blanked.push(i + 1);
+        return true;
+    }
+    lines[i].clear();
+    blanked.push(i + 1);
+    for (k, next) in lines.iter_mut().enumerate().skip(i + 1) {
+        let t = next.trim_start();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if next.len() - t.len() <= indent {
+            break;
+        }
+        next.clear();
+        blanked.push(k + 1);
+    }
+    true
 }
 
 /// A YAML error in `text` as a problem.

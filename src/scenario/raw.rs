@@ -21,7 +21,9 @@ pub struct RawScenario {
     pub description: Option<String>,
     pub horizon: Dur,
     pub sample_every: Option<Dur>,
+    #[serde(default, deserialize_with = "whole::opt_u32")]
     pub replications: Option<u32>,
+    #[serde(default, deserialize_with = "whole::opt_u64")]
     pub seed: Option<u64>,
     pub limits: Option<RawLimits>,
     pub platforms: Vec<RawPlatform>,
@@ -58,7 +60,9 @@ pub struct RawObjective {
     expecting = "limits: a mapping with `max_copies`, `max_events`"
 )]
 pub struct RawLimits {
+    #[serde(default, deserialize_with = "whole::opt_u64")]
     pub max_copies: Option<u64>,
+    #[serde(default, deserialize_with = "whole::opt_u64")]
     pub max_events: Option<u64>,
 }
 
@@ -241,7 +245,9 @@ pub struct RawProtocol {
     expecting = "activation: a mapping with `confirmed_removals`, `platforms`, `or_at`, `decision_time`"
 )]
 pub struct RawActivation {
+    #[serde(default, deserialize_with = "whole::opt_u32")]
     pub confirmed_removals: Option<u32>,
+    #[serde(default, deserialize_with = "whole::opt_u32")]
     pub platforms: Option<u32>,
     pub or_at: Option<Dur>,
     pub decision_time: Option<Dur>,
@@ -310,10 +316,110 @@ pub struct RawInject {
     pub for_: Option<Dur>,
     // upload
     pub content: Option<String>,
+    #[serde(default, deserialize_with = "whole::opt_u32")]
     pub count: Option<u32>,
     pub new_variant: Option<bool>,
     // outage
+    #[serde(default, deserialize_with = "whole::opt_u32")]
     pub reviewers: Option<u32>,
+}
+
+/// Whole numbers (counts, seeds, limits): an integer, or a float with no fraction such as
+/// `1e6`, which planners write for a million (YAML reads it as a float).
+mod whole {
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    use serde::de::{self, Deserializer, Visitor};
+
+    /// `v` as a whole number, if it is one (finite, >= 0, no fraction, within u64).
+    pub(super) fn from_f64(v: f64) -> Option<u64> {
+        // 2^64 as a float; every float below it with no fraction is exact in a u64.
+        const LIMIT: f64 = 18_446_744_073_709_551_616.0;
+        (v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < LIMIT).then_some(v as u64)
+    }
+
+    struct Whole<T>(PhantomData<T>);
+
+    impl<'de, T: TryFrom<u64> + Into<u64> + Bounded> Visitor<'de> for Whole<T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a whole number from 0 to {}", T::MAX)
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<T>, E> {
+            T::try_from(v).map(Some).map_err(|_| {
+                E::custom(format!(
+                    "expected a whole number from 0 to {}, found {v}, which is too large",
+                    T::MAX
+                ))
+            })
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<T>, E> {
+            match u64::try_from(v) {
+                Ok(v) => self.visit_u64(v),
+                Err(_) => Err(E::custom(format!(
+                    "expected a whole number from 0 to {}, found {v}",
+                    T::MAX
+                ))),
+            }
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<T>, E> {
+            match from_f64(v) {
+                Some(n) => self.visit_u64(n),
+                None if v.is_finite() && v.fract() == 0.0 && v > 0.0 => Err(E::custom(format!(
+                    "expected a whole number from 0 to {}, found {v}, which is too large",
+                    T::MAX
+                ))),
+                None => Err(E::custom(format!(
+                    "expected a whole number from 0 to {}, found {v}, which is not a whole number",
+                    T::MAX
+                ))),
+            }
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<T>, E> {
+            let mut msg = format!("expected a whole number from 0 to {}, found `{v}`", T::MAX);
+            if let Ok(n) = v.trim().parse::<u64>() {
+                msg += &format!("; did you mean `{n}`, without quotes?");
+            }
+            Err(E::custom(msg))
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    /// The largest value of a whole-number field, for messages.
+    pub(super) trait Bounded {
+        const MAX: u64;
+    }
+    impl Bounded for u32 {
+        const MAX: u64 = u32::MAX as u64;
+    }
+    impl Bounded for u64 {
+        const MAX: u64 = u64::MAX;
+    }
+
+    pub(super) fn opt_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+        d.deserialize_any(Whole::<u32>(PhantomData))
+    }
+
+    pub(super) fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        d.deserialize_any(Whole::<u64>(PhantomData))
+    }
 }
 
 /// `reviewers` / `analysts`: an integer >= 0 or `unlimited`.
@@ -357,7 +463,13 @@ impl<'de> Visitor<'de> for CapacityVisitor {
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawCapacity, E> {
-        Err(E::custom(format!("expected {CAPACITY}, found {v}")))
+        // `1e6` is a whole number written in exponent form.
+        match whole::from_f64(v) {
+            Some(n) => self.visit_u64(n),
+            None => Err(E::custom(format!(
+                "expected {CAPACITY}, found {v}, which is not a whole number"
+            ))),
+        }
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<RawCapacity, E> {

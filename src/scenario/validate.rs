@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use super::duration::Dur;
 use super::error::{Problem, did_you_mean, list_names, render};
+use super::lookalike;
 use super::model::*;
 use super::raw::*;
 
@@ -58,7 +59,7 @@ pub fn is_valid_id(id: &str) -> bool {
 /// A valid id close to an invalid one (`Video Tube` -> `video-tube`).
 fn id_suggestion(id: &str) -> Option<String> {
     let mut s = String::new();
-    for c in id.trim().chars() {
+    for c in lookalike::fold(id.trim()).chars() {
         let c = c.to_ascii_lowercase();
         if c.is_ascii_lowercase() || c.is_ascii_digit() {
             s.push(c);
@@ -198,10 +199,15 @@ impl Checker {
 
     fn check_id(&mut self, path: &str, id: &str) {
         if !is_valid_id(id) {
+            // A look-alike (a Cyrillic `о`, an en dash) cannot be seen: say which
+            // character it is and where.
+            let which = lookalike::first(id)
+                .map(|l| format!(", whose {}", l.describe()))
+                .unwrap_or_default();
             self.err_hint(
                 path,
                 format!(
-                    "expected an id of lowercase letters, digits and `-`, not starting with `-`, found `{id}`"
+                    "expected an id of lowercase letters, digits and `-`, not starting with `-`, found `{id}`{which}"
                 ),
                 id_suggestion(id).map(|s| format!("did you mean `{s}`?")),
             );
@@ -235,6 +241,10 @@ impl Checker {
                 out.index.insert(id.to_string(), i);
                 if valid {
                     out.names.push(id.to_string());
+                } else if let Some(meant) = id_suggestion(id) {
+                    // The id is reported above; references to the id it was meant to be
+                    // resolve to it, rather than each being reported again.
+                    out.index.entry(meant).or_insert(i);
                 }
             }
             out.labels.push(label);
@@ -247,13 +257,21 @@ impl Checker {
         if let Some(&i) = ids.index.get(id) {
             return i;
         }
+        let which = lookalike::first(id)
+            .map(|l| format!(", whose {}", l.describe()))
+            .unwrap_or_default();
+        let folded = lookalike::fold(id);
+        let hint = match ids.names.iter().find(|n| **n == folded) {
+            Some(meant) => Some(format!("did you mean `{meant}`?")),
+            None => did_you_mean(&folded, ids.names.iter().map(String::as_str)),
+        };
         self.err_hint(
             path,
             format!(
-                "expected one of the {what} ids ({}), found `{id}`",
+                "expected one of the {what} ids ({}), found `{id}`{which}",
                 list_names(&ids.names)
             ),
-            did_you_mean(id, ids.names.iter().map(String::as_str)),
+            hint,
         );
         0
     }
@@ -305,7 +323,7 @@ pub(crate) fn check_variants(
     let mut candidates: Vec<&str> = vec![NONE_PROTOCOL];
     candidates.extend(protocol_ids.iter().map(String::as_str));
     for (i, v) in raw.into_iter().enumerate() {
-        let name = v.name.trim().to_string();
+        let name = one_line(v.name.trim().to_string());
         let first = !seen.contains_key(&name);
         let label = if !name.is_empty() && first {
             format!("variants[{name}]")
@@ -400,6 +418,15 @@ pub(crate) fn build_experiment(raw: &RawScenario, c: &mut Checker) -> Experiment
         replications,
         seed: raw.seed.unwrap_or(defaults::SEED),
     }
+}
+
+/// Free text from the file, made safe to print (see [`crate::text`]).
+fn one_line(text: String) -> String {
+    crate::text::one_line(&text).into_owned()
+}
+
+fn multi_line(text: String) -> String {
+    crate::text::multi_line(&text).into_owned()
 }
 
 /// Check a scenario (without its variants) and build its model, for the experiment
@@ -531,7 +558,7 @@ pub(crate) fn build_model(raw: RawScenario, experiment: &Experiment, c: &mut Che
                 .map(|v| c.rate(&f("crisis_posture.proactive_per_hour"), v)),
         });
         model_platforms.push(Platform {
-            name: p.name.unwrap_or_else(|| p.id.clone()),
+            name: one_line(p.name.unwrap_or_else(|| p.id.clone())),
             id: p.id,
             jurisdiction: match p.jurisdiction {
                 Some(RawJurisdiction::Eu) => Jurisdiction::Eu,
@@ -698,7 +725,7 @@ pub(crate) fn build_model(raw: RawScenario, experiment: &Experiment, c: &mut Che
             },
         };
         model_authorities.push(Authority {
-            name: a.name.unwrap_or_else(|| a.id.clone()),
+            name: one_line(a.name.unwrap_or_else(|| a.id.clone())),
             id: a.id,
             monitors,
             finds_per_min,
@@ -812,12 +839,12 @@ pub(crate) fn build_model(raw: RawScenario, experiment: &Experiment, c: &mut Che
             model_injects.push(Inject {
                 at: x.at.minutes,
                 kind,
-                note: x.note,
+                note: x.note.map(multi_line),
                 delivery: InjectDelivery {
-                    delivery: x.delivery,
-                    from: x.from,
-                    to: x.to,
-                    expected_action: x.expected_action,
+                    delivery: x.delivery.map(one_line),
+                    from: x.from.map(one_line),
+                    to: x.to.map(one_line),
+                    expected_action: x.expected_action.map(multi_line),
                 },
             });
         }
@@ -832,8 +859,8 @@ pub(crate) fn build_model(raw: RawScenario, experiment: &Experiment, c: &mut Che
         Model::build_graph(n, &[])
     };
     Model {
-        name,
-        description,
+        name: one_line(name),
+        description: description.map(multi_line),
         limits,
         platforms: model_platforms,
         links: model_links,
@@ -903,7 +930,7 @@ fn build_objectives(c: &mut Checker, raw: Vec<RawObjective>) -> Vec<Objective> {
                 let (criterion, words) = criteria.remove(0);
                 out.push(Objective {
                     id: o.id,
-                    description: o.description.unwrap_or(words),
+                    description: multi_line(o.description.unwrap_or(words)),
                     criterion,
                 });
             }

@@ -17,3 +17,4 @@ mod theory_branching;
 mod theory_erlang_c;
 mod theory_hash_recall;
 mod theory_mminf;
+mod untrusted_text;
