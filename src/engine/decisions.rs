@@ -24,9 +24,15 @@ fn players(role: Option<&str>) -> String {
 pub(super) fn neutral_protocol() -> Protocol {
     Protocol {
         id: "players".into(),
+        members: Vec::new(),
+        members_listed: false,
         activation: Activation {
             confirmed_removals: None,
             platforms: 1,
+            detections: None,
+            platforms_reached: None,
+            after: None,
+            content: None,
             or_at: None,
             decision_time: 0.0,
         },

@@ -58,6 +58,20 @@
 //!   nor the experiment settings (`name`, `seed`, `replications`, `horizon`,
 //!   `sample_every`: contract section 15), which are read into [`Experiment`], apart from
 //!   the [`Model`] that variants change.
+//! - Part II (contract sections 16-19): a protocol's `members` must name at least one
+//!   platform (omit it for the `protocol_member` platforms, as the variant's own model
+//!   has them); its activation needs at least one trigger (`confirmed_removals`,
+//!   `detections`, `platforms_reached`, `after` or `or_at`); the counts are >= 1,
+//!   `platforms_reached` at most the number of platforms; `content` is non-empty; `after`
+//!   names another protocol of the file, and a chain of `after`s that comes back on itself
+//!   is refused. A variant's `protocol` is a name or a non-empty list, each once, `none`
+//!   only alone. `live` only on `kind: livestream` content, with `for` > 0 and
+//!   `views_per_hour` required. A link is `kind: upload` (default) or `post`;
+//!   `click_through` (default 0.05) only on a post link; one link of each kind per
+//!   (from, to) pair. `on_match` is `block` (default) or `review`, on a platform and its
+//!   crisis posture; `views_factor` >= 0 (default 1); an authority's `acceptance` is a
+//!   probability. An objective may name a `protocol`, with `activate_within` or
+//!   `notify_within` only.
 //! - Injects: kept in file order; fields of another kind are errors. `upload.count`
 //!   defaults to 1 and `new_variant` to false; `outage.reviewers` defaults to 0 and
 //!   `for` is required; `virality.factor` is required (> 0).
@@ -202,7 +216,8 @@ pub fn parse(text: &str, source: &str) -> Result<Scenario, LoadError> {
                 .map(|(p, v)| (p.clone(), error::render(v)))
                 .collect(),
             name: spec.name,
-            protocol: spec.protocol,
+            protocol: spec.protocols.first().copied(),
+            protocols: spec.protocols,
             model,
         });
     }

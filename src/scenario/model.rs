@@ -110,6 +110,26 @@ pub struct Review {
     pub accuracy: f64,
 }
 
+/// What a hash match at upload does (contract section 19).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnMatch {
+    /// The upload is blocked (part I).
+    #[default]
+    Block,
+    /// The upload is published and goes straight to the review queue (class 3), as
+    /// platforms do that have a person confirm every match.
+    Review,
+}
+
+impl OnMatch {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnMatch::Block => "block",
+            OnMatch::Review => "review",
+        }
+    }
+}
+
 /// What a protocol member platform switches to when notified.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CrisisPosture {
@@ -119,6 +139,11 @@ pub struct CrisisPosture {
     pub ramp: Minutes,
     /// Proactive detection hazard under crisis posture; `None` keeps the normal one.
     pub proactive_per_min: Option<f64>,
+    /// What a hash match does under crisis posture; `None` keeps the normal rule.
+    pub on_match: Option<OnMatch>,
+    /// Multiplier of the view rate and onward-attempt rate of every copy and post on the
+    /// platform from when the posture applies (search demotion, no recommendations).
+    pub views_factor: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -132,8 +157,10 @@ pub struct Platform {
     pub views_per_min: f64,
     /// Half-life of a copy's view rate and onward-sharing rate.
     pub attention_half_life: Minutes,
-    /// P(a listed variant's upload attempt is blocked).
+    /// P(a listed variant's upload attempt matches its hash).
     pub hash_recall: f64,
+    /// What a match does: block the upload, or publish it and queue it for review.
+    pub on_match: OnMatch,
     /// Hazard, per live copy, of automated detection.
     pub proactive_per_min: f64,
     /// Expected user flags per 1000 views.
@@ -142,12 +169,35 @@ pub struct Platform {
     pub crisis_posture: Option<CrisisPosture>,
 }
 
-/// A directed edge of the platform graph: copies on `from` cause uploads on `to`.
+/// What a link makes on its target platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum LinkKind {
+    /// Upload attempts of the content (part I's links).
+    #[default]
+    Upload,
+    /// Posts that link to the copy on `from`, sending it views (contract section 18).
+    Post,
+}
+
+impl LinkKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkKind::Upload => "upload",
+            LinkKind::Post => "post",
+        }
+    }
+}
+
+/// A directed edge of the platform graph: copies on `from` cause uploads (or, for a
+/// `post` link, linking posts) on `to`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Link {
     pub from: PlatformIdx,
     pub to: PlatformIdx,
     pub per_min: f64,
+    pub kind: LinkKind,
+    /// For a post link: views of the linked copy per view of a post (0 for uploads).
+    pub click_through: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -180,6 +230,19 @@ pub struct Content {
     pub virality: f64,
     /// P(a link-caused attempt is a visually new variant).
     pub mutation: f64,
+    /// A livestream's live phase: the origin copy is streamed live for a while first.
+    pub live: Option<LivePhase>,
+}
+
+/// The live phase of a livestream's origin copy (contract section 17).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LivePhase {
+    /// How long the stream runs live from the origin's publication.
+    pub duration: Minutes,
+    /// The constant view rate while live (before virality and injects).
+    pub views_per_min: f64,
+    /// Expected flags per 1000 live views; `None`: the platform's.
+    pub flags_per_1k_views: Option<f64>,
 }
 
 /// Coordinated re-uploads of one content item.
@@ -218,6 +281,9 @@ pub struct Authority {
     pub referral_time: Dist,
     pub issues: Issues,
     pub removal_order: RemovalOrderTerms,
+    /// P(a review of a referral from this authority removes the copy); `None`: the
+    /// platform's review accuracy. Removal orders are not affected.
+    pub acceptance: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -233,6 +299,17 @@ pub struct Activation {
     pub confirmed_removals: Option<u32>,
     /// ... have happened on at least this many distinct platforms.
     pub platforms: u32,
+    /// Trigger when at least this many copies (of `content`) were detected by a member
+    /// platform or found by an authority on one, each copy counted once.
+    pub detections: Option<u32>,
+    /// Trigger when `content` has been published on at least this many distinct
+    /// platforms, members or not.
+    pub platforms_reached: Option<u32>,
+    /// Trigger when this protocol (an index into `Model::protocols`) activates, if the
+    /// variant runs it.
+    pub after: Option<usize>,
+    /// The content items the counting triggers count (`None`: any).
+    pub content: Option<Vec<ContentIdx>>,
     /// Trigger at this time if not triggered before.
     pub or_at: Option<Minutes>,
     /// From trigger to activation.
@@ -242,6 +319,10 @@ pub struct Activation {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Protocol {
     pub id: String,
+    /// The member platforms, in platform order: the protocol's effects reach only them.
+    pub members: Vec<PlatformIdx>,
+    /// Whether `members` was written out (else: the platforms with `protocol_member`).
+    pub members_listed: bool,
     pub activation: Activation,
     /// From activation until each member platform applies its crisis posture.
     pub notify_time: Minutes,
@@ -253,6 +334,13 @@ pub struct Protocol {
     pub authority_boost: f64,
     /// Ends after this long with no copy published anywhere.
     pub deactivation_quiet_for: Option<Minutes>,
+}
+
+impl Protocol {
+    /// Whether platform `p` is a member.
+    pub fn is_member(&self, p: PlatformIdx) -> bool {
+        self.members.binary_search(&p).is_ok()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -360,11 +448,15 @@ impl Model {
     }
 }
 
-/// A protocol variant of the scenario: a name, the protocol it runs under, and its model.
+/// A protocol variant of the scenario: a name, the protocols it runs, and its model.
 #[derive(Debug, Clone)]
 pub struct Variant {
     pub name: String,
-    /// Index into `model.protocols`; `None` is the built-in protocol `none`.
+    /// Indices into `model.protocols`, in the order listed; empty is the built-in
+    /// protocol `none`. Each runs on its own (contract section 16).
+    pub protocols: Vec<usize>,
+    /// The first of `protocols` (`None` for `none`): what part I's single-protocol
+    /// code paths read.
     pub protocol: Option<usize>,
     /// The dotted paths this variant overrides, in file order, for reports.
     pub overrides: Vec<(String, String)>,
@@ -396,6 +488,9 @@ pub struct Objective {
     pub id: String,
     pub description: String,
     pub criterion: ObjectiveCriterion,
+    /// For activation and notification objectives: the protocol meant (an index into
+    /// `Model::protocols`); `None`: any.
+    pub protocol: Option<usize>,
 }
 
 /// How an objective is judged.

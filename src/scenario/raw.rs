@@ -52,6 +52,9 @@ pub struct RawObjective {
     pub refer_within: Option<Dur>,
     pub exposure_below: Option<f64>,
     pub peak_live_below: Option<f64>,
+    /// With `activate_within` or `notify_within`: the protocol meant (part II; default:
+    /// any).
+    pub protocol: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,9 +90,18 @@ pub struct RawPlatform {
     pub views_per_hour: f64,
     pub attention_half_life: Dur,
     pub hash_recall: Option<f64>,
+    /// What a hash match does: block the upload, or publish it and send it to review.
+    pub on_match: Option<RawOnMatch>,
     pub detection: Option<RawDetection>,
     pub review: RawReview,
     pub crisis_posture: Option<RawCrisisPosture>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawOnMatch {
+    Block,
+    Review,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,23 +128,34 @@ pub struct RawReview {
 #[derive(Debug, Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = "crisis_posture: a mapping with `reviewers`, `ramp`, `proactive_per_hour`"
+    expecting = "crisis_posture: a mapping with `reviewers`, `ramp`, `proactive_per_hour`, `on_match`, `views_factor`"
 )]
 pub struct RawCrisisPosture {
     pub reviewers: Option<RawCapacity>,
     pub ramp: Option<Dur>,
     pub proactive_per_hour: Option<f64>,
+    pub on_match: Option<RawOnMatch>,
+    pub views_factor: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a link: a mapping with `from`, `to`, `per_hour`"
+    expecting = "a link: a mapping with `from`, `to`, `per_hour` and optionally `kind`, `click_through`"
 )]
 pub struct RawLink {
     pub from: String,
     pub to: String,
     pub per_hour: f64,
+    pub kind: Option<RawLinkKind>,
+    pub click_through: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawLinkKind {
+    Upload,
+    Post,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -155,6 +178,20 @@ pub struct RawContent {
     pub origin: RawOrigin,
     pub virality: Option<f64>,
     pub mutation: Option<f64>,
+    pub live: Option<RawLive>,
+}
+
+/// The live phase of a livestream's origin copy.
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "live: a mapping with `for`, `views_per_hour` and optionally `flags_per_1k_views`"
+)]
+pub struct RawLive {
+    #[serde(rename = "for")]
+    pub for_: Dur,
+    pub views_per_hour: f64,
+    pub flags_per_1k_views: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -202,6 +239,7 @@ pub struct RawAuthority {
     pub referral_time: Option<RawDist>,
     pub issues: Option<RawIssues>,
     pub removal_order: Option<RawRemovalOrder>,
+    pub acceptance: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -231,6 +269,7 @@ pub struct RawHashSharing {
     expecting = "a protocol: a mapping with `activation`, `notify_time`, ..."
 )]
 pub struct RawProtocol {
+    pub members: Option<Vec<String>>,
     pub activation: Option<RawActivation>,
     pub notify_time: Option<Dur>,
     pub hash_sharing_delay: Option<Dur>,
@@ -242,13 +281,19 @@ pub struct RawProtocol {
 #[derive(Debug, Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = "activation: a mapping with `confirmed_removals`, `platforms`, `or_at`, `decision_time`"
+    expecting = "activation: a mapping with `confirmed_removals`, `platforms`, `detections`, `platforms_reached`, `after`, `content`, `or_at`, `decision_time`"
 )]
 pub struct RawActivation {
     #[serde(default, deserialize_with = "whole::opt_u32")]
     pub confirmed_removals: Option<u32>,
     #[serde(default, deserialize_with = "whole::opt_u32")]
     pub platforms: Option<u32>,
+    #[serde(default, deserialize_with = "whole::opt_u32")]
+    pub detections: Option<u32>,
+    #[serde(default, deserialize_with = "whole::opt_u32")]
+    pub platforms_reached: Option<u32>,
+    pub after: Option<String>,
+    pub content: Option<Vec<String>>,
     pub or_at: Option<Dur>,
     pub decision_time: Option<Dur>,
 }
@@ -269,8 +314,43 @@ pub struct RawDeactivation {
 )]
 pub struct RawVariant {
     pub name: String,
-    pub protocol: Option<String>,
+    pub protocol: Option<OneOrMany>,
     pub set: Option<serde_yaml::Mapping>,
+}
+
+/// A name, or a list of names (a variant's `protocol`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for OneOrMany {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<OneOrMany, D::Error> {
+        d.deserialize_any(OneOrManyVisitor)
+    }
+}
+
+struct OneOrManyVisitor;
+
+impl<'de> Visitor<'de> for OneOrManyVisitor {
+    type Value = OneOrMany;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a protocol name, or a list of protocol names")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<OneOrMany, E> {
+        Ok(OneOrMany::One(v.to_string()))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<OneOrMany, A::Error> {
+        let mut names = Vec::new();
+        while let Some(n) = seq.next_element::<String>()? {
+            names.push(n);
+        }
+        Ok(OneOrMany::Many(names))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -31,6 +31,8 @@ pub mod defaults {
     pub const SAMPLE_EVERY: f64 = 15.0;
     pub const REPLICATIONS: u32 = 100;
     pub const SEED: u64 = 1;
+    /// Views of a linked copy per view of a post linking to it (contract section 18).
+    pub const CLICK_THROUGH: f64 = 0.05;
     pub const MAX_COPIES: u64 = 20_000_000;
     pub const REVIEW_ACCURACY: f64 = 1.0;
     pub const HASH_SHARING_DELAY: f64 = 6.0 * 60.0;
@@ -277,6 +279,13 @@ impl Checker {
     }
 }
 
+fn on_match(m: RawOnMatch) -> OnMatch {
+    match m {
+        RawOnMatch::Block => OnMatch::Block,
+        RawOnMatch::Review => OnMatch::Review,
+    }
+}
+
 fn capacity(c: RawCapacity) -> Capacity {
     match c {
         RawCapacity::Limited(n) => Capacity::Limited(n),
@@ -290,7 +299,8 @@ pub(crate) struct VariantSpec {
     pub name: String,
     /// `variants[name]` or `variants[index]`.
     pub label: String,
-    pub protocol: Option<usize>,
+    /// Indices into the protocols, in the order listed (empty: `none`).
+    pub protocols: Vec<usize>,
     /// The `set` entries in file order: dotted path and value.
     pub sets: Vec<(String, serde_yaml::Value)>,
 }
@@ -305,7 +315,7 @@ pub(crate) fn check_variants(
         return vec![VariantSpec {
             name: defaults::BASELINE_VARIANT.to_string(),
             label: format!("variants[{}]", defaults::BASELINE_VARIANT),
-            protocol: None,
+            protocols: Vec::new(),
             sets: Vec::new(),
         }];
     };
@@ -346,23 +356,55 @@ pub(crate) fn check_variants(
         } else {
             seen.insert(name.clone(), i);
         }
-        let protocol = match v.protocol.as_deref() {
-            None | Some(NONE_PROTOCOL) => None,
-            Some(p) => match protocol_ids.iter().position(|id| id == p) {
-                Some(k) => Some(k),
-                None => {
+        let names: Vec<String> = match v.protocol {
+            None => Vec::new(),
+            Some(OneOrMany::One(p)) if p == NONE_PROTOCOL => Vec::new(),
+            Some(OneOrMany::One(p)) => vec![p],
+            Some(OneOrMany::Many(list)) => {
+                if list.is_empty() {
                     c.err_hint(
                         &format!("{label}.protocol"),
+                        "expected a protocol name or a list of them, found an empty list"
+                            .to_string(),
+                        Some("write `protocol: none` for a variant without a protocol".to_string()),
+                    );
+                }
+                if list.len() > 1 && list.iter().any(|p| p == NONE_PROTOCOL) {
+                    c.err_hint(
+                        &format!("{label}.protocol"),
+                        "expected `none` only on its own, found it in a list of protocols"
+                            .to_string(),
+                        Some("`none` means no protocol: remove it from the list".to_string()),
+                    );
+                }
+                list.into_iter().filter(|p| p != NONE_PROTOCOL).collect()
+            }
+        };
+        let mut protocols = Vec::new();
+        for (k, p) in names.iter().enumerate() {
+            match protocol_ids.iter().position(|id| id == p) {
+                Some(i) if protocols.contains(&i) => c.err(
+                    &format!("{label}.protocol"),
+                    format!("expected each protocol once, found `{p}` twice"),
+                ),
+                Some(i) => protocols.push(i),
+                None => {
+                    let field = if names.len() > 1 {
+                        format!("{label}.protocol[{k}]")
+                    } else {
+                        format!("{label}.protocol")
+                    };
+                    c.err_hint(
+                        &field,
                         format!(
                             "expected `none` or a protocol defined in `protocols` ({}), found `{p}`",
                             list_names(protocol_ids)
                         ),
                         did_you_mean(p, candidates.iter().copied()),
                     );
-                    None
                 }
-            },
-        };
+            }
+        }
         let mut sets = Vec::new();
         for (k, val) in v.set.unwrap_or_default() {
             match k {
@@ -379,7 +421,7 @@ pub(crate) fn check_variants(
         out.push(VariantSpec {
             name,
             label,
-            protocol,
+            protocols,
             sets,
         });
     }
@@ -556,6 +598,10 @@ pub(crate) fn build_model(raw: RawScenario, experiment: &Experiment, c: &mut Che
             proactive_per_min: cp
                 .proactive_per_hour
                 .map(|v| c.rate(&f("crisis_posture.proactive_per_hour"), v)),
+            on_match: cp.on_match.map(on_match),
+            views_factor: cp.views_factor.map_or(1.0, |v| {
+                c.non_negative(&f("crisis_posture.views_factor"), v)
+            }),
         });
         model_platforms.push(Platform {
             name: one_line(p.name.unwrap_or_else(|| p.id.clone())),
@@ -569,6 +615,7 @@ pub(crate) fn build_model(raw: RawScenario, experiment: &Experiment, c: &mut Che
             views_per_min,
             attention_half_life,
             hash_recall,
+            on_match: p.on_match.map_or(OnMatch::Block, on_match),
             proactive_per_min,
             flags_per_1k_views,
             review,
@@ -578,28 +625,54 @@ pub(crate) fn build_model(raw: RawScenario, experiment: &Experiment, c: &mut Che
 
     // Links.
     let mut model_links = Vec::new();
-    let mut seen_links: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut seen_links: HashMap<(usize, usize, LinkKind), usize> = HashMap::new();
     for (i, l) in links.unwrap_or_default().into_iter().enumerate() {
         let at = format!("links[{i}]");
         let before = c.problems.len();
         let from = c.resolve(&format!("{at}.from"), "platform", &l.from, &pids);
         let to = c.resolve(&format!("{at}.to"), "platform", &l.to, &pids);
         let per_min = c.rate(&format!("{at}.per_hour"), l.per_hour);
+        let kind = match l.kind {
+            None | Some(RawLinkKind::Upload) => LinkKind::Upload,
+            Some(RawLinkKind::Post) => LinkKind::Post,
+        };
+        let click_through = match (kind, l.click_through) {
+            (LinkKind::Post, v) => v.map_or(defaults::CLICK_THROUGH, |v| {
+                c.prob(&format!("{at}.click_through"), v)
+            }),
+            (LinkKind::Upload, None) => 0.0,
+            (LinkKind::Upload, Some(_)) => {
+                c.err_hint(
+                    &format!("{at}.click_through"),
+                    "expected `click_through` only on a link of `kind: post`, found it on an upload link".to_string(),
+                    Some("add `kind: post` if the link is posts pointing at the copy, or remove `click_through`".to_string()),
+                );
+                0.0
+            }
+        };
         if c.problems.len() == before {
-            if let Some(j) = seen_links.get(&(from, to)) {
+            if let Some(j) = seen_links.get(&(from, to, kind)) {
                 c.err_hint(
                     &at,
                     format!(
-                        "expected one link per (from, to) pair, found {} -> {} again (first at links[{j}])",
-                        l.from, l.to
+                        "expected one {} link per (from, to) pair, found {} -> {} again (first at links[{j}])",
+                        kind.as_str(),
+                        l.from,
+                        l.to
                     ),
                     Some("add their rates into one link".to_string()),
                 );
             } else {
-                seen_links.insert((from, to), i);
+                seen_links.insert((from, to, kind), i);
             }
         }
-        model_links.push(Link { from, to, per_min });
+        model_links.push(Link {
+            from,
+            to,
+            per_min,
+            kind,
+            click_through,
+        });
     }
 
     // Content.
@@ -619,14 +692,35 @@ pub(crate) fn build_model(raw: RawScenario, experiment: &Experiment, c: &mut Che
             &x.origin.platform,
             &pids,
         );
+        let kind = match x.kind {
+            None | Some(RawContentKind::Video) => ContentKind::Video,
+            Some(RawContentKind::Livestream) => ContentKind::Livestream,
+            Some(RawContentKind::Document) => ContentKind::Document,
+            Some(RawContentKind::Image) => ContentKind::Image,
+        };
+        let live = x.live.map(|l| {
+            if kind != ContentKind::Livestream {
+                c.err_hint(
+                    &format!("{at}.live"),
+                    format!(
+                        "expected `live` only on content of `kind: livestream`, found it on `kind: {}`",
+                        kind.as_str()
+                    ),
+                    Some("a live phase is a stream being broadcast: set `kind: livestream`, or remove `live`".to_string()),
+                );
+            }
+            LivePhase {
+                duration: c.positive_dur(&format!("{at}.live.for"), &l.for_),
+                views_per_min: c.rate(&format!("{at}.live.views_per_hour"), l.views_per_hour),
+                flags_per_1k_views: l
+                    .flags_per_1k_views
+                    .map(|v| c.non_negative(&format!("{at}.live.flags_per_1k_views"), v)),
+            }
+        });
         contents.push(Content {
             id: x.id,
-            kind: match x.kind {
-                None | Some(RawContentKind::Video) => ContentKind::Video,
-                Some(RawContentKind::Livestream) => ContentKind::Livestream,
-                Some(RawContentKind::Document) => ContentKind::Document,
-                Some(RawContentKind::Image) => ContentKind::Image,
-            },
+            kind,
+            live,
             origin_platform,
             origin_at: x.origin.at.map_or(0.0, |d| d.minutes),
             virality: x.virality.map_or(defaults::VIRALITY, |v| {
@@ -738,6 +832,7 @@ pub(crate) fn build_model(raw: RawScenario, experiment: &Experiment, c: &mut Che
                 Some(RawIssues::RemovalOrder) => Issues::RemovalOrder,
             },
             removal_order,
+            acceptance: a.acceptance.map(|v| c.prob(&format!("{at}.acceptance"), v)),
         });
     }
 
@@ -757,8 +852,15 @@ pub(crate) fn build_model(raw: RawScenario, experiment: &Experiment, c: &mut Che
 
     // Protocols.
     let protocols = protocols.map(|o| o.0).unwrap_or_default();
+    let protocol_ids: Vec<String> = protocols.iter().map(|(id, _)| id.clone()).collect();
     let mut model_protocols = Vec::with_capacity(protocols.len());
     let n_platforms = model_platforms.len();
+    let default_members: Vec<PlatformIdx> = model_platforms
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.protocol_member)
+        .map(|(i, _)| i)
+        .collect();
     for (id, p) in protocols {
         let at = format!("protocols.{id}");
         if id == NONE_PROTOCOL {
@@ -770,22 +872,63 @@ pub(crate) fn build_model(raw: RawScenario, experiment: &Experiment, c: &mut Che
         } else {
             c.check_id(&at, &id);
         }
+        let (members, members_listed) = match &p.members {
+            None => (default_members.clone(), false),
+            Some(list) => {
+                if list.is_empty() {
+                    c.err_hint(
+                        &format!("{at}.members"),
+                        "expected at least one member platform, found an empty list".to_string(),
+                        Some(
+                            "omit `members` for the platforms with `protocol_member: true`"
+                                .to_string(),
+                        ),
+                    );
+                }
+                let mut m = resolve_list(c, &format!("{at}.members"), list, &pids);
+                m.sort_unstable();
+                (m, true)
+            }
+        };
         let activation = match p.activation {
             Some(a) => {
                 let aat = format!("{at}.activation");
-                if a.confirmed_removals.is_none() && a.or_at.is_none() {
+                if a.confirmed_removals.is_none()
+                    && a.detections.is_none()
+                    && a.platforms_reached.is_none()
+                    && a.after.is_none()
+                    && a.or_at.is_none()
+                {
                     c.err(
                         &aat,
-                        "expected `confirmed_removals` or `or_at` (or both), found neither, so the protocol could never activate"
+                        "expected a trigger (`confirmed_removals`, `detections`, `platforms_reached`, `after` or `or_at`), found none, so the protocol could never activate"
                             .to_string(),
                     );
                 }
-                if a.confirmed_removals == Some(0) {
-                    c.err_hint(
-                        &format!("{aat}.confirmed_removals"),
-                        "expected a count >= 1, found 0".to_string(),
-                        Some("to activate at once, write `or_at: 0m`".to_string()),
-                    );
+                for (field, value, hint) in [
+                    (
+                        "confirmed_removals",
+                        a.confirmed_removals,
+                        "to activate at once, write `or_at: 0m`",
+                    ),
+                    (
+                        "detections",
+                        a.detections,
+                        "to activate at once, write `or_at: 0m`",
+                    ),
+                    (
+                        "platforms_reached",
+                        a.platforms_reached,
+                        "the origin's platform is the first one reached",
+                    ),
+                ] {
+                    if value == Some(0) {
+                        c.err_hint(
+                            &format!("{aat}.{field}"),
+                            "expected a count >= 1, found 0".to_string(),
+                            Some(hint.to_string()),
+                        );
+                    }
                 }
                 let platforms = a.platforms.unwrap_or(1);
                 if platforms < 1 {
@@ -801,9 +944,47 @@ pub(crate) fn build_model(raw: RawScenario, experiment: &Experiment, c: &mut Che
                         ),
                     );
                 }
+                if let Some(n) = a.platforms_reached
+                    && n as usize > n_platforms
+                {
+                    c.err(
+                        &format!("{aat}.platforms_reached"),
+                        format!(
+                            "expected at most the number of platforms ({n_platforms}), found {n}"
+                        ),
+                    );
+                }
+                let after = a.after.as_ref().and_then(|name| {
+                    let k = protocol_ids.iter().position(|p| p == name);
+                    if k.is_none() {
+                        c.err_hint(
+                            &format!("{aat}.after"),
+                            format!(
+                                "expected another protocol of this scenario ({}), found `{name}`",
+                                list_names(&protocol_ids)
+                            ),
+                            did_you_mean(name, protocol_ids.iter().map(String::as_str)),
+                        );
+                    }
+                    k
+                });
+                let content = a.content.as_ref().map(|list| {
+                    if list.is_empty() {
+                        c.err_hint(
+                            &format!("{aat}.content"),
+                            "expected at least one content item, found an empty list".to_string(),
+                            Some("omit `content` to count every content item".to_string()),
+                        );
+                    }
+                    resolve_list(c, &format!("{aat}.content"), list, &cids)
+                });
                 Activation {
                     confirmed_removals: a.confirmed_removals,
                     platforms,
+                    detections: a.detections,
+                    platforms_reached: a.platforms_reached,
+                    after,
+                    content,
                     or_at: a.or_at.map(|d| d.minutes),
                     decision_time: a.decision_time.map_or(0.0, |d| d.minutes),
                 }
@@ -811,6 +992,10 @@ pub(crate) fn build_model(raw: RawScenario, experiment: &Experiment, c: &mut Che
             None => Activation {
                 confirmed_removals: None,
                 platforms: 1,
+                detections: None,
+                platforms_reached: None,
+                after: None,
+                content: None,
                 or_at: None,
                 decision_time: 0.0,
             },
@@ -819,6 +1004,8 @@ pub(crate) fn build_model(raw: RawScenario, experiment: &Experiment, c: &mut Che
             .deactivation
             .map(|d| c.positive_dur(&format!("{at}.deactivation.quiet_for"), &d.quiet_for));
         model_protocols.push(Protocol {
+            members,
+            members_listed,
             activation,
             notify_time: p.notify_time.map_or(0.0, |d| d.minutes),
             hash_sharing_delay: p.hash_sharing_delay.map(|d| d.minutes),
@@ -830,6 +1017,7 @@ pub(crate) fn build_model(raw: RawScenario, experiment: &Experiment, c: &mut Che
             id,
         });
     }
+    check_after_cycles(c, &model_protocols);
 
     // Injects.
     let mut model_injects = Vec::new();
@@ -871,12 +1059,55 @@ pub(crate) fn build_model(raw: RawScenario, experiment: &Experiment, c: &mut Che
         hash_sharing,
         protocols: model_protocols,
         injects: model_injects,
-        objectives: build_objectives(c, objectives.unwrap_or_default()),
+        objectives: build_objectives(c, objectives.unwrap_or_default(), &protocol_ids),
     }
 }
 
 /// Exercise objectives: ids checked, exactly one criterion each.
-fn build_objectives(c: &mut Checker, raw: Vec<RawObjective>) -> Vec<Objective> {
+/// A chain of `after`s that comes back to where it started can never fire: refuse it,
+/// naming the chain.
+fn check_after_cycles(c: &mut Checker, protocols: &[Protocol]) {
+    let mut reported = vec![false; protocols.len()];
+    for start in 0..protocols.len() {
+        let mut chain = vec![start];
+        let mut at = start;
+        while let Some(next) = protocols[at].activation.after {
+            if next >= protocols.len() {
+                break;
+            }
+            if let Some(k) = chain.iter().position(|&p| p == next) {
+                let cycle = &chain[k..];
+                if !cycle.iter().any(|&p| reported[p]) {
+                    let names: Vec<&str> = cycle
+                        .iter()
+                        .chain(std::iter::once(&next))
+                        .map(|&p| protocols[p].id.as_str())
+                        .collect();
+                    c.err_hint(
+                        &format!("protocols.{}.activation.after", protocols[cycle[0]].id),
+                        format!(
+                            "expected a chain of `after`s that starts somewhere, found a cycle: {}",
+                            names.join(" after ")
+                        ),
+                        Some("one protocol of the chain needs a trigger of its own (a count or `or_at`) instead of `after`".to_string()),
+                    );
+                    for &p in cycle {
+                        reported[p] = true;
+                    }
+                }
+                break;
+            }
+            chain.push(next);
+            at = next;
+        }
+    }
+}
+
+fn build_objectives(
+    c: &mut Checker,
+    raw: Vec<RawObjective>,
+    protocol_ids: &[String],
+) -> Vec<Objective> {
     let ids = c.ids("objectives", "objective", raw.iter().map(|o| o.id.as_str()));
     let mut out = Vec::new();
     for (i, o) in raw.into_iter().enumerate() {
@@ -925,13 +1156,39 @@ fn build_objectives(c: &mut Checker, raw: Vec<RawObjective>) -> Vec<Objective> {
                 }
             }
         }
+        let protocol = o.protocol.as_ref().and_then(|name| {
+            let k = protocol_ids.iter().position(|p| p == name);
+            if k.is_none() {
+                c.err_hint(
+                    &format!("{label}.protocol"),
+                    format!(
+                        "expected a protocol of this scenario ({}), found `{name}`",
+                        list_names(protocol_ids)
+                    ),
+                    did_you_mean(name, protocol_ids.iter().map(String::as_str)),
+                );
+            }
+            k
+        });
+        if o.protocol.is_some() && o.activate_within.is_none() && o.notify_within.is_none() {
+            c.err(
+                &format!("{label}.protocol"),
+                "expected `protocol` only with `activate_within` or `notify_within`, which it says which protocol they mean"
+                    .to_string(),
+            );
+        }
         match criteria.len() {
             1 => {
-                let (criterion, words) = criteria.remove(0);
+                let (criterion, mut words) = criteria.remove(0);
+                if let Some(name) = &o.protocol {
+                    words = words.replace("the crisis protocol", &format!("protocol {name}"));
+                    words = words.replace("Notify member platforms", &format!("Notify the members of {name}"));
+                }
                 out.push(Objective {
                     id: o.id,
                     description: multi_line(o.description.unwrap_or(words)),
                     criterion,
+                    protocol,
                 });
             }
             0 if c.problems.iter().any(|p| p.field().is_some_and(|f| f.starts_with(&label))) => {}

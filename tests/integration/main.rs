@@ -9,6 +9,7 @@ mod conservation;
 mod determinism;
 mod exercise;
 mod memory;
+mod part2_loading;
 mod protocols;
 mod robustness;
 mod scenario_loading;
