@@ -2,9 +2,10 @@
 //! the detection, review, hash sharing, referrals and removal orders that race it.
 //!
 //! Layout: [`scenario`] turns YAML into a validated model; [`engine`] simulates one
-//! replication and pushes what happens into a [`sink::Sink`]; [`output`] holds the CSV
-//! sinks; [`runner`] runs many replications (in parallel, deterministically). The `ttx`
-//! binary is a thin layer over these.
+//! replication and pushes what happens into a [`sink::Sink`]; [`record`] defines those
+//! records and their file columns, once; [`output`] holds the CSV sinks; [`runner`] runs
+//! many replications (in parallel, deterministically). The `ttx` binary is a thin layer
+//! over these.
 
 pub mod allocator;
 pub mod analysis;
@@ -14,6 +15,7 @@ pub mod describe;
 pub mod engine;
 pub mod exercise;
 pub mod output;
+pub mod record;
 pub mod runner;
 pub mod scenario;
 pub mod sink;

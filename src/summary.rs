@@ -1,44 +1,11 @@
-//! A running summary of run outcomes per variant, for the terminal.
+//! A running summary of run outcomes per variant, for the terminal (`ttx run`, `ttx merge`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+// Its fields' type: users of the summary name it from here.
+pub use crate::compare::stats::Moments;
 use crate::sink::{RunId, RunOutcome, Sink};
-
-/// Running mean and variance (Welford), numerically stable in one pass.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Moments {
-    pub n: u64,
-    pub mean: f64,
-    m2: f64,
-}
-
-impl Moments {
-    pub fn push(&mut self, x: f64) {
-        self.n += 1;
-        let d = x - self.mean;
-        self.mean += d / self.n as f64;
-        self.m2 += d * (x - self.mean);
-    }
-
-    /// Sample standard deviation (0 with fewer than two values).
-    pub fn sd(&self) -> f64 {
-        if self.n < 2 {
-            0.0
-        } else {
-            (self.m2 / (self.n - 1) as f64).sqrt()
-        }
-    }
-
-    /// Half-width of the Student-t 95% confidence interval of the mean.
-    pub fn ci95_half_width(&self) -> f64 {
-        if self.n < 2 {
-            0.0
-        } else {
-            crate::compare::stats::t95(self.n - 1) * self.sd() / (self.n as f64).sqrt()
-        }
-    }
-}
 
 /// Per-variant moments of the headline outcomes, in the order variants first appear.
 #[derive(Debug, Default, Clone)]
@@ -111,20 +78,5 @@ impl Sink for SummarySink {
         s.blocked.push(o.blocked as f64);
         s.live_at_end.push(o.live_at_end as f64);
         s.activated += u64::from(o.activation_min.is_some());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn moments_match_two_pass_formulas() {
-        let xs = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
-        let mut m = Moments::default();
-        xs.iter().for_each(|&x| m.push(x));
-        assert_eq!(m.mean, 5.0);
-        let var: f64 = xs.iter().map(|x| (x - 5.0) * (x - 5.0)).sum::<f64>() / 7.0;
-        assert!((m.sd() - var.sqrt()).abs() < 1e-12);
     }
 }

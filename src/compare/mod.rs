@@ -8,51 +8,68 @@
 pub mod stats;
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::output::{AtomicFile, as_written, fixed, neutralize};
+use crate::output::AtomicFile;
+use crate::output::files::{SUMMARY, TIMESERIES_SUMMARY};
+use crate::record::{self, Column, Columns, fixed, neutralize};
 use crate::sink::{RunId, RunOutcome, SampleRecord, Sink};
 
 use stats::{Describe, Paired, quantile_sorted};
 
-/// A per-run outcome that can be compared across variants (a numeric `runs.csv` column).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Metric {
-    Attempts,
-    Blocked,
-    Published,
-    Removed,
-    LiveAtEnd,
-    PeakLive,
-    Exposure,
-    ExposureEu,
-    Variants,
-    VariantsHashed,
-    FirstDetectionMin,
-    ActivationMin,
-    ContainedMin,
-    Events,
-}
+/// A per-run outcome that can be compared across variants: a numeric column of
+/// `runs.csv`, as [`RunOutcome`]'s declaration defines it (every numeric column is one).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Metric(u8);
 
+/// How many metrics there are: `runs.csv`'s numeric columns.
+const METRICS: usize = {
+    let mut n = 0;
+    let mut i = 0;
+    while i < RunOutcome::COLUMNS.len() {
+        if RunOutcome::COLUMNS[i].numeric {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+};
+
+#[allow(non_upper_case_globals)] // Named as when metrics were an enum's variants.
 impl Metric {
-    pub const ALL: [Metric; 14] = [
-        Metric::Attempts,
-        Metric::Blocked,
-        Metric::Published,
-        Metric::Removed,
-        Metric::LiveAtEnd,
-        Metric::PeakLive,
-        Metric::Exposure,
-        Metric::ExposureEu,
-        Metric::Variants,
-        Metric::VariantsHashed,
-        Metric::FirstDetectionMin,
-        Metric::ActivationMin,
-        Metric::ContainedMin,
-        Metric::Events,
-    ];
+    /// Every metric, in `runs.csv`'s column order.
+    pub const ALL: [Metric; METRICS] = {
+        assert!(RunOutcome::COLUMNS.len() <= u8::MAX as usize);
+        let mut all = [Metric(0); METRICS];
+        let (mut n, mut i) = (0, 0);
+        while i < RunOutcome::COLUMNS.len() {
+            if RunOutcome::COLUMNS[i].numeric {
+                all[n] = Metric(i as u8);
+                n += 1;
+            }
+            i += 1;
+        }
+        all
+    };
+
+    // The metrics code names; a new column needs none (it is a metric by its name).
+    pub const Attempts: Metric = Metric::named("attempts");
+    pub const Blocked: Metric = Metric::named("blocked");
+    pub const Published: Metric = Metric::named("published");
+    pub const Removed: Metric = Metric::named("removed");
+    pub const LiveAtEnd: Metric = Metric::named("live_at_end");
+    pub const PeakLive: Metric = Metric::named("peak_live");
+    pub const Exposure: Metric = Metric::named("exposure");
+    pub const ExposureEu: Metric = Metric::named("exposure_eu");
+    pub const Variants: Metric = Metric::named("variants");
+    pub const VariantsHashed: Metric = Metric::named("variants_hashed");
+    pub const FirstDetectionMin: Metric = Metric::named("first_detection_min");
+    pub const ActivationMin: Metric = Metric::named("activation_min");
+    pub const ContainedMin: Metric = Metric::named("contained_min");
+    pub const Events: Metric = Metric::named("events");
 
     /// The default set for `ttx compare`: the outcomes planners weigh.
     pub const DEFAULT: [Metric; 7] = [
@@ -65,26 +82,24 @@ impl Metric {
         Metric::LiveAtEnd,
     ];
 
-    pub fn name(self) -> &'static str {
-        match self {
-            Metric::Attempts => "attempts",
-            Metric::Blocked => "blocked",
-            Metric::Published => "published",
-            Metric::Removed => "removed",
-            Metric::LiveAtEnd => "live_at_end",
-            Metric::PeakLive => "peak_live",
-            Metric::Exposure => "exposure",
-            Metric::ExposureEu => "exposure_eu",
-            Metric::Variants => "variants",
-            Metric::VariantsHashed => "variants_hashed",
-            Metric::FirstDetectionMin => "first_detection_min",
-            Metric::ActivationMin => "activation_min",
-            Metric::ContainedMin => "contained_min",
-            Metric::Events => "events",
+    /// The metric of column `name`; a name that is none fails the build.
+    const fn named(name: &str) -> Metric {
+        match record::position::<RunOutcome>(name) {
+            Some(i) if RunOutcome::COLUMNS[i].numeric => Metric(i as u8),
+            _ => panic!("not a numeric column of runs.csv"),
         }
     }
 
-    /// Words for verdicts ("reduces exposure by ...").
+    fn column(self) -> &'static Column<RunOutcome> {
+        &RunOutcome::COLUMNS[usize::from(self.0)]
+    }
+
+    /// Its column's name in `runs.csv`.
+    pub fn name(self) -> &'static str {
+        self.column().name
+    }
+
+    /// Words for verdicts ("reduces exposure by ..."); the name unless better words exist.
     pub fn label(self) -> &'static str {
         match self {
             Metric::PeakLive => "peak live copies",
@@ -99,44 +114,60 @@ impl Metric {
     }
 
     /// Parse a metric name; the error names the closest one and lists them all.
-    pub fn parse(name: &str) -> Result<Metric, String> {
+    pub fn parse(name: &str) -> Result<Metric, UnknownMetric> {
         let name = name.trim();
         if let Some(m) = Metric::ALL.iter().find(|m| m.name() == name) {
             return Ok(*m);
         }
-        let best = Metric::ALL
+        let closest = Metric::ALL
             .iter()
             .map(|m| (strsim::jaro_winkler(name, m.name()), m.name()))
             .filter(|(s, _)| *s > 0.8)
-            .max_by(|a, b| a.0.total_cmp(&b.0));
-        let all: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
-        Err(format!(
-            "unknown metric `{name}`{}; the metrics are: {}",
-            best.map(|(_, b)| format!(" (did you mean `{b}`?)"))
-                .unwrap_or_default(),
-            all.join(", ")
-        ))
-    }
-
-    pub fn value(self, o: &RunOutcome) -> Option<f64> {
-        Some(match self {
-            Metric::Attempts => o.attempts as f64,
-            Metric::Blocked => o.blocked as f64,
-            Metric::Published => o.published as f64,
-            Metric::Removed => o.removed as f64,
-            Metric::LiveAtEnd => o.live_at_end as f64,
-            Metric::PeakLive => o.peak_live as f64,
-            Metric::Exposure => o.exposure,
-            Metric::ExposureEu => o.exposure_eu,
-            Metric::Variants => o.variants as f64,
-            Metric::VariantsHashed => o.variants_hashed as f64,
-            Metric::FirstDetectionMin => return o.first_detection_min,
-            Metric::ActivationMin => return o.activation_min,
-            Metric::ContainedMin => return o.contained_min,
-            Metric::Events => o.events as f64,
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, m)| m);
+        Err(UnknownMetric {
+            name: name.to_string(),
+            closest,
         })
     }
+
+    /// The metric's value in run outcome `o`, as `runs.csv` holds it (to its decimals),
+    /// so summaries recomputed from the file are the same; `None` where it never happened.
+    pub fn value(self, o: &RunOutcome) -> Option<f64> {
+        (self.column().number)(o)
+    }
 }
+
+impl fmt::Debug for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Metric({})", self.name())
+    }
+}
+
+/// A name that is no metric.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownMetric {
+    pub name: String,
+    /// The metric it most resembles, if one does.
+    pub closest: Option<&'static str>,
+}
+
+impl fmt::Display for UnknownMetric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown metric `{}`", self.name)?;
+        if let Some(m) = self.closest {
+            write!(f, " (did you mean `{m}`?)")?;
+        }
+        let all: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+        write!(f, "; the metrics are: {}", all.join(", "))
+    }
+}
+
+impl std::error::Error for UnknownMetric {}
+
+/// The columns of `timeseries.csv` the collector keeps.
+const SAMPLE_TIME: &Column<SampleRecord> = record::column("time_min");
+const SAMPLE_VIEWS: &Column<SampleRecord> = record::column("views_cum");
 
 /// Time-series values of one (variant, time, platform) across replications.
 #[derive(Debug, Default, Clone)]
@@ -353,9 +384,9 @@ impl Collector {
 
     /// Write both summary files atomically into `dir`.
     pub fn write_files(&self, dir: &Path) -> io::Result<Vec<PathBuf>> {
-        let mut summary = AtomicFile::create(&dir.join("summary.csv"))?;
+        let mut summary = AtomicFile::create(&dir.join(SUMMARY))?;
         self.write_summary(&mut summary)?;
-        let mut series = AtomicFile::create(&dir.join("timeseries_summary.csv"))?;
+        let mut series = AtomicFile::create(&dir.join(TIMESERIES_SUMMARY))?;
         self.write_timeseries_summary(&mut series)?;
         summary.finish_writing()?;
         series.finish_writing()?;
@@ -487,8 +518,7 @@ impl Sink for Collector {
             if col.len() <= r {
                 col.resize(r + 1, None);
             }
-            // As runs.csv holds it, so summaries can be recomputed from the file.
-            col[r] = m.value(o).map(|x| as_written(x, 3));
+            col[r] = m.value(o);
         }
         self.flush_all(v);
     }
@@ -501,8 +531,8 @@ impl Sink for Collector {
             return;
         };
         // As timeseries.csv holds them, so summaries can be recomputed from the file.
-        let t = as_written(s.time, 3).to_bits();
-        let views_cum = as_written(s.views_cum, 3);
+        let t = (SAMPLE_TIME.number)(s).unwrap_or(s.time).to_bits();
+        let views_cum = (SAMPLE_VIEWS.number)(s).unwrap_or(s.views_cum);
         let point = self.series[v].entry((t, p)).or_default();
         point.live.push(s.live as f64);
         point.views.push(views_cum);
@@ -529,7 +559,7 @@ mod tests {
         for m in Metric::ALL {
             assert_eq!(Metric::parse(m.name()), Ok(m));
         }
-        let e = Metric::parse("exposre").unwrap_err();
+        let e = Metric::parse("exposre").unwrap_err().to_string();
         assert!(e.contains("did you mean `exposure`?"), "{e}");
     }
 

@@ -1,8 +1,42 @@
-//! Small statistics: quantiles, Student-t intervals, paired differences.
+//! Small statistics: running moments, quantiles, Student-t intervals, paired differences.
+//! A leaf: the comparison and the terminal summary both build on it.
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-use crate::summary::Moments;
+/// Running mean and variance (Welford), numerically stable in one pass.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Moments {
+    pub n: u64,
+    pub mean: f64,
+    m2: f64,
+}
+
+impl Moments {
+    pub fn push(&mut self, x: f64) {
+        self.n += 1;
+        let d = x - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (x - self.mean);
+    }
+
+    /// Sample standard deviation (0 with fewer than two values).
+    pub fn sd(&self) -> f64 {
+        if self.n < 2 {
+            0.0
+        } else {
+            (self.m2 / (self.n - 1) as f64).sqrt()
+        }
+    }
+
+    /// Half-width of the Student-t 95% confidence interval of the mean.
+    pub fn ci95_half_width(&self) -> f64 {
+        if self.n < 2 {
+            0.0
+        } else {
+            t95(self.n - 1) * self.sd() / (self.n as f64).sqrt()
+        }
+    }
+}
 
 /// Two-sided 95% critical value of Student's t with `df` degrees of freedom (the normal
 /// value for large df).
@@ -136,6 +170,16 @@ impl Paired {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn moments_match_two_pass_formulas() {
+        let xs = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
+        let mut m = Moments::default();
+        xs.iter().for_each(|&x| m.push(x));
+        assert_eq!(m.mean, 5.0);
+        let var: f64 = xs.iter().map(|x| (x - 5.0) * (x - 5.0)).sum::<f64>() / 7.0;
+        assert!((m.sd() - var.sqrt()).abs() < 1e-12);
+    }
 
     #[test]
     fn t95_matches_tables() {

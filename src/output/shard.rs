@@ -20,12 +20,12 @@ use csv::ByteRecord;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::read::{RunsReader, SamplesReader};
-use super::{AtomicFile, OWN_FILES, neutralize};
+use super::AtomicFile;
+pub use super::files::MANIFEST;
+use super::files::OWN_FILES;
+use super::read::{ReadError, RunsReader, SamplesReader};
+use crate::record::{EventRecord, PlatformOutcome, Record, RunOutcome, SampleRecord, neutralize};
 use crate::sink::Sink;
-
-/// The manifest a shard's output directory holds beside its run files.
-pub const MANIFEST: &str = "shard.yaml";
 
 /// What `format` says in a manifest this version writes.
 const FORMAT: &str = "ttx-shard-1";
@@ -182,9 +182,9 @@ impl ShardManifest {
 
     /// The run files this shard wrote.
     fn files(&self) -> Vec<&'static str> {
-        let mut files = vec!["runs.csv", "platforms.csv", "timeseries.csv"];
+        let mut files = vec![RunOutcome::FILE, PlatformOutcome::FILE, SampleRecord::FILE];
         if self.events {
-            files.push("events.csv");
+            files.push(EventRecord::FILE);
         }
         files
     }
@@ -234,6 +234,9 @@ pub enum MergeError {
     Missing { missing: String, shards: u32 },
     #[error("{path}: {message}")]
     BadFile { path: PathBuf, message: String },
+    /// A row (or header) of a run file that does not read back as the record it holds.
+    #[error("{path}: {source}")]
+    BadRecord { path: PathBuf, source: ReadError },
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: io::Error },
     #[error("cannot write to {dir}: {source}")]
@@ -421,6 +424,7 @@ fn layout(path: &Path, variants: &[String]) -> Result<Layout, MergeError> {
             }
             break;
         }
+        // Every run file opens with its key, the variant first.
         let name = record.get(0).unwrap_or_default();
         let line = record.position().map_or(0, csv::Position::line);
         let Some(v) = names.iter().position(|n| n.as_bytes() == name) else {
@@ -510,7 +514,7 @@ impl Batch {
                         message: "its header differs from the other shards'".into(),
                     });
                 }
-                if name == "runs.csv" {
+                if name == RunOutcome::FILE {
                     let want = u64::from(s.manifest.shard_replications);
                     if let Some(v) = l.rows.iter().position(|&n| n != want) {
                         return Err(MergeError::BadFile {
@@ -579,7 +583,7 @@ impl Batch {
         let variants: Vec<Arc<str>> = m.variants.iter().map(|v| Arc::from(v.as_str())).collect();
         let files = m.files();
         let index = |name| files.iter().position(|f| *f == name).unwrap_or(0);
-        let (runs, samples) = (index("runs.csv"), index("timeseries.csv"));
+        let (runs, samples) = (index(RunOutcome::FILE), index(SampleRecord::FILE));
         let header = |file: usize| {
             let bytes = &self.layouts[file][0].header;
             let mut r = csv::ReaderBuilder::new()
@@ -593,34 +597,36 @@ impl Batch {
         let samples_reader = platforms
             .map(|p| SamplesReader::new(&header(samples), p))
             .transpose()
-            .map_err(|message| MergeError::BadFile {
+            .map_err(|source| MergeError::BadRecord {
                 path: first(samples),
-                message,
+                source,
             })?;
         let runs_reader =
-            RunsReader::new(&header(runs)).map_err(|message| MergeError::BadFile {
+            RunsReader::new(&header(runs)).map_err(|source| MergeError::BadRecord {
                 path: first(runs),
-                message,
+                source,
             })?;
         // Each row of a file's ranges, in merged order, to `feed`; errors name the shard's
         // file.
         let mut rec = ByteRecord::new();
         let mut each_row = |file: usize,
-                            feed: &mut dyn FnMut(&ByteRecord) -> Result<(), String>|
+                            feed: &mut dyn FnMut(&ByteRecord) -> Result<(), ReadError>|
          -> Result<(), MergeError> {
             self.for_each_range(file, |path, src| {
-                let bad = |message: String| MergeError::BadFile {
-                    path: path.to_path_buf(),
-                    message,
-                };
                 let mut r = csv::ReaderBuilder::new()
                     .has_headers(false)
                     .from_reader(src);
                 while r
                     .read_byte_record(&mut rec)
-                    .map_err(|e| bad(e.to_string()))?
+                    .map_err(|e| MergeError::BadFile {
+                        path: path.to_path_buf(),
+                        message: e.to_string(),
+                    })?
                 {
-                    feed(&rec).map_err(bad)?;
+                    feed(&rec).map_err(|source| MergeError::BadRecord {
+                        path: path.to_path_buf(),
+                        source,
+                    })?;
                 }
                 Ok(())
             })

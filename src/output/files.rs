@@ -1,0 +1,24 @@
+//! The names of the files ttx writes into an output directory: what a writer commits and
+//! what it removes when an earlier run left them behind.
+
+use crate::record::{EventRecord, PlatformOutcome, Record, RunOutcome, SampleRecord};
+
+/// The manifest a shard's output directory holds beside its run files.
+pub const MANIFEST: &str = "shard.yaml";
+
+/// The summary table of a comparison.
+pub const SUMMARY: &str = "summary.csv";
+
+/// A comparison's time-series quantiles.
+pub const TIMESERIES_SUMMARY: &str = "timeseries_summary.csv";
+
+/// Every file ttx writes into an output directory.
+pub const OWN_FILES: [&str; 7] = [
+    RunOutcome::FILE,
+    PlatformOutcome::FILE,
+    SampleRecord::FILE,
+    EventRecord::FILE,
+    SUMMARY,
+    TIMESERIES_SUMMARY,
+    MANIFEST,
+];
