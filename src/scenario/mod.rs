@@ -120,10 +120,8 @@ use validate::{Checker, VariantSpec};
 /// Read and load a scenario file; messages name it by `path` as displayed. Files over
 /// [`guard::MAX_FILE_BYTES`] are refused without being read whole.
 pub fn load(path: &Path) -> Result<Scenario, LoadError> {
-    let source = path.display().to_string();
-    let bytes = guard::read_bounded(path).map_err(|p| LoadError::one(&source, p))?;
-    let text = guard::decode(bytes).map_err(|p| LoadError::one(&source, p))?;
-    parse(&text, &source)
+    let text = read_file_text(path)?;
+    parse(&text, &path.display().to_string())
 }
 
 /// Load a scenario from text; `source` labels it in messages (a path, or e.g. `<stdin>`).
@@ -131,33 +129,13 @@ pub fn load(path: &Path) -> Result<Scenario, LoadError> {
 /// Any text is safe to give: hostile input (huge, deeply nested, alias bombs) is refused
 /// quickly and with bounded memory by the [`guard`] checks, before it is read into values.
 pub fn parse(text: &str, source: &str) -> Result<Scenario, LoadError> {
-    let yaml_err = |e: serde_yaml::Error| LoadError::one(source, yaml_problem(&e, text));
+    let checked = read_checked::<RawScenario>(
+        text,
+        source,
+        "expected a scenario (a mapping with `name`, `horizon`, `platforms` and `content`), found an empty file",
+    )?;
+    let (doc, values, mut raw) = (checked.doc, checked.values, checked.raw);
     let one = |p: Problem| LoadError::one(source, p);
-
-    guard::check_size(text).map_err(one)?;
-    let shape = guard::check_nesting(text).map_err(one)?;
-    if let Some(tag) = shape.first_tag {
-        return Err(one(tag.problem(text)));
-    }
-    let values = match guard::census(text, shape) {
-        Ok(n) => n,
-        Err(guard::CensusError::Refused(p)) => return Err(one(p)),
-        Err(guard::CensusError::Yaml(e)) => return Err(yaml_err(e)),
-    };
-
-    let doc: serde_yaml::Value = serde_yaml::from_str(text).map_err(yaml_err)?;
-    if doc.is_null() && is_blank(text) {
-        return Err(LoadError::one(
-            source,
-            Problem {
-                location: Location::File,
-                message: "expected a scenario (a mapping with `name`, `horizon`, `platforms` and `content`), found an empty file"
-                    .to_string(),
-                hint: None,
-            },
-        ));
-    }
-    let mut raw = read_reporting_all(text).map_err(|ps| LoadError::new(source, ps))?;
 
     let raw_variants = raw.variants.take();
     let protocol_ids: Vec<String> = raw
@@ -232,6 +210,56 @@ pub fn parse(text: &str, source: &str) -> Result<Scenario, LoadError> {
     })
 }
 
+/// A YAML file read through every guard, as a document and as raw structs.
+pub(crate) struct Checked<T> {
+    pub doc: serde_yaml::Value,
+    /// Values in the document once aliases are expanded (see [`guard`]).
+    pub values: usize,
+    pub raw: T,
+}
+
+/// Read untrusted YAML text: the [`guard`] checks (size, nesting, tags, expansion),
+/// then the document, then the raw structs `T`, reporting every unknown field and wrong
+/// type (see [`read_reporting_all`]). `empty` is the message for a blank file. Scenario
+/// and targets files are read alike.
+pub(crate) fn read_checked<T: serde::de::DeserializeOwned>(
+    text: &str,
+    source: &str,
+    empty: &str,
+) -> Result<Checked<T>, LoadError> {
+    let yaml_err = |e: serde_yaml::Error| LoadError::one(source, yaml_problem(&e, text));
+    let one = |p: Problem| LoadError::one(source, p);
+
+    guard::check_size(text).map_err(one)?;
+    let shape = guard::check_nesting(text).map_err(one)?;
+    if let Some(tag) = shape.first_tag {
+        return Err(one(tag.problem(text)));
+    }
+    let values = match guard::census(text, shape) {
+        Ok(n) => n,
+        Err(guard::CensusError::Refused(p)) => return Err(one(p)),
+        Err(guard::CensusError::Yaml(e)) => return Err(yaml_err(e)),
+    };
+
+    let doc: serde_yaml::Value = serde_yaml::from_str(text).map_err(yaml_err)?;
+    if doc.is_null() && is_blank(text) {
+        return Err(one(Problem {
+            location: Location::File,
+            message: empty.to_string(),
+            hint: None,
+        }));
+    }
+    let raw = read_reporting_all::<T>(text).map_err(|ps| LoadError::new(source, ps))?;
+    Ok(Checked { doc, values, raw })
+}
+
+/// Read and guard a file's text as [`load`] does (a regular file, bounded, UTF-8).
+pub(crate) fn read_file_text(path: &Path) -> Result<String, LoadError> {
+    let source = path.display().to_string();
+    let bytes = guard::read_bounded(path).map_err(|p| LoadError::one(&source, p))?;
+    guard::decode(bytes).map_err(|p| LoadError::one(&source, p))
+}
+
 /// At most this many unknown fields and wrong types are reported from one file.
 const MAX_READ_PROBLEMS: usize = 20;
 
@@ -244,13 +272,13 @@ const MAX_READ_PROBLEMS: usize = 20;
 /// positions stay true, and the text is read again. A "missing field" after such a
 /// repair may be caused by it, so it is not reported; nor is an error on a line already
 /// blanked. Syntax errors never get here (the document was read as YAML before).
-fn read_reporting_all(text: &str) -> Result<RawScenario, Vec<Problem>> {
+fn read_reporting_all<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Vec<Problem>> {
     let mut work: Vec<String> = text.split('\n').map(str::to_string).collect();
     let mut problems: Vec<Problem> = Vec::new();
     let mut blanked: Vec<usize> = Vec::new();
     loop {
         let joined = work.join("\n");
-        let e = match serde_yaml::from_str::<RawScenario>(&joined) {
+        let e = match serde_yaml::from_str::<T>(&joined) {
             Ok(raw) if problems.is_empty() => return Ok(raw),
             Ok(_) => return Err(problems),
             Err(e) => e,
