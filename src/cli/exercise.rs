@@ -70,12 +70,7 @@ fn threads(t: Option<u32>) -> usize {
 }
 
 fn read_replay(path: &Path, scenario: &Scenario) -> Result<Replay, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::BadInput(format!("{}: cannot read: {e}", path.display())))?;
-    let source = path.display().to_string();
-    DecisionFile::parse(&text, &source)
-        .and_then(|f| f.resolve(scenario, &source))
-        .map_err(Failure::BadInput)
+    Replay::read(path, scenario).map_err(|e| Failure::BadInput(e.to_string()))
 }
 
 /// Replay decisions from a file into `ttx run`: the players' schedule as variant
