@@ -8,6 +8,7 @@
 
 pub mod allocator;
 pub mod analysis;
+pub mod app;
 pub mod bench;
 pub mod compare;
 pub mod describe;
