@@ -9,6 +9,7 @@
 
 pub mod allocator;
 pub mod analysis;
+pub mod app;
 pub mod bench;
 pub mod compare;
 pub mod describe;

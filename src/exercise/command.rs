@@ -1,6 +1,7 @@
 //! What players type at the exercise prompt, parsed into commands.
 
 use crate::engine::Decision;
+use crate::scenario::duration::DurError;
 use crate::scenario::{Minutes, Model, parse_duration};
 
 /// One line typed at the prompt.
@@ -76,44 +77,85 @@ const WORDS: [&str; 13] = [
     "end",
 ];
 
-fn platform(model: &Model, id: &str) -> Result<usize, String> {
-    model.platform_index(id).ok_or_else(|| {
-        let hint = closest(id, model.platforms.iter().map(|p| p.id.as_str()))
-            .map(|c| format!(" (did you mean `{c}`?)"))
-            .unwrap_or_default();
-        let ids: Vec<&str> = model.platforms.iter().map(|p| p.id.as_str()).collect();
-        format!(
-            "no platform `{id}`{hint}; the platforms are: {}",
-            ids.join(", ")
-        )
+/// Why a line typed at the prompt (or a decision in a record) is not a command. The
+/// message says what to type instead.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CommandError {
+    #[error("a role is written `as ROLE: DECISION`, e.g. `as europol: refer videotube 10`")]
+    Role,
+    #[error("no platform `{id}`{}; the platforms are: {}", did_you_mean(.suggestion), .platforms.join(", "))]
+    UnknownPlatform {
+        id: String,
+        /// The closest platform id, if one is close.
+        suggestion: Option<String>,
+        platforms: Vec<String>,
+    },
+    #[error("{verb}: say which platform, e.g. `{verb} videotube 10`")]
+    MissingPlatform { verb: String },
+    #[error("{verb}: say how many, e.g. `{verb} videotube 10`")]
+    MissingCount { verb: String },
+    #[error("{verb}: expected a whole number, found `{found}`")]
+    BadCount { verb: String, found: String },
+    #[error("`{verb}` is not a decision; type `help` for the list")]
+    NotADecision { verb: String },
+    #[error("advance: say how far, e.g. `advance 2h`")]
+    MissingDuration,
+    #[error("advance: {0}")]
+    BadDuration(DurError),
+    #[error("advance: the duration must be above zero")]
+    ZeroDuration,
+    #[error("platform: say which, e.g. `platform videotube`")]
+    MissingPlatformId,
+    #[error("unknown command `{word}`{}; type `help` for the list", did_you_mean(.suggestion))]
+    Unknown {
+        word: String,
+        suggestion: Option<String>,
+    },
+}
+
+fn did_you_mean(suggestion: &Option<String>) -> String {
+    suggestion
+        .as_deref()
+        .map(|c| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default()
+}
+
+fn platform(model: &Model, id: &str) -> Result<usize, CommandError> {
+    model
+        .platform_index(id)
+        .ok_or_else(|| CommandError::UnknownPlatform {
+            id: id.to_string(),
+            suggestion: closest(id, model.platforms.iter().map(|p| p.id.as_str()))
+                .map(str::to_string),
+            platforms: model.platforms.iter().map(|p| p.id.clone()).collect(),
+        })
+}
+
+fn count(word: Option<&str>, verb: &str) -> Result<u32, CommandError> {
+    let w = word.ok_or_else(|| CommandError::MissingCount {
+        verb: verb.to_string(),
+    })?;
+    w.parse::<u32>().map_err(|_| CommandError::BadCount {
+        verb: verb.to_string(),
+        found: w.to_string(),
     })
 }
 
-fn count(word: Option<&str>, what: &str) -> Result<u32, String> {
-    let w = word.ok_or_else(|| format!("{what}: say how many, e.g. `{what} videotube 10`"))?;
-    w.parse::<u32>()
-        .map_err(|_| format!("{what}: expected a whole number, found `{w}`"))
-}
-
 /// Parse one line against the scenario (for platform ids).
-pub fn parse(line: &str, model: &Model) -> Result<Command, String> {
+pub fn parse(line: &str, model: &Model) -> Result<Command, CommandError> {
     let line = line.trim();
     if line.is_empty() || line.starts_with('#') {
         return Ok(Command::Nothing);
     }
-    let (role, rest) =
-        match line.strip_prefix("as ") {
-            Some(r) => match r.split_once(':') {
-                Some((role, rest)) if !role.trim().is_empty() => {
-                    (Some(role.trim().to_string()), rest.trim())
-                }
-                _ => return Err(
-                    "a role is written `as ROLE: DECISION`, e.g. `as europol: refer videotube 10`"
-                        .into(),
-                ),
-            },
-            None => (None, line),
-        };
+    let (role, rest) = match line.strip_prefix("as ") {
+        Some(r) => match r.split_once(':') {
+            Some((role, rest)) if !role.trim().is_empty() => {
+                (Some(role.trim().to_string()), rest.trim())
+            }
+            _ => return Err(CommandError::Role),
+        },
+        None => (None, line),
+    };
     let mut words = rest.split_whitespace();
     let verb = words.next().unwrap_or("").to_lowercase();
     let args: Vec<&str> = words.collect();
@@ -129,7 +171,7 @@ pub fn parse(line: &str, model: &Model) -> Result<Command, String> {
         "refer" | "order" | "surge" => {
             let id = args
                 .first()
-                .ok_or_else(|| format!("{verb}: say which platform, e.g. `{verb} videotube 10`"))?;
+                .ok_or_else(|| CommandError::MissingPlatform { verb: verb.clone() })?;
             let p = platform(model, id)?;
             let n = count(args.get(1).copied(), &verb)?;
             match verb.as_str() {
@@ -149,37 +191,29 @@ pub fn parse(line: &str, model: &Model) -> Result<Command, String> {
         }
         "note" => Decision::Note(args.join(" ")),
         _ if role.is_some() => {
-            return Err(format!(
-                "`{verb}` is not a decision; type `help` for the list"
-            ));
+            return Err(CommandError::NotADecision { verb });
         }
         "next" | "n" => return Ok(Command::Next),
         "advance" => {
-            let d = args
-                .first()
-                .ok_or("advance: say how far, e.g. `advance 2h`")?;
-            let m = parse_duration(d).map_err(|e| format!("advance: {e}"))?;
+            let d = args.first().ok_or(CommandError::MissingDuration)?;
+            let m = parse_duration(d).map_err(CommandError::BadDuration)?;
             if m <= 0.0 {
-                return Err("advance: the duration must be above zero".into());
+                return Err(CommandError::ZeroDuration);
             }
             return Ok(Command::Advance(m));
         }
         "status" => return Ok(Command::Status),
         "platform" => {
-            let id = args
-                .first()
-                .ok_or("platform: say which, e.g. `platform videotube`")?;
+            let id = args.first().ok_or(CommandError::MissingPlatformId)?;
             return Ok(Command::Platform(platform(model, id)?));
         }
         "help" | "?" => return Ok(Command::Help),
         "end" | "quit" | "exit" => return Ok(Command::End),
         other => {
-            let hint = closest(other, WORDS)
-                .map(|c| format!(" (did you mean `{c}`?)"))
-                .unwrap_or_default();
-            return Err(format!(
-                "unknown command `{other}`{hint}; type `help` for the list"
-            ));
+            return Err(CommandError::Unknown {
+                word: other.to_string(),
+                suggestion: closest(other, WORDS).map(str::to_string),
+            });
         }
     };
     Ok(Command::Decide {

@@ -9,7 +9,7 @@ pub mod msel;
 pub mod record;
 pub mod session;
 
-pub use command::{Command, HELP};
+pub use command::{Command, CommandError, HELP};
 pub use debrief::{Debrief, PLAYERS, Rating, debrief, run_schedule};
-pub use record::{DecisionFile, Replay};
+pub use record::{DecisionFile, DecisionFileError, Replay};
 pub use session::{Outcome, Session};

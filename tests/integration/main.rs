@@ -2,6 +2,8 @@
 
 mod common;
 
+mod app;
+
 mod compare;
 
 mod cli;

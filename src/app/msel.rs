@@ -1,0 +1,75 @@
+//! `ttx msel`: the Master Scenario Events List for the facilitator, as CSV: the
+//! scenario's injects and the reference protocol's median milestones.
+
+use std::path::{Path, PathBuf};
+
+use crate::exercise::{self, msel};
+use crate::scenario::Minutes;
+
+use super::exercise::write_atomic;
+use super::{Error, Report, load, stem, threads};
+
+/// What `ttx msel` is asked to write.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub scenario: PathBuf,
+    /// The CSV file (default: `results/<scenario>-msel.csv`).
+    pub out: Option<PathBuf>,
+    /// Replications for the protocol milestones' median times.
+    pub replications: u32,
+}
+
+/// What `ttx msel` wrote.
+pub struct Written {
+    pub out: PathBuf,
+    pub rows: usize,
+}
+
+/// Write the MSEL and say where, with how many rows.
+pub fn run(req: &Request, report: &mut dyn Report) -> Result<Written, Error> {
+    let scenario = load(&req.scenario)?;
+    // The reference protocol: the first variant that runs one.
+    let mut milestones: Vec<(Minutes, String)> = Vec::new();
+    let n = req.replications;
+    let reference = exercise::debrief::reference_milestones(
+        &scenario,
+        None,
+        n,
+        scenario.experiment.seed,
+        threads(None),
+    )?;
+    if let Some(r) = reference {
+        if let Some(t) = r.trigger {
+            milestones.push((
+                t.median,
+                format!(
+                    "`{}` protocol trigger (median over {n} runs of `{}`; triggered in {} of them)",
+                    r.protocol, r.variant, t.runs
+                ),
+            ));
+        }
+        if let Some(a) = r.activation {
+            milestones.push((
+                a.median,
+                format!("`{}` protocol active (median over {n} runs)", r.protocol),
+            ));
+            milestones.push((
+                a.median + r.notify_time,
+                format!("`{}` member platforms notified (median)", r.protocol),
+            ));
+        }
+    }
+    let rows = msel::rows(&scenario, &milestones);
+    let out = req
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("results").join(format!("{}-msel.csv", stem(&req.scenario))));
+    let mut bytes = Vec::new();
+    msel::write(&rows, &mut bytes).map_err(|e| Error::write(&out, e))?;
+    write_atomic(&out, &bytes)?;
+    report.line(&format!("wrote {} ({} rows)", out.display(), rows.len()));
+    Ok(Written {
+        out,
+        rows: rows.len(),
+    })
+}

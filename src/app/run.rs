@@ -1,0 +1,98 @@
+//! `ttx run`: a scenario's variants (or a shard of their replications, or an exercise's
+//! recorded decisions) run into the outcome CSVs, with a summary table.
+
+use std::path::PathBuf;
+
+use crate::output::shard::{ShardManifest, ShardSpec};
+use crate::sink::Tee;
+use crate::summary::SummarySink;
+
+use super::plan::{self, RunOptions};
+use super::{Error, Report, exercise};
+
+/// What `ttx run` is asked to run.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub options: RunOptions,
+    /// Replications per variant (default: the scenario's).
+    pub replications: Option<u32>,
+    pub mode: Mode,
+}
+
+/// Which runs.
+#[derive(Debug, Clone, Default)]
+pub enum Mode {
+    /// The variants the options pick: every replication, or only a shard's.
+    #[default]
+    Variants,
+    /// Shard K of N of the replications, with a manifest for `ttx merge`.
+    Shard(ShardSpec),
+    /// An exercise's recorded decisions (from `ttx exercise --record`) replayed in every
+    /// replication, as variant `players`.
+    Decisions(PathBuf),
+}
+
+/// What `ttx run` wrote.
+pub struct Ran {
+    /// The output directory.
+    pub out: PathBuf,
+    /// The files written, in order.
+    pub files: Vec<PathBuf>,
+    /// The shard's manifest, for a shard.
+    pub shard: Option<ShardManifest>,
+    /// The summary table's values.
+    pub summary: SummarySink,
+}
+
+/// Run the request, printing (unless quiet) the scenario's name, the summary table and the
+/// files written.
+pub fn run(req: &Request, report: &mut dyn Report) -> Result<Ran, Error> {
+    let mut p = plan::prepare(&req.options, report)?;
+    if let Some(n) = req.replications {
+        p.plan.replications = n;
+    }
+    let manifest = match &req.mode {
+        Mode::Shard(spec) => Some(p.shard(*spec)?),
+        _ => None,
+    };
+    let cancel = report.interrupt();
+    let mut csv = p.open_outputs(manifest.as_ref())?;
+    let mut summary = SummarySink::default();
+    match &req.mode {
+        Mode::Decisions(path) => exercise::run_decisions(
+            &p.scenario,
+            path,
+            &p.plan,
+            &mut Tee(vec![&mut csv, &mut summary]),
+        )?,
+        Mode::Variants | Mode::Shard(_) => {
+            p.progress_start(report, p.plan.total());
+            let result = p.execute(
+                &p.plan,
+                &mut Tee(vec![&mut csv, &mut summary]),
+                &cancel,
+                report,
+                &mut 0,
+            );
+            report.progress_end();
+            result?;
+        }
+    }
+    let files = csv.commit().map_err(|e| Error::write(&p.out, e))?;
+    if !p.quiet {
+        report.line(&p.scenario.base.name);
+        if let Some(m) = &manifest {
+            report.line(&plan::shard_note(m));
+        }
+        report.out(&summary.table());
+        for f in &files {
+            report.line(&format!("wrote {}", f.display()));
+        }
+    }
+    Ok(Ran {
+        out: p.out,
+        files,
+        shard: manifest,
+        summary,
+    })
+}

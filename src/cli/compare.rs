@@ -1,0 +1,63 @@
+//! `ttx compare`'s flags, and their check: `--metrics` names, `--precision` a share above
+//! 0, `--replications` a number of at least 2 or `auto`.
+
+use std::str::FromStr;
+
+use ttx::app::InputError;
+use ttx::app::compare::{Replications, Request, check_precision};
+use ttx::compare::Metric;
+use ttx::output::shard::ShardSpec;
+
+use super::common::CommonArgs;
+
+#[derive(clap::Args, Debug)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Replications per variant, or `auto`: add batches until every paired difference
+    /// is known to within --precision (default: the scenario's `replications`).
+    #[arg(long, value_name = "N|auto")]
+    replications: Option<String>,
+    /// With `--replications auto`: the 95% half-width of every paired difference, as a
+    /// share of the reference mean, to reach.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.05)]
+    precision: f64,
+    /// With `--replications auto`: never run more than this many replications per variant.
+    #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(2..))]
+    max_replications: u32,
+    /// Metrics to summarise, comma-separated (default: exposure, exposure_eu,
+    /// peak_live, published, blocked, removed, live_at_end).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    metrics: Vec<String>,
+    /// Run only shard K of N of the replications (e.g. 3/10) and write its run files with
+    /// a shard.yaml manifest; `ttx merge` joins the shards and writes the comparison.
+    #[arg(long, value_name = "K/N", value_parser = ShardSpec::from_str)]
+    shard: Option<ShardSpec>,
+}
+
+impl CompareArgs {
+    pub fn request(self) -> Result<Request, InputError> {
+        let metrics = if self.metrics.is_empty() {
+            Metric::DEFAULT.to_vec()
+        } else {
+            self.metrics
+                .iter()
+                .map(|m| Metric::parse(m))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(InputError::Metrics)?
+        };
+        let precision = check_precision(self.precision)?;
+        let replications = Replications::parse(
+            self.replications.as_deref(),
+            precision,
+            self.max_replications,
+        )?;
+        // `--shard` with `auto` is refused by the command itself, before it loads anything.
+        Ok(Request {
+            options: self.common.options(),
+            replications,
+            metrics,
+            shard: self.shard,
+        })
+    }
+}
