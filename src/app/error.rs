@@ -53,7 +53,7 @@ pub enum InputError {
     },
     /// `--metrics` names an unknown metric (the message is the metric parser's).
     #[error("--metrics: {0}")]
-    Metrics(String),
+    Metrics(crate::compare::UnknownMetric),
     #[error("--precision: expected a share above 0, like 0.05 for 5%, found {0}")]
     Precision(f64),
     #[error("--replications: expected a whole number of at least 2, or `auto`, found `{0}`")]
@@ -85,7 +85,10 @@ pub enum InputError {
     Merge(MergeError),
     /// A comparison shard's manifest names a metric this build does not know.
     #[error("{}: {message}", .shard.display())]
-    ShardMetric { shard: PathBuf, message: String },
+    ShardMetric {
+        shard: PathBuf,
+        message: crate::compare::UnknownMetric,
+    },
 }
 
 /// Why a run, or writing its outputs, did not finish.
