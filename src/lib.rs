@@ -5,6 +5,11 @@
 //! replication and pushes what happens into a [`sink::Sink`]; [`output`] holds the CSV
 //! sinks; [`runner`] runs many replications (in parallel, deterministically). The `ttx`
 //! binary is a thin layer over these.
+//!
+//! No `unsafe` code outside [`sys`], which holds the processor prefetch hints and the
+//! allocator's run-time option, each behind a safe function.
+
+#![deny(unsafe_code)]
 
 pub mod allocator;
 pub mod analysis;
@@ -18,3 +23,5 @@ pub mod runner;
 pub mod scenario;
 pub mod sink;
 pub mod summary;
+#[allow(unsafe_code)]
+pub mod sys;

@@ -922,23 +922,6 @@ impl Simulation {
     }
 }
 
-/// Hint the processor to load `lines` cache lines from `p` on: a hint only, it never
-/// faults, whatever the address.
-#[inline]
-fn prefetch_lines<T>(p: *const T, lines: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let p = p.cast::<i8>();
-        for line in 0..lines {
-            // SAFETY: a prefetch is only a hint; it never faults or reads into the program.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64 * line)) };
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (p, lines);
-}
-
 /// Per-campaign random streams (attempt times).
 #[derive(bevy_ecs::resource::Resource, Debug)]
 struct CampaignStreams(Vec<Stream>);

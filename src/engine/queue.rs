@@ -207,7 +207,7 @@ impl EventQueue {
             // Start loading the bucket's end now: by the time the batch is filed, some
             // twenty events later, it has arrived.
             let bucket = &self.buckets[b];
-            super::prefetch_lines(bucket.as_ptr().wrapping_add(bucket.len()), 1);
+            crate::sys::prefetch_lines(bucket.as_ptr().wrapping_add(bucket.len()), 1);
             self.staged.push((b as u16, entry));
             if self.staged.len() == STAGE {
                 self.put_staged();

@@ -172,7 +172,7 @@ impl CopyStore {
     #[inline]
     pub fn prefetch(&self, id: CopyId) {
         if let Some(row) = self.row(id.slot) {
-            super::prefetch_lines(row, PREFETCH_LINES);
+            crate::sys::prefetch_lines(row, PREFETCH_LINES);
         }
     }
 }
