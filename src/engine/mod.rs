@@ -118,6 +118,9 @@ pub enum Event {
     Sample,
 }
 
+// A queue entry of these events is 32 bytes (see `queue.rs`).
+const _: () = assert!(queue::entry_size::<Event>() == 32);
+
 impl Event {
     /// The copy a per-copy event concerns.
     fn copy(&self) -> Option<CopyId> {
@@ -301,7 +304,7 @@ pub struct Simulation {
     now: Minutes,
     /// Where the run ends (the experiment's horizon).
     horizon: Minutes,
-    queue: EventQueue,
+    queue: EventQueue<Event>,
     counters: Counters,
     model: Arc<Model>,
     protocol: Option<Protocol>,
