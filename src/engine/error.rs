@@ -1,4 +1,4 @@
-//! Why a replication could not finish.
+//! Why stepping a simulation failed, and whether it can go on.
 
 use crate::scenario::Minutes;
 
@@ -11,7 +11,11 @@ pub enum Limit {
     MaxEvents,
 }
 
-/// Why a replication could not finish. None of these lets the run go on.
+/// Why a call to step a simulation failed.
+///
+/// A limit reached is final: the run stopped part-way and cannot be finished. A request
+/// the simulation refused (a time before its clock) changed nothing, and the simulation
+/// can be stepped on; [`SimError::can_continue`] says which is which.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SimError {
     #[error(
@@ -39,18 +43,62 @@ pub enum SimError {
         at: Minutes,
         limit: u64,
     },
+    /// `step_until` was given a time before the clock (or not a time at all); nothing
+    /// was done.
+    #[error(
+        "cannot step to {until} min: the simulation's clock is already at {now} min (a simulation only moves forward)"
+    )]
+    TimeBeforeNow { until: Minutes, now: Minutes },
 }
 
 impl SimError {
-    /// Whether the simulation can be stepped further after this error (never, today).
+    /// Whether the simulation can be stepped further after this error: not after a limit
+    /// (the run stopped part-way), but after a refused request, which changed nothing.
     pub fn can_continue(&self) -> bool {
-        false
+        match self {
+            SimError::TooManyCopies { .. } | SimError::TooManyEvents { .. } => false,
+            SimError::TimeBeforeNow { .. } => true,
+        }
     }
 
-    pub fn limit(&self) -> Limit {
+    /// The limit that stopped the run, if a limit did.
+    pub fn limit(&self) -> Option<Limit> {
         match self {
-            SimError::TooManyCopies { .. } => Limit::MaxCopies,
-            SimError::TooManyEvents { .. } => Limit::MaxEvents,
+            SimError::TooManyCopies { .. } => Some(Limit::MaxCopies),
+            SimError::TooManyEvents { .. } => Some(Limit::MaxEvents),
+            SimError::TimeBeforeNow { .. } => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_limit_is_final_and_a_refused_request_is_not() {
+        let copies = SimError::TooManyCopies {
+            variant: "v".into(),
+            replication: 0,
+            at: 1.0,
+            limit: 10,
+            expected_offspring: 2.0,
+        };
+        let events = SimError::TooManyEvents {
+            variant: "v".into(),
+            replication: 0,
+            at: 1.0,
+            limit: 10,
+        };
+        let past = SimError::TimeBeforeNow {
+            until: 5.0,
+            now: 10.0,
+        };
+        assert!(!copies.can_continue() && !events.can_continue());
+        assert!(past.can_continue());
+        assert_eq!(copies.limit(), Some(Limit::MaxCopies));
+        assert_eq!(events.limit(), Some(Limit::MaxEvents));
+        assert_eq!(past.limit(), None);
+        assert!(copies.to_string().contains("grows without bound"));
     }
 }

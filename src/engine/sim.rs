@@ -246,8 +246,19 @@ impl Simulation {
         result
     }
 
-    /// Process every event up to and including time `t` (or to the horizon).
+    /// Process every event up to and including time `t` (or to the horizon), and move
+    /// the clock to `t` (or the horizon). A time before the clock is refused
+    /// ([`SimError::TimeBeforeNow`]) and changes nothing.
     pub fn step_until(&mut self, t: Minutes, sink: &mut dyn Sink) -> Result<Step, SimError> {
+        if self.is_finished() {
+            return Ok(Step::Finished);
+        }
+        if t.is_nan() || t < self.core.now {
+            return Err(SimError::TimeBeforeNow {
+                until: t,
+                now: self.core.now,
+            });
+        }
         self.core.log.wanted = sink.wants_events();
         let mut result = Ok(Step::Advanced(self.now()));
         while !self.is_finished() && self.next_event_time().is_some_and(|next| next <= t) {
@@ -440,7 +451,7 @@ fn sample_times(horizon: Minutes, every: Minutes) -> Vec<Minutes> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sink::NullSink;
+    use crate::sink::{NullSink, Recorder};
 
     #[test]
     fn sample_times_cover_zero_to_horizon() {
@@ -452,6 +463,45 @@ mod tests {
     fn tutorial() -> crate::scenario::Scenario {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/tutorial.yaml");
         crate::scenario::load(std::path::Path::new(path)).expect("the tutorial loads")
+    }
+
+    #[test]
+    fn stepping_to_a_time_before_the_clock_is_refused_and_changes_nothing() {
+        let s = tutorial();
+        let mut sim = SimInit::new(&s.experiment, &s.variants[0], 0).build();
+        let mut rec = Recorder::new(true);
+        assert_eq!(sim.step_until(120.0, &mut rec), Ok(Step::Advanced(120.0)));
+        let (pending, live, events) = (sim.pending_events(), sim.live_copies(), rec.events.len());
+        for t in [60.0, f64::NAN, f64::NEG_INFINITY] {
+            let err = sim.step_until(t, &mut rec).unwrap_err();
+            assert!(err.can_continue(), "{err}");
+            assert!(err.limit().is_none());
+        }
+        assert_eq!(sim.now(), 120.0);
+        assert_eq!(
+            (sim.pending_events(), sim.live_copies(), rec.events.len()),
+            (pending, live, events)
+        );
+        // It goes on as if nothing had happened: the same run as one stepped straight.
+        sim.run(&mut rec).unwrap();
+        let mut straight = SimInit::new(&s.experiment, &s.variants[0], 0).build();
+        let mut rec_straight = Recorder::new(true);
+        straight.run(&mut rec_straight).unwrap();
+        assert_eq!(rec.events, rec_straight.events);
+        assert_eq!(rec.run, rec_straight.run);
+        // A finished run stays finished.
+        assert_eq!(sim.step_until(10.0, &mut NullSink), Ok(Step::Finished));
+    }
+
+    #[test]
+    fn a_limit_reached_is_final() {
+        let mut s = tutorial();
+        let v = &mut s.variants[0];
+        Arc::make_mut(&mut v.model).limits.max_events = Some(100);
+        let mut sim = SimInit::new(&s.experiment, &s.variants[0], 0).build();
+        let err = sim.run(&mut NullSink).unwrap_err();
+        assert!(!err.can_continue());
+        assert_eq!(err.limit(), Some(crate::engine::Limit::MaxEvents));
     }
 
     #[test]
