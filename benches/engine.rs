@@ -28,6 +28,8 @@
 //! benchmark once as a smoke test, with the large and scaling scenarios cut to their first
 //! hour so that the whole check takes seconds.
 
+#![deny(unsafe_code)]
+
 use std::hint::black_box;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

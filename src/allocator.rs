@@ -4,11 +4,12 @@
 //!
 //! The binary and the benchmarks install it with `#[global_allocator]` and call
 //! [`configure`] first thing; the library itself does not depend on which allocator is in
-//! use.
-
-use std::os::raw::c_long;
+//! use. The allocator's `GlobalAlloc` implementation is mimalloc's own; the one foreign
+//! call made here goes through [`crate::sys`], the crate's only home of `unsafe` code.
 
 pub use mimalloc::MiMalloc as Allocator;
+
+use crate::sys;
 
 /// mimalloc's `mi_option_purge_delay` (v3's `mimalloc.h`; the Rust bindings do not name
 /// it). A unit test checks it against the option's documented default.
@@ -23,9 +24,8 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// keeps its peak memory until it ends instead (the large scenario's peak went from about
 /// 110 MB to about 127 MB; the README's performance table has the figures).
 pub fn configure() {
-    // SAFETY: setting an option is a plain store into mimalloc's option table, valid at
-    // any time; -1 is the documented value for "never purge".
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1 as c_long) };
+    // -1 is the documented value for "never purge".
+    sys::mimalloc_option_set(MI_OPTION_PURGE_DELAY, -1);
 }
 
 #[cfg(test)]
@@ -38,8 +38,7 @@ mod tests {
         // the option's number changed in a new mimalloc, this fails instead of
         // `configure` silently setting some other option.
         if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-            let delay = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
-            assert_eq!(delay, 1000);
+            assert_eq!(sys::mimalloc_option_get(MI_OPTION_PURGE_DELAY), 1000);
         }
     }
 }

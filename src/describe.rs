@@ -3,6 +3,8 @@
 
 use std::fmt::Write;
 
+use crate::engine::Directory;
+use crate::engine::world::HashSharingMember;
 use crate::scenario::duration::format_minutes;
 use crate::scenario::{Capacity, Issues, Jurisdiction, Model, Protocol, Scenario};
 
@@ -107,10 +109,10 @@ pub fn protocol(model: &Model, p: &Protocol, users: &[String]) -> String {
         format_minutes(a.decision_time)
     );
 
-    // Member platforms and their crisis posture.
-    let members: Vec<usize> = (0..model.platforms.len())
-        .filter(|&i| model.platforms[i].protocol_member)
-        .collect();
+    // Member platforms and their crisis posture (who is a member of what is the
+    // directory's to say).
+    let mut directory = Directory::of(model);
+    let members = directory.protocol_members(&p.id);
     if members.is_empty() {
         let _ = writeln!(
             out,
@@ -158,11 +160,9 @@ pub fn protocol(model: &Model, p: &Protocol, users: &[String]) -> String {
                 }
             );
         }
-        let outsiders: Vec<String> = model
-            .platforms
-            .iter()
-            .filter(|pl| !pl.protocol_member)
-            .map(|pl| pl.id.clone())
+        let outsiders: Vec<String> = (0..model.platforms.len())
+            .filter(|i| !members.contains(i))
+            .map(|i| model.platforms[i].id.clone())
             .collect();
         if !outsiders.is_empty() {
             let _ = writeln!(out, "  Not members (unaffected): {}.", list(&outsiders));
@@ -170,11 +170,10 @@ pub fn protocol(model: &Model, p: &Protocol, users: &[String]) -> String {
     }
 
     // Hash sharing.
-    let hash_members: Vec<String> = model
-        .platforms
-        .iter()
-        .filter(|pl| pl.hash_sharing_member)
-        .map(|pl| pl.id.clone())
+    let hash_members: Vec<String> = directory
+        .platforms_with::<HashSharingMember>()
+        .into_iter()
+        .map(|i| model.platforms[i].id.clone())
         .collect();
     match p.hash_sharing_delay {
         Some(d) if d != model.hash_sharing.delay => {
@@ -234,7 +233,7 @@ pub fn protocol(model: &Model, p: &Protocol, users: &[String]) -> String {
             let member_targets: Vec<String> = a
                 .monitors
                 .iter()
-                .filter(|&&m| model.platforms[m].protocol_member)
+                .filter(|m| members.contains(m))
                 .map(|&m| model.platforms[m].id.clone())
                 .collect();
             let what = match a.issues {

@@ -4,8 +4,13 @@
 //! Layout: [`scenario`] turns YAML into a validated model; [`engine`] simulates one
 //! replication and pushes what happens into a [`sink::Sink`]; [`record`] defines those
 //! records and their file columns, once; [`output`] holds the CSV sinks; [`runner`] runs
-//! many replications (in parallel, deterministically). The `ttx` binary is a thin layer
-//! over these.
+//! many replications (in parallel, deterministically); [`app`] runs every command, and
+//! the `ttx` binary is a thin layer over it (flags parsed, checked, dispatched, printed).
+//!
+//! No `unsafe` code outside [`sys`], which holds the processor prefetch hints and the
+//! allocator's run-time option, each behind a safe function.
+
+#![deny(unsafe_code)]
 
 pub mod allocator;
 pub mod analysis;
@@ -21,4 +26,6 @@ pub mod runner;
 pub mod scenario;
 pub mod sink;
 pub mod summary;
+#[allow(unsafe_code)]
+pub mod sys;
 pub mod text;

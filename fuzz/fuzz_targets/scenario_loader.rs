@@ -6,6 +6,7 @@
 //! takes milliseconds.
 
 #![no_main]
+#![deny(unsafe_code)]
 
 use std::sync::Arc;
 

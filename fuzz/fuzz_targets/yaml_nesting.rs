@@ -15,6 +15,7 @@
 //! token". The scan must say the same of each such position.
 
 #![no_main]
+#![deny(unsafe_code)]
 
 use libfuzzer_sys::fuzz_target;
 use serde_yaml::Value;

@@ -1,5 +1,11 @@
-//! Authorities: finding copies on monitored platforms, analysts preparing referrals in a
-//! FIFO queue, and referrals or removal orders sent to platforms.
+//! Owns the authorities: finding copies on the platforms they monitor, their analysts
+//! preparing referrals in a FIFO queue, what they send (a referral, or a removal order to
+//! an EU platform) and the removal order's deadline; and each platform's finds boost
+//! under a protocol.
+//!
+//! What is sent joins the platform's review queue: the dispatch carries it there.
+
+use std::collections::VecDeque;
 
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
@@ -7,176 +13,254 @@ use rand_distr::{Distribution, Exp1};
 use crate::scenario::{Capacity, Issues, Jurisdiction, Minutes, Model};
 use crate::sink::EventKind;
 
-use super::state::*;
-use super::{Event, Simulation};
+use super::copy::Copy;
+use super::core::Core;
+use super::store::{CopyId, CopyStore};
 
-impl Simulation {
+/// The events authorities schedule and handle.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AuthorityEvent {
+    /// A copy's next find by an authority.
+    Find { copy: CopyId, generation: u32 },
+    /// An analyst has prepared a referral (or order) about a copy.
+    ReferralReady { authority: u32, copy: CopyId },
+    /// A complied-with removal order's deadline.
+    OrderDeadline { copy: CopyId },
+}
+
+/// An authority's analysts and their queue of found copies.
+#[derive(Debug, Clone)]
+pub struct Analysts {
+    pub analysts: Capacity,
+    pub busy: u32,
+    pub waiting: VecDeque<CopyId>,
+}
+
+/// What an authority sends about a copy once a referral is prepared.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Issue {
+    Referral,
+    /// A removal order: (deadline, compliance).
+    Order(Minutes, f64),
+}
+
+/// The authorities of a run.
+#[derive(Debug)]
+pub struct Authorities {
+    pub desks: Vec<Analysts>,
+    /// Authorities monitoring each platform.
+    monitors: Vec<Vec<u32>>,
+    /// Each platform's finds multiplier (a protocol's boost).
+    finds_boost: Vec<f64>,
+    /// Each platform's summed finds hazard on a copy no authority has found yet (every
+    /// new copy's), kept up to date with the boost so that publication needs no model.
+    fresh_rate: Vec<f64>,
+}
+
+impl Authorities {
+    pub fn new(model: &Model) -> Self {
+        let mut monitors = vec![Vec::new(); model.platforms.len()];
+        for (a, auth) in model.authorities.iter().enumerate() {
+            for &p in &auth.monitors {
+                if !monitors[p].contains(&(a as u32)) {
+                    monitors[p].push(a as u32);
+                }
+            }
+        }
+        let mut authorities = Authorities {
+            desks: model
+                .authorities
+                .iter()
+                .map(|a| Analysts {
+                    analysts: a.analysts,
+                    busy: 0,
+                    waiting: VecDeque::new(),
+                })
+                .collect(),
+            monitors,
+            finds_boost: vec![1.0; model.platforms.len()],
+            fresh_rate: vec![0.0; model.platforms.len()],
+        };
+        for p in 0..model.platforms.len() as u32 {
+            authorities.fresh_rate[p as usize] = authorities.find_rate(model, p, 0);
+        }
+        authorities
+    }
+
+    /// Whether any authority monitors the platform.
+    pub fn monitored(&self, platform: u32) -> bool {
+        !self.monitors[platform as usize].is_empty()
+    }
+
+    /// Set a platform's finds multiplier; returns whether it was boosted before.
+    pub fn set_finds_boost(&mut self, model: &Model, platform: u32, boost: f64) -> bool {
+        let was = std::mem::replace(&mut self.finds_boost[platform as usize], boost);
+        self.fresh_rate[platform as usize] = self.find_rate(model, platform, 0);
+        was != 1.0
+    }
+
     /// The summed finds hazard, on a copy on `platform`, of the authorities monitoring it
     /// that have not found it yet (`found_by`: bit i for authority i), with any protocol
     /// boost. Finds by different authorities are independent hazards; their sum is drawn
     /// once and the finder chosen when it fires.
-    pub(super) fn find_rate(&self, platform: u32, found_by: u64, boost: f64) -> f64 {
-        let monitors = &self.monitors[platform as usize];
-        unfound_rates(monitors, &self.model, found_by, boost)
+    fn find_rate(&self, model: &Model, platform: u32, found_by: u64) -> f64 {
+        let boost = self.finds_boost[platform as usize];
+        unfound_rates(&self.monitors[platform as usize], model, found_by, boost)
             .map(|(_, rate)| rate)
             .sum()
     }
 
+    /// Draw a new copy's first find (before it is stored; the caller schedules it).
+    #[inline]
+    pub fn first_find(
+        &self,
+        c: &mut Copy,
+        now: Minutes,
+        horizon: Minutes,
+    ) -> Option<(Minutes, u32)> {
+        next_find(c, now, self.fresh_rate[c.platform as usize], horizon)
+    }
+
     /// Draw the copy's next find by an authority that has not found it yet (cancelling
     /// any pending one).
-    pub(super) fn schedule_find(&mut self, copy: CopyId) {
-        let Some((platform, found_by)) = self
-            .copies
-            .get(copy)
-            .map(|c| (c.platform, c.pending.found_by))
+    pub fn schedule_find<E: From<AuthorityEvent>>(
+        &self,
+        core: &mut Core<E>,
+        store: &mut CopyStore,
+        copy: CopyId,
+    ) {
+        let Some((platform, found_by)) = store.get(copy).map(|c| (c.platform, c.pending.found_by))
         else {
             return;
         };
-        let total = self.find_rate(platform, found_by, self.platform(platform).finds_boost);
-        let (now, horizon) = (self.now, self.horizon);
-        if let Some(Some((at, generation))) = self
-            .copies
+        let total = self.find_rate(&core.model, platform, found_by);
+        let (now, horizon) = (core.now, core.horizon);
+        if let Some(Some((at, generation))) = store
             .get_mut(copy)
             .map(|c| next_find(c, now, total, horizon))
         {
-            self.queue.schedule(at, Event::Find { copy, generation });
+            core.schedule(at, AuthorityEvent::Find { copy, generation });
         }
     }
 
-    pub(super) fn find(&mut self, copy: CopyId, generation: u32) -> bool {
-        let Some((platform, ident, found_by)) = self
-            .copies
-            .get(copy)
+    /// A copy is found: by which authority (drawn in proportion to their hazards), which
+    /// then prepares a referral about it; false if the event was stale.
+    pub fn find<E: From<AuthorityEvent>>(
+        &mut self,
+        core: &mut Core<E>,
+        store: &mut CopyStore,
+        copy: CopyId,
+        generation: u32,
+    ) -> bool {
+        let Some(c) = store
+            .get_mut(copy)
             .filter(|c| c.pending.finds == generation)
-            .map(|c| (c.platform, c.ident(), c.pending.found_by))
         else {
             return false;
         };
-        let boost = self.platform(platform).finds_boost;
-        let (monitors, model) = (&self.monitors[platform as usize], &self.model);
-        let Some(finder) = self.copies.get_mut(copy).map(|c| {
-            let candidates = unfound_rates(monitors, model, found_by, boost);
-            let total: f64 = candidates.clone().map(|c| c.1).sum();
-            let u: f64 = c.streams.authority.random();
-            let mut x = u * total;
-            let mut finder = candidates.clone().next_back().map_or(0, |c| c.0);
-            for (a, r) in candidates {
-                if x < r {
-                    finder = a;
-                    break;
-                }
-                x -= r;
+        let (platform, ident, found_by) = (c.platform, c.ident(), c.pending.found_by);
+        let boost = self.finds_boost[platform as usize];
+        let candidates = unfound_rates(
+            &self.monitors[platform as usize],
+            &core.model,
+            found_by,
+            boost,
+        );
+        let total: f64 = candidates.clone().map(|c| c.1).sum();
+        let u: f64 = c.streams.authority.random();
+        let mut x = u * total;
+        let mut finder = candidates.clone().next_back().map_or(0, |c| c.0);
+        for (a, r) in candidates {
+            if x < r {
+                finder = a;
+                break;
             }
-            c.pending.found_by |= 1 << finder;
-            finder
-        }) else {
-            return false;
-        };
-        let now = self.now;
-        self.counters.first_detection.get_or_insert(now);
-        self.log(EventKind::Found, Some(platform), Some(ident), |s| {
-            format!("found by {}", s.model.authorities[finder as usize].id)
+            x -= r;
+        }
+        c.pending.found_by |= 1 << finder;
+        core.counts.first_detection.get_or_insert(core.now);
+        core.log(EventKind::Found, Some(platform), Some(ident), |names| {
+            format!("found by {}", names.authorities[finder as usize])
         });
-        self.schedule_find(copy);
-        let e = self.world.resource::<Registry>().authorities[finder as usize];
-        self.world
-            .get_mut::<AuthorityState>(e)
-            .expect("authority entities live for the whole run")
-            .waiting
-            .push_back(copy);
-        self.start_referrals(finder);
+        self.schedule_find(core, store, copy);
+        self.desks[finder as usize].waiting.push_back(copy);
+        self.start_referrals(core, store, finder);
         true
     }
 
     /// Give waiting found copies to free analysts (skipping copies already removed).
-    pub(super) fn start_referrals(&mut self, authority: u32) {
-        let now = self.now();
-        let e = self.world.resource::<Registry>().authorities[authority as usize];
-        loop {
-            let copy = {
-                let mut a = self.world.get_mut::<AuthorityState>(e).expect("authority");
-                if !a.analysts.has_room(a.busy) {
-                    return;
-                }
-                match a.waiting.pop_front() {
-                    Some(c) => c,
-                    None => return,
-                }
+    pub fn start_referrals<E: From<AuthorityEvent>>(
+        &mut self,
+        core: &mut Core<E>,
+        store: &mut CopyStore,
+        authority: u32,
+    ) {
+        let now = core.now;
+        let desk = &mut self.desks[authority as usize];
+        let referral_time = &core.model.authorities[authority as usize].referral_time;
+        while desk.analysts.has_room(desk.busy) {
+            let Some(copy) = desk.waiting.pop_front() else {
+                return;
             };
-            let referral_time = &self.model.authorities[authority as usize].referral_time;
-            let Some(time) = self
-                .copies
+            let Some(time) = store
                 .get_mut(copy)
                 .map(|c| referral_time.sample(&mut c.streams.authority).max(0.0))
             else {
                 continue;
             };
-            self.world
-                .get_mut::<AuthorityState>(e)
-                .expect("authority")
-                .busy += 1;
-            self.schedule(now + time, Event::ReferralReady { authority, copy });
+            desk.busy += 1;
+            let event = AuthorityEvent::ReferralReady { authority, copy };
+            core.queue.schedule(now + time, event.into());
         }
     }
 
-    pub(super) fn referral_ready(&mut self, authority: u32, copy: CopyId) {
-        let e = self.world.resource::<Registry>().authorities[authority as usize];
-        self.world
-            .get_mut::<AuthorityState>(e)
-            .expect("authority")
-            .busy -= 1;
-        if self.copies.get(copy).is_some() {
-            self.send_referral(authority, copy);
-        }
-        self.start_referrals(authority);
-    }
-
-    /// Send what the authority issues about a copy: a removal order to an `eu` platform
-    /// (class 1, removed by the deadline if the platform complies), a referral otherwise.
-    fn send_referral(&mut self, authority: u32, copy: CopyId) {
-        let platform = self.copy_ident(copy).0;
-        let auth = &self.model.authorities[authority as usize];
-        let from = auth.id.clone();
-        if auth.issues == Issues::RemovalOrder
-            && self.model.platforms[platform as usize].jurisdiction == Jurisdiction::Eu
-        {
-            let terms = (auth.removal_order.deadline, auth.removal_order.compliance);
-            self.send_order(copy, terms, &from);
-        } else {
-            self.refer(copy, &from);
-        }
-    }
-
-    /// A referral reaches the copy's platform: class 2 of its review queue.
-    pub(super) fn refer(&mut self, copy: CopyId, from: &str) {
-        let (platform, ident) = self.copy_ident(copy);
-        self.log(EventKind::Referral, Some(platform), Some(ident), |_| {
-            format!("referral from {from}")
-        });
-        self.enqueue(copy, QueueClass::Referral);
-    }
-
-    /// A removal order reaches the copy's platform: class 1 of its review queue, and if
-    /// the platform complies (probability `compliance`), removal by `deadline`.
-    pub(super) fn send_order(
+    /// An analyst has prepared a referral: the analyst is free, and, if the copy is still
+    /// live, what the authority sends about it. The dispatch sends it, then
+    /// [`Authorities::start_referrals`] again.
+    pub fn referral_ready<E>(
         &mut self,
+        core: &Core<E>,
+        store: &CopyStore,
+        authority: u32,
         copy: CopyId,
-        (deadline, compliance): (f64, f64),
+    ) -> Option<Issue> {
+        self.desks[authority as usize].busy -= 1;
+        let platform = store.get(copy)?.platform;
+        let auth = &core.model.authorities[authority as usize];
+        Some(
+            if auth.issues == Issues::RemovalOrder
+                && core.model.platforms[platform as usize].jurisdiction == Jurisdiction::Eu
+            {
+                Issue::Order(auth.removal_order.deadline, auth.removal_order.compliance)
+            } else {
+                Issue::Referral
+            },
+        )
+    }
+
+    /// A removal order reaches a live copy's platform: from now on its removal counts as
+    /// by order, and if the platform complies (probability `compliance`) it is removed
+    /// by `deadline`. The dispatch then queues it for review in class 1.
+    pub fn order<E: From<AuthorityEvent>>(
+        &self,
+        core: &mut Core<E>,
+        store: &mut CopyStore,
+        copy: CopyId,
+        (deadline, compliance): (Minutes, f64),
         from: &str,
     ) {
-        let now = self.now();
-        let (platform, ident) = self.copy_ident(copy);
-        let Some(u) = self.copies.get_mut(copy).map(|c| {
-            c.pending.under_order = true;
-            c.streams.fate.random::<f64>()
-        }) else {
+        let now = core.now;
+        let Some(c) = store.get_mut(copy) else {
             return;
         };
+        let (platform, ident) = (c.platform, c.ident());
+        c.pending.under_order = true;
+        let u: f64 = c.streams.fate.random();
         let complies = u < compliance;
         if complies {
-            self.schedule(now + deadline, Event::OrderDeadline { copy });
+            core.schedule(now + deadline, AuthorityEvent::OrderDeadline { copy });
         }
-        self.log(EventKind::RemovalOrder, Some(platform), Some(ident), |_| {
+        core.log(EventKind::RemovalOrder, Some(platform), Some(ident), |_| {
             format!(
                 "removal order from {from} (deadline {deadline:.0} min{})",
                 if complies {
@@ -186,17 +270,18 @@ impl Simulation {
                 }
             )
         });
-        self.enqueue(copy, QueueClass::RemovalOrder);
     }
 
     /// Change an authority's analysts (protocol boost, or back).
-    pub(super) fn set_analysts(&mut self, authority: u32, analysts: Capacity) {
-        let e = self.world.resource::<Registry>().authorities[authority as usize];
-        self.world
-            .get_mut::<AuthorityState>(e)
-            .expect("authority")
-            .analysts = analysts;
-        self.start_referrals(authority);
+    pub fn set_analysts<E: From<AuthorityEvent>>(
+        &mut self,
+        core: &mut Core<E>,
+        store: &mut CopyStore,
+        authority: u32,
+        analysts: Capacity,
+    ) {
+        self.desks[authority as usize].analysts = analysts;
+        self.start_referrals(core, store, authority);
     }
 }
 
@@ -216,12 +301,7 @@ fn unfound_rates<'a>(
 
 /// Draw a copy's next find from `now` at summed hazard `total`, cancelling any pending
 /// one: (time, generation) if it comes before the horizon.
-pub(super) fn next_find(
-    c: &mut Copy,
-    now: Minutes,
-    total: f64,
-    horizon: Minutes,
-) -> Option<(Minutes, u32)> {
+fn next_find(c: &mut Copy, now: Minutes, total: f64, horizon: Minutes) -> Option<(Minutes, u32)> {
     c.pending.finds = c.pending.finds.wrapping_add(1);
     if total <= 0.0 {
         return None;
@@ -229,4 +309,129 @@ pub(super) fn next_find(
     let e: f64 = Exp1.sample(&mut c.streams.authority);
     let at = now + e / total;
     (at <= horizon).then_some((at, c.pending.finds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::copy::test_copy;
+    use crate::engine::core::test_core;
+
+    const SCENARIO: &str = r#"
+name: authority test
+horizon: 24h
+platforms:
+  - {id: eu-site, name: EU site, jurisdiction: eu, views_per_hour: 100, attention_half_life: 1h, review: {reviewers: 1, time: 10m}}
+  - {id: other, name: Elsewhere, views_per_hour: 100, attention_half_life: 1h, review: {reviewers: 1, time: 10m}}
+content:
+  - id: clip
+    kind: video
+    origin: {platform: eu-site, at: 0m}
+authorities:
+  - id: iru
+    name: Referral unit
+    monitors: [eu-site, other]
+    finds_per_hour: 1
+    analysts: 2
+    referral_time: 30m
+    issues: removal_order
+    removal_order: {deadline: 1h, compliance: 1}
+"#;
+
+    #[test]
+    fn analysts_take_found_copies_first_come_first_served() {
+        let mut core = test_core::<AuthorityEvent>(SCENARIO);
+        let mut a = Authorities::new(&core.model);
+        let mut store = CopyStore::default();
+        let ids: Vec<CopyId> = (1..=5).map(|n| store.insert(test_copy(n))).collect();
+        for (k, &id) in ids.iter().enumerate() {
+            core.now = k as f64;
+            a.desks[0].waiting.push_back(id);
+            a.start_referrals(&mut core, &mut store, 0);
+        }
+        // Two analysts: the first two are being prepared, three wait in order.
+        assert_eq!(a.desks[0].busy, 2);
+        assert_eq!(
+            a.desks[0].waiting,
+            ids[2..].iter().copied().collect::<VecDeque<_>>()
+        );
+        // The third is removed while it waits: it is skipped.
+        store.remove(ids[2]);
+        let mut sent = Vec::new();
+        while let Some((t, event)) = core.queue.pop() {
+            core.now = t;
+            let AuthorityEvent::ReferralReady { authority, copy } = event else {
+                panic!("{event:?}")
+            };
+            sent.push((t, copy));
+            assert_eq!(
+                a.referral_ready(&core, &store, authority, copy),
+                Some(Issue::Order(60.0, 1.0))
+            );
+            a.start_referrals(&mut core, &mut store, authority);
+        }
+        // 30 minutes each, two at a time, in the order they were found.
+        assert_eq!(
+            sent,
+            vec![
+                (30.0, ids[0]),
+                (31.0, ids[1]),
+                (60.0, ids[3]),
+                (61.0, ids[4])
+            ]
+        );
+    }
+
+    #[test]
+    fn an_order_binds_only_an_eu_platform_and_complied_orders_get_a_deadline() {
+        let mut core = test_core::<AuthorityEvent>(SCENARIO);
+        let mut a = Authorities::new(&core.model);
+        let mut store = CopyStore::default();
+        let eu = store.insert(test_copy(1));
+        let mut other = test_copy(2);
+        other.platform = 1;
+        let other = store.insert(other);
+        a.desks[0].busy = 2;
+        assert_eq!(
+            a.referral_ready(&core, &store, 0, other),
+            Some(Issue::Referral)
+        );
+        assert_eq!(
+            a.referral_ready(&core, &store, 0, eu),
+            Some(Issue::Order(60.0, 1.0))
+        );
+        a.order(&mut core, &mut store, eu, (60.0, 1.0), "iru");
+        assert!(store.get(eu).unwrap().pending.under_order);
+        assert_eq!(
+            core.queue.pop(),
+            Some((60.0, AuthorityEvent::OrderDeadline { copy: eu }))
+        );
+    }
+
+    #[test]
+    fn each_authority_finds_a_copy_at_most_once() {
+        let mut core = test_core::<AuthorityEvent>(SCENARIO);
+        let mut a = Authorities::new(&core.model);
+        let mut store = CopyStore::default();
+        let id = store.insert(test_copy(1));
+        a.schedule_find(&mut core, &mut store, id);
+        let (t, AuthorityEvent::Find { copy, generation }) = core.queue.pop().unwrap() else {
+            panic!()
+        };
+        core.now = t;
+        assert!(a.find(&mut core, &mut store, copy, generation));
+        assert_eq!(store.get(id).unwrap().pending.found_by, 1);
+        // The only monitor has found it: no further find is pending, only the referral.
+        let rest: Vec<AuthorityEvent> = std::iter::from_fn(|| core.queue.pop())
+            .map(|(_, e)| e)
+            .collect();
+        assert_eq!(
+            rest,
+            vec![AuthorityEvent::ReferralReady {
+                authority: 0,
+                copy: id
+            }]
+        );
+        assert!(!a.find(&mut core, &mut store, copy, generation), "stale");
+    }
 }

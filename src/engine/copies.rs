@@ -1,39 +1,707 @@
-//! Copies and variants: upload attempts, screening, publication, attention, onward
-//! sharing, detection, removal, hash lists and sweeps.
+//! Owns the copies and their lifecycle: upload attempts (origins, campaigns, links,
+//! injects), publication, attention (views and onward sharing), detection and removal,
+//! with each platform's counts and summed attention, and the draw of existing variants.
+//!
+//! Screening an attempt against hash lists, queueing a detected copy for review and what
+//! a removal sets off elsewhere (listing, sharing, protocol triggers) are the other
+//! mechanisms'; the dispatch carries a copy to them.
 
 use std::f64::consts::LN_2;
 
 use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
-use crate::scenario::Minutes;
+use crate::analysis;
+use crate::scenario::{Minutes, Model};
 use crate::sink::EventKind;
 
-use super::authority::next_find;
-use super::rng::{self, Mechanism};
-use super::state::*;
-use super::{CampaignStreams, Event, SimError, Simulation};
+use super::copy::{Attention, Copy, CopyIdent, CopyStreams, Pending, RemovalCause, ReviewStatus};
+use super::core::Core;
+use super::error::SimError;
+use super::rng::{self, Mechanism, RunKey, Stream};
+use super::store::{CopyId, CopyStore};
+
+/// The events the copies mechanism schedules and handles.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CopyEvent {
+    /// A content item's first copy is published.
+    Origin {
+        content: u32,
+    },
+    CampaignAttempt {
+        campaign: u32,
+    },
+    /// A copy's next link-caused upload attempt.
+    LinkAttempt {
+        copy: CopyId,
+        generation: u32,
+    },
+    /// A copy's next detection by its platform.
+    Detection {
+        copy: CopyId,
+        generation: u32,
+    },
+}
 
 /// How an upload attempt came about, for the event log.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Source {
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Source {
     Origin,
     Link { parent: CopyId, parent_number: u64 },
     Campaign(u32),
     Inject(u32),
 }
 
+impl Source {
+    fn describe(self) -> String {
+        match self {
+            Source::Origin => " (origin)".into(),
+            Source::Link { parent_number, .. } => format!(" (shared from copy {parent_number})"),
+            Source::Campaign(c) => format!(" (campaign {})", c + 1),
+            Source::Inject(i) => format!(" (inject {})", i + 1),
+        }
+    }
+}
+
 /// Which variant an attempt uploads.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum VariantChoice {
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum VariantChoice {
     Existing(u32),
     New,
+}
+
+/// An upload attempt, ready to be screened.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Upload {
+    pub content: u32,
+    pub choice: VariantChoice,
+    pub platform: u32,
+    /// The lineage key of the copy it would make.
+    pub key: u64,
+    pub source: Source,
+}
+
+/// What a removal leaves for the other mechanisms to act on.
+#[derive(Debug)]
+pub struct Removed {
+    pub platform: u32,
+    pub ident: CopyIdent,
+    pub parent: Option<CopyId>,
+    /// The row's list, as it was (see [`Copy::children`]).
+    #[allow(clippy::box_collection)]
+    pub children: Option<Box<Vec<CopyId>>>,
+    pub views: f64,
+    /// It was waiting in its platform's review queue.
+    pub was_waiting: bool,
+}
+
+/// The copies on one platform: counts, and their views summed as one attention curve
+/// (every copy's view rate halves at the platform's half-life, so the sum does too).
+#[derive(Debug, Clone, Default)]
+pub struct PlatformCopies {
+    // Sum of the live copies' view rates at `agg_since`, and views up to then.
+    pub agg_since: Minutes,
+    pub agg_view_rate: f64,
+    pub views: f64,
+    /// Product of the virality factors of injects in force here.
+    pub virality_factor: f64,
+    /// Automated detection hazard per live copy (normal or crisis posture).
+    pub proactive_per_min: f64,
+    pub live: u64,
+    pub attempts: u64,
+    pub blocked: u64,
+    pub published: u64,
+    pub removed_review: u64,
+    pub removed_order: u64,
+    pub removed_sweep: u64,
+}
+
+impl PlatformCopies {
+    pub fn removed(&self) -> u64 {
+        self.removed_review + self.removed_order + self.removed_sweep
+    }
+
+    /// Bring the summed views up to `now`.
+    pub fn advance(&mut self, now: Minutes, half_life: Minutes) {
+        let dt = now - self.agg_since;
+        if dt > 0.0 {
+            self.views += decayed_integral(self.agg_view_rate, half_life, dt);
+            self.agg_view_rate *= decay(half_life, dt);
+            self.agg_since = now;
+        }
+    }
+}
+
+/// Precomputed onward links of one platform.
+#[derive(Debug, Clone, Default)]
+struct OutLinks {
+    total_per_min: f64,
+    /// (cumulative rate, target platform), for drawing a target.
+    cumulative: Vec<(f64, u32)>,
+}
+
+/// A campaign's attempt-time stream and the attempts it has made.
+#[derive(Debug)]
+struct CampaignState {
+    stream: Stream,
+    attempts: u64,
+}
+
+/// Which pending events of a platform's copies to redraw.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Redraw {
+    pub links: bool,
+    pub detection: bool,
+    pub finds: bool,
+}
+
+/// The copies mechanism.
+#[derive(Debug)]
+pub struct Copies {
+    /// The live copies' rows (see [`CopyStore`]); lent to the other mechanisms that keep
+    /// state per copy.
+    pub store: CopyStore,
+    pub platforms: Vec<PlatformCopies>,
+    out_links: Vec<OutLinks>,
+    /// Copies published so far per variant, by content item.
+    variants: Vec<VariantCounts>,
+    campaigns: Vec<CampaignState>,
+}
+
+impl Copies {
+    /// The copies mechanism of a run, in `store` (emptied) from an earlier one.
+    pub fn new(model: &Model, key: RunKey, store: CopyStore) -> Self {
+        let out_links = (0..model.platforms.len())
+            .map(|p| {
+                let mut total = 0.0;
+                let mut cumulative = Vec::new();
+                for l in model
+                    .links
+                    .iter()
+                    .filter(|l| l.from == p && l.per_min > 0.0)
+                {
+                    total += l.per_min;
+                    cumulative.push((total, l.to as u32));
+                }
+                OutLinks {
+                    total_per_min: total,
+                    cumulative,
+                }
+            })
+            .collect();
+        let platforms = model
+            .platforms
+            .iter()
+            .map(|p| PlatformCopies {
+                virality_factor: 1.0,
+                proactive_per_min: p.proactive_per_min,
+                ..Default::default()
+            })
+            .collect();
+        let campaigns = (0..model.campaigns.len())
+            .map(|c| CampaignState {
+                stream: key.stream(
+                    rng::mix(rng::TAG_CAMPAIGN, c as u64),
+                    rng::Mechanism::Campaign,
+                ),
+                attempts: 0,
+            })
+            .collect();
+        Copies {
+            store,
+            platforms,
+            out_links,
+            variants: vec![VariantCounts::default(); model.contents.len()],
+            campaigns,
+        }
+    }
+
+    /// Schedule every content item's origin.
+    pub fn schedule_origins<E: From<CopyEvent>>(&self, core: &mut Core<E>) {
+        for c in 0..core.model.contents.len() {
+            let at = core.model.contents[c].origin_at;
+            core.schedule(at, CopyEvent::Origin { content: c as u32 });
+        }
+    }
+
+    /// Schedule every campaign's first attempt (a Poisson process on [start, end]).
+    pub fn schedule_campaigns<E: From<CopyEvent>>(&mut self, core: &mut Core<E>) {
+        for c in 0..core.model.campaigns.len() {
+            let start = core.model.campaigns[c].start;
+            self.schedule_campaign_attempt(core, c as u32, start);
+        }
+    }
+
+    /// Add a variant of `content` (global index `global`) with no copies yet; returns its
+    /// number within the content item.
+    pub fn add_variant(&mut self, content: u32, global: u32) -> u32 {
+        self.variants[content as usize].push(global)
+    }
+
+    /// The original variant of a content item.
+    pub fn original(&self, content: u32) -> u32 {
+        self.variants[content as usize].variants[0]
+    }
+
+    /// An existing variant of `content`, in proportion to the copies of each published so
+    /// far (the original if none has been).
+    pub fn existing_variant(&self, content: u32, u: f64) -> u32 {
+        let counts = &self.variants[content as usize];
+        if counts.total == 0 {
+            return counts.variants[0];
+        }
+        let target = ((u * counts.total as f64) as u64).min(counts.total - 1);
+        counts.variants[counts.find(target) as usize]
+    }
+
+    /// Count an upload attempt on a platform.
+    pub fn count_attempt<E>(&mut self, core: &mut Core<E>, platform: u32) {
+        core.counts.attempts += 1;
+        self.platforms[platform as usize].attempts += 1;
+    }
+
+    /// A content item's origin: counted as an attempt, and published without screening.
+    /// Returns (platform, variant, lineage key).
+    pub fn origin<E>(&mut self, core: &mut Core<E>, content: u32) -> (u32, u32, u64) {
+        let platform = core.model.contents[content as usize].origin_platform as u32;
+        let variant = self.original(content);
+        self.count_attempt(core, platform);
+        (
+            platform,
+            variant,
+            rng::mix(rng::TAG_ORIGIN, u64::from(content)),
+        )
+    }
+
+    pub fn schedule_campaign_attempt<E: From<CopyEvent>>(
+        &mut self,
+        core: &mut Core<E>,
+        campaign: u32,
+        from: Minutes,
+    ) {
+        let c = &core.model.campaigns[campaign as usize];
+        if c.per_min <= 0.0 {
+            return;
+        }
+        let (per_min, end) = (c.per_min, c.end);
+        let e: f64 = Exp1.sample(&mut self.campaigns[campaign as usize].stream);
+        let at = from + e / per_min;
+        if at <= end {
+            core.schedule(at, CopyEvent::CampaignAttempt { campaign });
+        }
+    }
+
+    /// A campaign's attempt: which platform it goes to, and which variant it uploads.
+    pub fn campaign_attempt<E>(&mut self, core: &Core<E>, campaign: u32) -> Upload {
+        let state = &mut self.campaigns[campaign as usize];
+        let n = state.attempts;
+        state.attempts += 1;
+        let key = rng::mix(rng::mix(rng::TAG_CAMPAIGN, u64::from(campaign)), n);
+        let c = &core.model.campaigns[campaign as usize];
+        let pick = core.key.unit(key, Mechanism::Target);
+        let platform = c.platforms
+            [((pick * c.platforms.len() as f64) as usize).min(c.platforms.len() - 1)]
+            as u32;
+        let content = c.content as u32;
+        let choice = if core.key.unit(key, Mechanism::VariantChoice) < c.new_variant {
+            VariantChoice::New
+        } else {
+            let u = core.key.unit(rng::mix(key, 1), Mechanism::VariantChoice);
+            VariantChoice::Existing(self.existing_variant(content, u))
+        };
+        Upload {
+            content,
+            choice,
+            platform,
+            key,
+            source: Source::Campaign(campaign),
+        }
+    }
+
+    /// Attempt `i` of an upload inject: the given variant, or an existing one in
+    /// proportion to its copies.
+    pub fn inject_upload<E>(
+        &self,
+        core: &Core<E>,
+        (inject, i): (u32, u32),
+        content: u32,
+        platform: u32,
+        variant: Option<u32>,
+    ) -> Upload {
+        let key = rng::mix(rng::mix(rng::TAG_INJECT, u64::from(inject)), u64::from(i));
+        let v = match variant {
+            Some(v) => v,
+            None => {
+                let u = core.key.unit(key, Mechanism::VariantChoice);
+                self.existing_variant(content, u)
+            }
+        };
+        Upload {
+            content,
+            choice: VariantChoice::Existing(v),
+            platform,
+            key,
+            source: Source::Inject(inject),
+        }
+    }
+
+    /// An attempt matched the platform's hash list and was blocked.
+    pub fn block<E>(&mut self, core: &mut Core<E>, upload: &Upload, variant: u32) {
+        core.counts.blocked += 1;
+        self.platforms[upload.platform as usize].blocked += 1;
+        let (content, source) = (upload.content, upload.source);
+        core.log(EventKind::Blocked, Some(upload.platform), None, |names| {
+            format!(
+                "upload of {} variant {} matched the hash list{}",
+                names.contents[content as usize],
+                names.variant_number(variant),
+                source.describe()
+            )
+        });
+    }
+
+    /// A new live copy of age 0 of `variant`, with its first onward attempt and detection
+    /// drawn and scheduled, and its first find drawn by `first_find` (the authorities'),
+    /// all before it is stored, so that no look-up is needed; returns the copy and its
+    /// first find, for the dispatch to schedule.
+    pub fn publish<E: From<CopyEvent>>(
+        &mut self,
+        core: &mut Core<E>,
+        upload: &Upload,
+        variant: u32,
+        first_find: impl FnOnce(&mut Copy) -> Option<(Minutes, u32)>,
+    ) -> Result<(CopyId, Option<(Minutes, u32)>), SimError> {
+        let Upload {
+            content,
+            platform,
+            key,
+            source,
+            ..
+        } = *upload;
+        let now = core.now;
+        let limit = core.model.limits.max_copies;
+        if core.counts.published >= limit {
+            return Err(SimError::TooManyCopies {
+                variant: core.run.variant.to_string(),
+                replication: core.run.replication,
+                at: now,
+                limit,
+                expected_offspring: analysis::expected_offspring(&core.model),
+            });
+        }
+        let horizon = core.horizon;
+        let p = &core.model.platforms[platform as usize];
+        let (half_life, views_per_min) = (p.attention_half_life, p.views_per_min);
+        let virality = core.model.contents[content as usize].virality;
+        let rates = DetectionRates::of(&core.model, platform, horizon);
+
+        let (factor, proactive) = {
+            let ps = &mut self.platforms[platform as usize];
+            ps.advance(now, half_life);
+            let v = virality * ps.virality_factor;
+            ps.agg_view_rate += views_per_min * v;
+            ps.live += 1;
+            ps.published += 1;
+            (v, ps.proactive_per_min)
+        };
+        let number = {
+            let cnt = &mut core.counts;
+            cnt.published += 1;
+            cnt.live += 1;
+            cnt.peak_live = cnt.peak_live.max(cnt.live);
+            cnt.last_zero = None;
+            cnt.last_publish = now;
+            cnt.published
+        };
+        let variant_number = core.names.variant_number(variant);
+        self.variants[content as usize].add(variant_number, 1);
+        let parent = match source {
+            Source::Link { parent, .. } => Some(parent),
+            _ => None,
+        };
+        let mut copy = Copy {
+            life: 0,
+            number,
+            key,
+            content,
+            variant,
+            platform,
+            parent,
+            children: None,
+            attention: Attention {
+                since: now,
+                view_rate: views_per_min * factor,
+                link_rate: self.out_links[platform as usize].total_per_min * factor,
+                views: 0.0,
+            },
+            pending: Pending::default(),
+            streams: CopyStreams {
+                links: core.key.stream(key, Mechanism::Links),
+                detection: core.key.stream(key, Mechanism::Detection),
+                review: core.key.stream(key, Mechanism::Review),
+                authority: core.key.stream(key, Mechanism::Authority),
+                fate: core.key.stream(key, Mechanism::Fate),
+            },
+        };
+        // Draw the copy's first events before it is stored: no look-ups needed.
+        let link = next_link(&mut copy, now, half_life, horizon);
+        let detection = next_detection(&mut copy, now, rates.with_proactive(proactive));
+        let find = first_find(&mut copy);
+        let id = self.store.insert(copy);
+        if let Some(parent) = parent
+            && let Some(pc) = self.store.get_mut(parent)
+        {
+            pc.children.get_or_insert_default().push(id);
+        }
+        let kind = if matches!(source, Source::Origin) {
+            EventKind::Origin
+        } else {
+            EventKind::Published
+        };
+        core.log(
+            kind,
+            Some(platform),
+            Some((number, content, variant)),
+            |_| format!("copy published{}", source.describe()),
+        );
+        if let Some((at, generation)) = link {
+            core.schedule(
+                at,
+                CopyEvent::LinkAttempt {
+                    copy: id,
+                    generation,
+                },
+            );
+        }
+        if let Some((at, generation)) = detection {
+            core.schedule(
+                at,
+                CopyEvent::Detection {
+                    copy: id,
+                    generation,
+                },
+            );
+        }
+        Ok((id, find))
+    }
+
+    /// Draw the copy's next link-caused attempt from now (cancelling any pending one).
+    pub fn schedule_link<E: From<CopyEvent>>(&mut self, core: &mut Core<E>, copy: CopyId) {
+        let (now, horizon) = (core.now, core.horizon);
+        let model = &core.model;
+        let next = self.store.get_mut(copy).map(|c| {
+            let half_life = model.platforms[c.platform as usize].attention_half_life;
+            next_link(c, now, half_life, horizon)
+        });
+        if let Some(Some((at, generation))) = next {
+            core.schedule(at, CopyEvent::LinkAttempt { copy, generation });
+        }
+    }
+
+    /// A copy's link-caused attempt: its target and variant (None if the event is stale).
+    /// The dispatch screens it, then draws the copy's next one.
+    pub fn link_attempt<E>(
+        &mut self,
+        core: &Core<E>,
+        copy: CopyId,
+        generation: u32,
+    ) -> Option<Upload> {
+        let links = &self.out_links;
+        let (content, variant, number, target, child_key) =
+            self.store.get_mut(copy).and_then(|c| {
+                if c.pending.links != generation {
+                    return None;
+                }
+                let links = &links[c.platform as usize];
+                let u: f64 = c.streams.links.random();
+                let x = u * links.total_per_min;
+                let i = links.cumulative.partition_point(|&(cum, _)| cum <= x);
+                let target = links.cumulative[i.min(links.cumulative.len() - 1)].1;
+                c.pending.attempts_made += 1;
+                let child_key = rng::mix(c.key, u64::from(c.pending.attempts_made));
+                Some((c.content, c.variant, c.number, target, child_key))
+            })?;
+        let mutation = core.model.contents[content as usize].mutation;
+        let choice = if core.key.unit(child_key, Mechanism::VariantChoice) < mutation {
+            VariantChoice::New
+        } else {
+            VariantChoice::Existing(variant)
+        };
+        Some(Upload {
+            content,
+            choice,
+            platform: target,
+            key: child_key,
+            source: Source::Link {
+                parent: copy,
+                parent_number: number,
+            },
+        })
+    }
+
+    /// Draw the copy's next detection from now (cancelling any pending one).
+    pub fn schedule_detection<E: From<CopyEvent>>(
+        &mut self,
+        core: &mut Core<E>,
+        copy: CopyId,
+        platform: u32,
+    ) {
+        let rates = DetectionRates::of(&core.model, platform, core.horizon)
+            .with_proactive(self.platforms[platform as usize].proactive_per_min);
+        let now = core.now;
+        if let Some(Some((at, generation))) = self
+            .store
+            .get_mut(copy)
+            .map(|c| next_detection(c, now, rates))
+        {
+            core.schedule(at, CopyEvent::Detection { copy, generation });
+        }
+    }
+
+    /// A copy's detection by its platform: true if it was due (not stale, not queued);
+    /// the dispatch then queues the copy for review.
+    pub fn detection<E>(&mut self, core: &mut Core<E>, copy: CopyId, generation: u32) -> bool {
+        let Some(c) = self.store.get(copy) else {
+            return false;
+        };
+        let pending = &c.pending;
+        if pending.detection != generation || pending.review != ReviewStatus::NotQueued {
+            return false;
+        }
+        let (platform, ident) = (c.platform, c.ident());
+        core.counts.first_detection.get_or_insert(core.now);
+        core.log(EventKind::Detected, Some(platform), Some(ident), |_| {
+            "the platform detected the copy".to_string()
+        });
+        true
+    }
+
+    /// (platform, (number, content, variant)) of a live copy.
+    pub fn ident(&self, copy: CopyId) -> Option<(u32, CopyIdent)> {
+        self.store.get(copy).map(|c| (c.platform, c.ident()))
+    }
+
+    /// Take a live copy down: close its attention and its platform's and the run's
+    /// accounts, and free its slot (None if it was already gone). The caller then tells
+    /// the other mechanisms, and [`Copies::detach`]es it from its parent.
+    pub fn remove<E>(
+        &mut self,
+        core: &mut Core<E>,
+        copy: CopyId,
+        cause: RemovalCause,
+    ) -> Option<Removed> {
+        let now = core.now;
+        let c = self.store.get_mut(copy)?;
+        let half_life = core.model.platforms[c.platform as usize].attention_half_life;
+        advance_attention(&mut c.attention, now, half_life);
+        let (platform, ident, parent) = (c.platform, c.ident(), c.parent);
+        let children = std::mem::take(&mut c.children);
+        let (views, rate_now) = (c.attention.views, c.attention.view_rate);
+        let was_waiting = matches!(c.pending.review, ReviewStatus::Waiting { .. });
+        self.store.remove(copy);
+        // The parent's row (its list of children) is needed in `detach`: start loading
+        // it, so that the miss overlaps the accounting in between.
+        if let Some(parent) = parent {
+            self.store.prefetch(parent);
+        }
+
+        let first_removal_here = {
+            let ps = &mut self.platforms[platform as usize];
+            ps.advance(now, half_life);
+            ps.live -= 1;
+            ps.agg_view_rate = if ps.live == 0 {
+                0.0
+            } else {
+                (ps.agg_view_rate - rate_now).max(0.0)
+            };
+            match cause {
+                RemovalCause::Review => ps.removed_review += 1,
+                RemovalCause::Order => ps.removed_order += 1,
+                RemovalCause::Sweep => ps.removed_sweep += 1,
+            }
+            ps.removed() == 1
+        };
+        let cnt = &mut core.counts;
+        cnt.removed += 1;
+        cnt.live -= 1;
+        if cnt.live == 0 {
+            cnt.last_zero = Some(now);
+        }
+        if first_removal_here {
+            cnt.platforms_with_removals += 1;
+        }
+        Some(Removed {
+            platform,
+            ident,
+            parent,
+            children,
+            views,
+            was_waiting,
+        })
+    }
+
+    /// Strike a removed copy off its parent's list of children.
+    pub fn detach(&mut self, copy: CopyId, parent: Option<CopyId>) {
+        if let Some(parent) = parent
+            && let Some(pc) = self.store.get_mut(parent)
+            && let Some(children) = pc.children.as_mut()
+            && let Some(i) = children.iter().position(|&ch| ch == copy)
+        {
+            children.swap_remove(i);
+        }
+    }
+
+    /// The live copies on the platforms `what` names, in a fixed order (platform, then
+    /// publication): slot order follows reuse, so redraws must not go by it.
+    pub fn on_platforms<T: std::marker::Copy>(&self, what: &[Option<T>]) -> Vec<(T, u32, CopyId)> {
+        let mut v: Vec<(u32, u64, CopyId)> = self
+            .store
+            .iter()
+            .filter(|(_, c)| what[c.platform as usize].is_some())
+            .map(|(id, c)| (c.platform, c.number, id))
+            .collect();
+        v.sort_unstable_by_key(|&(p, n, _)| (p, n));
+        v.into_iter()
+            .filter_map(|(p, _, id)| what[p as usize].map(|t| (t, p, id)))
+            .collect()
+    }
+
+    /// Multiply the attention (views and onward sharing) of every copy on the given
+    /// platforms, in one pass over the copies. Their pending events are now wrong: the
+    /// caller redraws them.
+    pub fn scale_attention<E>(&mut self, core: &Core<E>, platforms: &[u32], factor: f64) {
+        let now = core.now;
+        let mut half_life: Vec<Option<Minutes>> = vec![None; self.platforms.len()];
+        for &p in platforms {
+            let h = core.model.platforms[p as usize].attention_half_life;
+            half_life[p as usize] = Some(h);
+            let ps = &mut self.platforms[p as usize];
+            ps.advance(now, h);
+            ps.agg_view_rate *= factor;
+            ps.virality_factor *= factor;
+        }
+        for c in self.store.iter_mut() {
+            if let Some(h) = half_life[c.platform as usize] {
+                let a = &mut c.attention;
+                advance_attention(a, now, h);
+                a.view_rate *= factor;
+                a.link_rate *= factor;
+            }
+        }
+    }
+
+    /// Bring every platform's summed views up to `now`.
+    pub fn advance_all(&mut self, model: &Model, now: Minutes) {
+        for (ps, p) in self.platforms.iter_mut().zip(&model.platforms) {
+            ps.advance(now, p.attention_half_life);
+        }
+    }
 }
 
 /// Waiting time until the first event of a Poisson process whose rate starts at `rate`
 /// and halves every `half_life`, given an Exp(1) draw `e`; `None` if it never happens
 /// (the total expected number of events is finite).
-pub(super) fn decaying_wait(rate: f64, half_life: Minutes, e: f64) -> Option<Minutes> {
+pub fn decaying_wait(rate: f64, half_life: Minutes, e: f64) -> Option<Minutes> {
     if rate <= 0.0 {
         return None;
     }
@@ -46,29 +714,19 @@ pub(super) fn decaying_wait(rate: f64, half_life: Minutes, e: f64) -> Option<Min
 }
 
 /// Integral of a rate that starts at `rate` and halves every `half_life`, over `dt`.
-pub(super) fn decayed_integral(rate: f64, half_life: Minutes, dt: Minutes) -> f64 {
+pub fn decayed_integral(rate: f64, half_life: Minutes, dt: Minutes) -> f64 {
     if dt <= 0.0 || rate == 0.0 {
         return 0.0;
     }
     rate * half_life / LN_2 * -(-dt * LN_2 / half_life).exp_m1()
 }
 
-pub(super) fn decay(half_life: Minutes, dt: Minutes) -> f64 {
+fn decay(half_life: Minutes, dt: Minutes) -> f64 {
     (-dt * LN_2 / half_life).exp()
 }
 
-/// Bring a platform's view aggregate up to `now`.
-pub(super) fn advance_aggregate(ps: &mut PlatformState, now: Minutes, half_life: Minutes) {
-    let dt = now - ps.agg_since;
-    if dt > 0.0 {
-        ps.views += decayed_integral(ps.agg_view_rate, half_life, dt);
-        ps.agg_view_rate *= decay(half_life, dt);
-        ps.agg_since = now;
-    }
-}
-
 /// Bring a copy's attention up to `now`.
-pub(super) fn advance_attention(a: &mut Attention, now: Minutes, half_life: Minutes) {
+fn advance_attention(a: &mut Attention, now: Minutes, half_life: Minutes) {
     let dt = now - a.since;
     if dt > 0.0 {
         a.views += decayed_integral(a.view_rate, half_life, dt);
@@ -81,11 +739,31 @@ pub(super) fn advance_attention(a: &mut Attention, now: Minutes, half_life: Minu
 
 /// A copy's detection hazards on its platform.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct DetectionRates {
+struct DetectionRates {
     half_life: Minutes,
     flags_per_view: f64,
     proactive_per_min: f64,
     horizon: Minutes,
+}
+
+impl DetectionRates {
+    /// The platform's hazards, before its current automated rate is known.
+    fn of(model: &Model, platform: u32, horizon: Minutes) -> Self {
+        let p = &model.platforms[platform as usize];
+        DetectionRates {
+            half_life: p.attention_half_life,
+            flags_per_view: p.flags_per_1k_views / 1000.0,
+            proactive_per_min: 0.0,
+            horizon,
+        }
+    }
+
+    fn with_proactive(self, proactive_per_min: f64) -> Self {
+        DetectionRates {
+            proactive_per_min,
+            ..self
+        }
+    }
 }
 
 /// Draw a copy's next link-caused attempt from `now`, cancelling any pending one:
@@ -126,701 +804,103 @@ fn next_detection(c: &mut Copy, now: Minutes, r: DetectionRates) -> Option<(Minu
     (now + wait <= r.horizon).then_some((now + wait, c.pending.detection))
 }
 
-impl Simulation {
-    pub(super) fn variant_number(&self, variant: u32) -> u32 {
-        let e = self.world.resource::<Registry>().variants[variant as usize];
-        self.world.get::<VariantState>(e).map_or(0, |v| v.number)
-    }
-
-    /// Whether a variant is on a platform's hash list.
-    pub(super) fn is_listed(&self, variant: u32, platform: u32) -> bool {
-        let e = self.world.resource::<Registry>().variants[variant as usize];
-        self.world
-            .get::<VariantState>(e)
-            .is_some_and(|v| v.listed[platform as usize])
-    }
-
-    /// Make a new variant of a content item; returns its global index.
-    pub(super) fn new_variant(&mut self, content: u32) -> u32 {
-        let platforms = self.model.platforms.len();
-        let global = self.world.resource::<Registry>().variants.len() as u32;
-        let number = {
-            let mut reg = self.world.resource_mut::<Registry>();
-            reg.content_variants[content as usize].push(global)
-        };
-        let e = self
-            .world
-            .spawn(VariantState {
-                content,
-                number,
-                listed: vec![false; platforms],
-                listed_anywhere: false,
-                submitted: false,
-            })
-            .id();
-        self.world.resource_mut::<Registry>().variants.push(e);
-        self.counters.variants += 1;
-        if number > 0 {
-            self.log(EventKind::NewVariant, None, None, |s| {
-                format!(
-                    "new edit of {}: variant {number}",
-                    s.content_ids[content as usize]
-                )
-            });
-        }
-        global
-    }
-
-    /// An existing variant of `content`, in proportion to the copies of each published so
-    /// far (the original if none has been).
-    fn existing_variant(&self, content: u32, u: f64) -> u32 {
-        let counts = &self.world.resource::<Registry>().content_variants[content as usize];
-        if counts.total == 0 {
-            return counts.variants[0];
-        }
-        let target = ((u * counts.total as f64) as u64).min(counts.total - 1);
-        counts.variants[counts.find(target) as usize]
-    }
-
-    pub(super) fn origin(&mut self, content: u32) -> Result<(), SimError> {
-        let c = &self.model.contents[content as usize];
-        let platform = c.origin_platform as u32;
-        let variant =
-            self.world.resource::<Registry>().content_variants[content as usize].variants[0];
-        self.count_attempt(platform);
-        let key = rng::mix(rng::TAG_ORIGIN, u64::from(content));
-        let listed = self.is_listed(variant, platform);
-        self.publish(content, variant, platform, key, Source::Origin, listed)?;
-        Ok(())
-    }
-
-    pub(super) fn schedule_campaign_attempt(&mut self, campaign: u32, from: Minutes) {
-        let c = &self.model.campaigns[campaign as usize];
-        if c.per_min <= 0.0 {
-            return;
-        }
-        let (per_min, end) = (c.per_min, c.end);
-        let e: f64 = {
-            let mut streams = self.world.resource_mut::<CampaignStreams>();
-            Exp1.sample(&mut streams.0[campaign as usize])
-        };
-        let at = from + e / per_min;
-        if at <= end {
-            self.schedule(at, Event::CampaignAttempt { campaign });
-        }
-    }
-
-    pub(super) fn campaign_attempt(&mut self, campaign: u32) -> Result<(), SimError> {
-        let n = {
-            let c = &mut self.counters;
-            let n = c.campaign_attempts[campaign as usize];
-            c.campaign_attempts[campaign as usize] += 1;
-            n
-        };
-        let key = rng::mix(rng::mix(rng::TAG_CAMPAIGN, u64::from(campaign)), n);
-        let c = &self.model.campaigns[campaign as usize];
-        let (content, new_p) = (c.content as u32, c.new_variant);
-        let pick = self.key.unit(key, Mechanism::Target);
-        let platform = c.platforms
-            [((pick * c.platforms.len() as f64) as usize).min(c.platforms.len() - 1)]
-            as u32;
-        let choice = if self.key.unit(key, Mechanism::VariantChoice) < new_p {
-            VariantChoice::New
-        } else {
-            let u = self.key.unit(rng::mix(key, 1), Mechanism::VariantChoice);
-            VariantChoice::Existing(self.existing_variant(content, u))
-        };
-        self.attempt(content, choice, platform, key, Source::Campaign(campaign))?;
-        let now = self.now();
-        self.schedule_campaign_attempt(campaign, now);
-        Ok(())
-    }
-
-    /// An upload attempt from an inject: an existing variant in proportion to its copies,
-    /// or the given one.
-    pub(super) fn inject_attempt(
-        &mut self,
-        inject: u32,
-        i: u32,
-        content: u32,
-        platform: u32,
-        variant: Option<u32>,
-    ) -> Result<(), SimError> {
-        let key = rng::mix(rng::mix(rng::TAG_INJECT, u64::from(inject)), u64::from(i));
-        let v = match variant {
-            Some(v) => v,
-            None => {
-                let u = self.key.unit(key, Mechanism::VariantChoice);
-                self.existing_variant(content, u)
-            }
-        };
-        self.attempt(
-            content,
-            VariantChoice::Existing(v),
-            platform,
-            key,
-            Source::Inject(inject),
-        )
-    }
-
-    fn count_attempt(&mut self, platform: u32) {
-        self.counters.attempts += 1;
-        self.platform_mut(platform).attempts += 1;
-    }
-
-    /// Screen an upload attempt against the platform's hash list; publish it if it passes.
-    pub(super) fn attempt(
-        &mut self,
-        content: u32,
-        choice: VariantChoice,
-        platform: u32,
-        key: u64,
-        source: Source,
-    ) -> Result<(), SimError> {
-        self.count_attempt(platform);
-        let variant = match choice {
-            VariantChoice::New => self.new_variant(content),
-            VariantChoice::Existing(v) => v,
-        };
-        let listed = self.is_listed(variant, platform);
-        if listed {
-            let recall = self.model.platforms[platform as usize].hash_recall;
-            if self.key.unit(key, Mechanism::Screening) < recall {
-                self.counters.blocked += 1;
-                self.platform_mut(platform).blocked += 1;
-                self.log(EventKind::Blocked, Some(platform), None, |s| {
-                    format!(
-                        "upload of {} variant {} matched the hash list{}",
-                        s.content_ids[content as usize],
-                        s.variant_number(variant),
-                        source.describe()
-                    )
-                });
-                return Ok(());
-            }
-        }
-        self.publish(content, variant, platform, key, source, listed)?;
-        Ok(())
-    }
-
-    /// A new live copy of age 0, with its first onward attempt, detection and find drawn.
-    /// `listed`: its variant is on the platform's hash list already.
-    fn publish(
-        &mut self,
-        content: u32,
-        variant: u32,
-        platform: u32,
-        key: u64,
-        source: Source,
-        listed: bool,
-    ) -> Result<CopyId, SimError> {
-        let now = self.now;
-        let limit = self.model.limits.max_copies;
-        if self.counters.published >= limit {
-            return Err(SimError::TooManyCopies {
-                variant: self.run.variant.to_string(),
-                replication: self.run.replication,
-                at: now,
-                limit,
-                expected_offspring: self.expected_offspring(),
-            });
-        }
-        let (half_life, views_per_min, virality, horizon) = {
-            let p = &self.model.platforms[platform as usize];
-            let virality = self.model.contents[content as usize].virality;
-            (
-                p.attention_half_life,
-                p.views_per_min,
-                virality,
-                self.horizon,
-            )
-        };
-
-        let (factor, proactive, boost) = {
-            let mut ps = self.platform_mut(platform);
-            advance_aggregate(&mut ps, now, half_life);
-            let v = virality * ps.virality_factor;
-            ps.agg_view_rate += views_per_min * v;
-            ps.live += 1;
-            ps.published += 1;
-            (v, ps.proactive_per_min, ps.finds_boost)
-        };
-        let number = {
-            let cnt = &mut self.counters;
-            cnt.published += 1;
-            cnt.live += 1;
-            cnt.peak_live = cnt.peak_live.max(cnt.live);
-            cnt.last_zero = None;
-            cnt.last_publish = now;
-            cnt.published
-        };
-        {
-            let number = self.variant_number(variant);
-            let mut reg = self.world.resource_mut::<Registry>();
-            reg.content_variants[content as usize].add(number, 1);
-        }
-        let parent = match source {
-            Source::Link { parent, .. } => Some(parent),
-            _ => None,
-        };
-        let mut copy = Copy {
-            life: 0,
-            number,
-            key,
-            content,
-            variant,
-            platform,
-            parent,
-            children: None,
-            attention: Attention {
-                since: now,
-                view_rate: views_per_min * factor,
-                link_rate: self.out_links[platform as usize].total_per_min * factor,
-                views: 0.0,
-            },
-            pending: Pending::default(),
-            streams: CopyStreams {
-                links: self.key.stream(key, Mechanism::Links),
-                detection: self.key.stream(key, Mechanism::Detection),
-                review: self.key.stream(key, Mechanism::Review),
-                authority: self.key.stream(key, Mechanism::Authority),
-                fate: self.key.stream(key, Mechanism::Fate),
-            },
-        };
-        // Draw the copy's first events before it is stored: no look-ups needed.
-        let link = next_link(&mut copy, now, half_life, horizon);
-        let detection = next_detection(&mut copy, now, self.detection_rates(platform, proactive));
-        let find_rate = self.find_rate(platform, 0, boost);
-        let find = next_find(&mut copy, now, find_rate, horizon);
-        let id = self.copies.insert(copy);
-        if let Some(parent) = parent
-            && let Some(pc) = self.copies.get_mut(parent)
-        {
-            pc.children.get_or_insert_default().push(id);
-        }
-        if !listed {
-            self.world
-                .resource_mut::<LiveIndex>()
-                .insert(id, variant, platform);
-        }
-        let kind = if matches!(source, Source::Origin) {
-            EventKind::Origin
-        } else {
-            EventKind::Published
-        };
-        self.log(
-            kind,
-            Some(platform),
-            Some((number, content, variant)),
-            |_| format!("copy published{}", source.describe()),
-        );
-        if let Some((at, generation)) = link {
-            let event = Event::LinkAttempt {
-                copy: id,
-                generation,
-            };
-            self.queue.schedule(at, event);
-        }
-        if let Some((at, generation)) = detection {
-            let event = Event::Detection {
-                copy: id,
-                generation,
-            };
-            self.queue.schedule(at, event);
-        }
-        if let Some((at, generation)) = find {
-            let event = Event::Find {
-                copy: id,
-                generation,
-            };
-            self.queue.schedule(at, event);
-        }
-        Ok(id)
-    }
-
-    /// What a copy's detection hazards on `platform` are, with its current automated rate.
-    fn detection_rates(&self, platform: u32, proactive_per_min: f64) -> DetectionRates {
-        let p = &self.model.platforms[platform as usize];
-        DetectionRates {
-            half_life: p.attention_half_life,
-            flags_per_view: p.flags_per_1k_views / 1000.0,
-            proactive_per_min,
-            horizon: self.horizon,
-        }
-    }
-
-    /// Draw the copy's next link-caused attempt from now (cancelling any pending one).
-    pub(super) fn schedule_link(&mut self, copy: CopyId) {
-        let (now, model, horizon) = (self.now, &self.model, self.horizon);
-        let next = self.copies.get_mut(copy).map(|c| {
-            let half_life = model.platforms[c.platform as usize].attention_half_life;
-            next_link(c, now, half_life, horizon)
-        });
-        if let Some(Some((at, generation))) = next {
-            self.queue
-                .schedule(at, Event::LinkAttempt { copy, generation });
-        }
-    }
-
-    pub(super) fn link_attempt(&mut self, copy: CopyId, generation: u32) -> Result<bool, SimError> {
-        let links = &self.out_links;
-        let Some(Some((content, variant, number, target, child_key))) =
-            self.copies.get_mut(copy).map(|c| {
-                if c.pending.links != generation {
-                    return None;
-                }
-                let links = &links[c.platform as usize];
-                let u: f64 = c.streams.links.random();
-                let x = u * links.total_per_min;
-                let i = links.cumulative.partition_point(|&(cum, _)| cum <= x);
-                let target = links.cumulative[i.min(links.cumulative.len() - 1)].1;
-                c.pending.attempts_made += 1;
-                let child_key = rng::mix(c.key, u64::from(c.pending.attempts_made));
-                Some((c.content, c.variant, c.number, target, child_key))
-            })
-        else {
-            return Ok(false);
-        };
-        let mutation = self.model.contents[content as usize].mutation;
-        let choice = if self.key.unit(child_key, Mechanism::VariantChoice) < mutation {
-            VariantChoice::New
-        } else {
-            VariantChoice::Existing(variant)
-        };
-        self.attempt(
-            content,
-            choice,
-            target,
-            child_key,
-            Source::Link {
-                parent: copy,
-                parent_number: number,
-            },
-        )?;
-        self.schedule_link(copy);
-        Ok(true)
-    }
-
-    /// Draw the copy's next detection from now (cancelling any pending one).
-    pub(super) fn schedule_detection(&mut self, copy: CopyId, platform: u32) {
-        let rates = self.detection_rates(platform, self.platform(platform).proactive_per_min);
-        let now = self.now;
-        if let Some(Some((at, generation))) = self
-            .copies
-            .get_mut(copy)
-            .map(|c| next_detection(c, now, rates))
-        {
-            self.queue
-                .schedule(at, Event::Detection { copy, generation });
-        }
-    }
-
-    pub(super) fn detection(&mut self, copy: CopyId, generation: u32) -> bool {
-        let Some(pending) = self.copies.get(copy).map(|c| &c.pending) else {
-            return false;
-        };
-        if pending.detection != generation || pending.review != ReviewStatus::NotQueued {
-            return false;
-        }
-        let now = self.now;
-        self.counters.first_detection.get_or_insert(now);
-        if self.record_events {
-            let (platform, ident) = self.copy_ident(copy);
-            self.log(EventKind::Detected, Some(platform), Some(ident), |_| {
-                "the platform detected the copy".to_string()
-            });
-        }
-        self.enqueue(copy, QueueClass::OwnDetection);
-        true
-    }
-
-    /// (platform, (number, content, variant)) of a live copy.
-    pub(super) fn copy_ident(&self, copy: CopyId) -> (u32, (u64, u32, u32)) {
-        let c = self.copies.get(copy).expect("live copy");
-        (c.platform, c.ident())
-    }
-
-    /// Take a live copy down: close its accounts, list its variant if a review or order
-    /// removed it, share URLs under an active protocol, and free its slot. False if it was
-    /// already gone.
-    pub(super) fn remove(&mut self, copy: CopyId, cause: RemovalCause) -> bool {
-        let now = self.now;
-        let Some(c) = self.copies.get_mut(copy) else {
-            return false;
-        };
-        let half_life = self.model.platforms[c.platform as usize].attention_half_life;
-        advance_attention(&mut c.attention, now, half_life);
-        let (platform, content, variant, number, parent) =
-            (c.platform, c.content, c.variant, c.number, c.parent);
-        let children = std::mem::take(&mut c.children);
-        let (views, rate_now) = (c.attention.views, c.attention.view_rate);
-        let waiting = matches!(c.pending.review, ReviewStatus::Waiting { .. });
-        self.copies.remove(copy);
-        // The parent's row (its list of children) is needed below: start loading it, so
-        // that the miss overlaps the accounting in between.
-        if let Some(parent) = parent {
-            self.copies.prefetch(parent);
-        }
-
-        let first_removal_here = {
-            let mut ps = self.platform_mut(platform);
-            advance_aggregate(&mut ps, now, half_life);
-            ps.live -= 1;
-            ps.agg_view_rate = if ps.live == 0 {
-                0.0
-            } else {
-                (ps.agg_view_rate - rate_now).max(0.0)
-            };
-            if waiting {
-                ps.waiting -= 1;
-            }
-            match cause {
-                RemovalCause::Review => ps.removed_review += 1,
-                RemovalCause::Order => ps.removed_order += 1,
-                RemovalCause::Sweep => ps.removed_sweep += 1,
-            }
-            ps.removed() == 1
-        };
-        {
-            let cnt = &mut self.counters;
-            cnt.removed += 1;
-            cnt.live -= 1;
-            if cnt.live == 0 {
-                cnt.last_zero = Some(now);
-            }
-            if first_removal_here {
-                cnt.platforms_with_removals += 1;
-            }
-        }
-        if !self.is_listed(variant, platform) {
-            self.world
-                .resource_mut::<LiveIndex>()
-                .remove(copy, variant, platform);
-        }
-        if let Some(parent) = parent
-            && let Some(pc) = self.copies.get_mut(parent)
-            && let Some(children) = pc.children.as_mut()
-            && let Some(i) = children.iter().position(|&ch| ch == copy)
-        {
-            children.swap_remove(i);
-        }
-        self.log(
-            EventKind::Removed,
-            Some(platform),
-            Some((number, content, variant)),
-            |_| format!("removed by {} after {:.0} views", cause.as_str(), views),
-        );
-
-        if matches!(cause, RemovalCause::Review | RemovalCause::Order) {
-            self.list_variant(variant, platform, true);
-        }
-        self.share_urls(
-            platform,
-            parent,
-            children.as_deref().map_or(&[], Vec::as_slice),
-        );
-        self.check_trigger();
-        true
-    }
-    /// Put a variant on a platform's hash list (if not already), sweep its live copies
-    /// there if sweeps are on, and, when a member's own removal listed it, submit it to
-    /// the shared database.
-    pub(super) fn list_variant(&mut self, variant: u32, platform: u32, by_removal: bool) {
-        let e = self.world.resource::<Registry>().variants[variant as usize];
-        let (content, already) = {
-            let Some(mut v) = self.world.get_mut::<VariantState>(e) else {
-                return;
-            };
-            let already = v.listed[platform as usize];
-            v.listed[platform as usize] = true;
-            v.listed_anywhere = true;
-            (v.content, already)
-        };
-        if already {
-            return;
-        }
-        let now = self.now();
-        self.log(EventKind::HashListed, Some(platform), None, |s| {
-            format!(
-                "{} variant {} is now on this platform's hash list{}",
-                s.content_ids[content as usize],
-                s.variant_number(variant),
-                if by_removal {
-                    ""
-                } else {
-                    " (from the shared database)"
-                }
-            )
-        });
-        let hs = self.model.hash_sharing.clone();
-        if hs.sweep {
-            let sweep_time = hs.sweep_time;
-            let recall = self.model.platforms[platform as usize].hash_recall;
-            let live = self
-                .world
-                .resource_mut::<LiveIndex>()
-                .take(variant, platform);
-            for copy in live {
-                let u: f64 = match self.copies.get_mut(copy) {
-                    Some(c) => c.streams.fate.random(),
-                    None => continue,
-                };
-                if u < recall {
-                    self.schedule(now + sweep_time, Event::Sweep { copy });
-                    let (p, ident) = self.copy_ident(copy);
-                    self.log(EventKind::SweepScheduled, Some(p), Some(ident), |_| {
-                        format!("hash sweep will remove this copy in {sweep_time:.0} min")
-                    });
-                }
-            }
-        }
-        if by_removal && self.model.platforms[platform as usize].hash_sharing_member {
-            // A protocol member's submission while the protocol is active travels at the
-            // crisis delay to the other protocol members; everyone else gets it at the
-            // normal delay (protocol effects reach only members).
-            let crisis_delay = match (&self.protocol, self.protocol_active()) {
-                (Some(p), true) if self.model.platforms[platform as usize].protocol_member => {
-                    p.hash_sharing_delay.filter(|&d| d < hs.delay)
-                }
-                _ => None,
-            };
-            if let Some(mut v) = self.world.get_mut::<VariantState>(e) {
-                v.submitted = true;
-            }
-            self.counters.pending_hashes.push(variant);
-            if let Some(d) = crisis_delay {
-                self.schedule(
-                    now + d,
-                    Event::HashArrival {
-                        variant,
-                        crisis: true,
-                    },
-                );
-            }
-            self.schedule(
-                now + hs.delay,
-                Event::HashArrival {
-                    variant,
-                    crisis: false,
-                },
-            );
-            let delay = crisis_delay.unwrap_or(hs.delay);
-            self.log(EventKind::HashSubmitted, Some(platform), None, |s| {
-                format!(
-                    "{} variant {} submitted to the shared hash database; members receive it in {delay:.0} min",
-                    s.content_ids[content as usize],
-                    s.variant_number(variant)
-                )
-            });
-        }
-    }
-
-    pub(super) fn hash_arrival(&mut self, variant: u32, crisis: bool) {
-        if !crisis {
-            let c = &mut self.counters;
-            if let Some(i) = c.pending_hashes.iter().position(|&v| v == variant) {
-                c.pending_hashes.remove(i);
-            }
-        }
-        for p in 0..self.model.platforms.len() {
-            let platform = &self.model.platforms[p];
-            if platform.hash_sharing_member && (!crisis || platform.protocol_member) {
-                self.list_variant(variant, p as u32, false);
-            }
-        }
-    }
-
-    /// Redraw the pending link, detection and find events of every live copy on the given
-    /// platforms, after a change to their rates (virality, posture, boost): one pass over
-    /// the copies however many platforms change.
-    pub(super) fn redraw_platforms(&mut self, platforms: &[(u32, Redraw)]) {
-        let mut what: Vec<Option<Redraw>> = vec![None; self.model.platforms.len()];
-        for &(p, r) in platforms {
-            what[p as usize] = Some(r);
-        }
-        let copies: Vec<(u32, u64, CopyId)> = {
-            let mut v: Vec<(u32, u64, CopyId)> = self
-                .copies
-                .iter()
-                .filter(|(_, c)| what[c.platform as usize].is_some())
-                .map(|(id, c)| (c.platform, c.number, id))
-                .collect();
-            // Slot order follows reuse; sort so redraws happen in a fixed order.
-            v.sort_unstable_by_key(|&(p, n, _)| (p, n));
-            v
-        };
-        for (platform, _, copy) in copies {
-            let Some(r) = what[platform as usize] else {
-                continue;
-            };
-            if r.links {
-                self.schedule_link(copy);
-            }
-            if r.detection
-                && self.copies.get(copy).map(|c| &c.pending).map(|p| p.review)
-                    == Some(ReviewStatus::NotQueued)
-            {
-                self.schedule_detection(copy, platform);
-            }
-            if r.finds {
-                self.schedule_find(copy);
-            }
-        }
-    }
-
-    /// Multiply the attention (views and onward sharing) of every copy on the given
-    /// platforms (one pass over the copies), and redraw their pending events.
-    pub(super) fn scale_attention(&mut self, platforms: &[u32], factor: f64) {
-        let now = self.now();
-        let mut half_life: Vec<Option<Minutes>> = vec![None; self.model.platforms.len()];
-        for &p in platforms {
-            let h = self.model.platforms[p as usize].attention_half_life;
-            half_life[p as usize] = Some(h);
-            let mut ps = self.platform_mut(p);
-            advance_aggregate(&mut ps, now, h);
-            ps.agg_view_rate *= factor;
-            ps.virality_factor *= factor;
-        }
-        for c in self.copies.iter_mut() {
-            if let Some(h) = half_life[c.platform as usize] {
-                let a = &mut c.attention;
-                advance_attention(a, now, h);
-                a.view_rate *= factor;
-                a.link_rate *= factor;
-            }
-        }
-        let redraw = Redraw {
-            links: true,
-            detection: true,
-            finds: false,
-        };
-        let all: Vec<(u32, Redraw)> = platforms.iter().map(|&p| (p, redraw)).collect();
-        self.redraw_platforms(&all);
-    }
+/// Copies published so far per variant of one content item, as a Fenwick tree, to draw
+/// an existing variant in proportion to its copies in O(log n).
+#[derive(Debug, Default, Clone)]
+pub struct VariantCounts {
+    /// Global variant index of each variant number.
+    pub variants: Vec<u32>,
+    tree: Vec<u64>,
+    pub total: u64,
 }
 
-/// Which pending events of a platform's copies to redraw.
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Redraw {
-    pub links: bool,
-    pub detection: bool,
-    pub finds: bool,
-}
+impl VariantCounts {
+    /// Add a variant with zero copies; returns its number.
+    pub fn push(&mut self, global: u32) -> u32 {
+        self.variants.push(global);
+        let i = self.tree.len() + 1; // 1-based node index
+        // Node i covers (i - lowbit(i), i]: its initial value is the sum of the covered
+        // earlier nodes' range, i.e. prefix(i-1) - prefix(i - lowbit(i)).
+        let low = i & i.wrapping_neg();
+        let v = self.prefix(i - 1) - self.prefix(i - low);
+        self.tree.push(v);
+        (self.variants.len() - 1) as u32
+    }
 
-impl Source {
-    fn describe(self) -> String {
-        match self {
-            Source::Origin => " (origin)".into(),
-            Source::Link { parent_number, .. } => format!(" (shared from copy {parent_number})"),
-            Source::Campaign(c) => format!(" (campaign {})", c + 1),
-            Source::Inject(i) => format!(" (inject {})", i + 1),
+    pub fn add(&mut self, number: u32, n: u64) {
+        let mut i = number as usize + 1;
+        while i <= self.tree.len() {
+            self.tree[i - 1] += n;
+            i += i & i.wrapping_neg();
         }
+        self.total += n;
+    }
+
+    /// Sum of counts of variant numbers < i.
+    fn prefix(&self, mut i: usize) -> u64 {
+        let mut s = 0;
+        while i > 0 {
+            s += self.tree[i - 1];
+            i -= i & i.wrapping_neg();
+        }
+        s
+    }
+
+    /// The variant number whose cumulative range holds `target` (0 <= target < total).
+    pub fn find(&self, mut target: u64) -> u32 {
+        let n = self.tree.len();
+        let mut pos = 0usize;
+        let mut step = n.next_power_of_two();
+        // Branch-free steps: which way each step goes is as good as random, and a
+        // mispredicted branch per level cost more than the level's load (a content with
+        // a thousand variants has ten levels).
+        while step > 0 {
+            let next = pos + step;
+            let node = self
+                .tree
+                .get(next.wrapping_sub(1))
+                .copied()
+                .unwrap_or(u64::MAX);
+            let take = node <= target;
+            pos = std::hint::select_unpredictable(take, next, pos);
+            target -= std::hint::select_unpredictable(take, node, 0);
+            step >>= 1;
+        }
+        pos.min(n.saturating_sub(1)) as u32
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::core::test_core;
+
+    /// One platform with a self-link, campaigns off; copies live for the whole day.
+    const ONE_PLATFORM: &str = r#"
+name: copies test
+horizon: 24h
+platforms:
+  - id: site
+    name: Site
+    views_per_hour: 600
+    attention_half_life: 1h
+    detection: {proactive_per_hour: 0, flags_per_1k_views: 0}
+    review: {reviewers: 1, time: 10m}
+links:
+  - {from: site, to: site, per_hour: 0.5}
+content:
+  - id: clip
+    kind: video
+    origin: {platform: site, at: 0m}
+    virality: 1.0
+    mutation: 0.0
+"#;
+
+    fn copies_for(core: &Core<CopyEvent>) -> Copies {
+        let mut copies = Copies::new(&core.model, core.key, CopyStore::default());
+        copies.add_variant(0, 0);
+        copies
+    }
 
     #[test]
     fn decaying_wait_inverts_the_integral() {
@@ -832,5 +912,119 @@ mod tests {
         // Total expected events = rate * h / ln 2 ~ 21.6: beyond that, never.
         assert_eq!(decaying_wait(rate, h, 22.0), None);
         assert_eq!(decaying_wait(0.0, h, 0.1), None);
+    }
+
+    #[test]
+    fn fenwick_finds_in_proportion() {
+        let mut c = VariantCounts::default();
+        for g in 0..5 {
+            c.push(g);
+        }
+        c.add(0, 3);
+        c.add(2, 1);
+        c.add(4, 2);
+        let picks: Vec<u32> = (0..6).map(|t| c.find(t)).collect();
+        assert_eq!(picks, vec![0, 0, 0, 2, 4, 4]);
+        // Growing after counts exist keeps earlier sums right.
+        for g in 5..13 {
+            c.push(g);
+        }
+        c.add(11, 4);
+        assert_eq!(c.total, 10);
+        let picks: Vec<u32> = (0..10).map(|t| c.find(t)).collect();
+        assert_eq!(picks, vec![0, 0, 0, 2, 4, 4, 11, 11, 11, 11]);
+    }
+
+    #[test]
+    fn a_published_copy_schedules_its_first_onward_attempt_and_a_link_makes_a_child() {
+        let mut core = test_core::<CopyEvent>(ONE_PLATFORM);
+        core.names.add_variant(0, 0);
+        let mut copies = copies_for(&core);
+        let (platform, variant, key) = copies.origin(&mut core, 0);
+        let upload = Upload {
+            content: 0,
+            choice: VariantChoice::Existing(variant),
+            platform,
+            key,
+            source: Source::Origin,
+        };
+        let (id, find) = copies
+            .publish(&mut core, &upload, variant, |_| None)
+            .unwrap();
+        assert_eq!(find, None);
+        assert_eq!((core.counts.published, core.counts.live), (1, 1));
+        assert_eq!(copies.platforms[0].live, 1);
+        // No detection hazards, so the only pending event is the onward attempt.
+        let (at, event) = core.queue.pop().expect("an onward attempt");
+        let CopyEvent::LinkAttempt { copy, generation } = event else {
+            panic!("{event:?}")
+        };
+        assert_eq!(copy, id);
+        core.now = at;
+        let child = copies
+            .link_attempt(&core, copy, generation)
+            .expect("not stale");
+        assert_eq!(
+            child.source,
+            Source::Link {
+                parent: id,
+                parent_number: 1
+            }
+        );
+        assert_eq!(child.choice, VariantChoice::Existing(variant));
+        let (child_id, _) = copies
+            .publish(&mut core, &child, variant, |_| None)
+            .unwrap();
+        assert_eq!(
+            copies
+                .store
+                .get(id)
+                .and_then(|c| c.children.as_deref().cloned()),
+            Some(vec![child_id])
+        );
+        // A redrawn attempt makes the pending one stale.
+        copies.schedule_link(&mut core, id);
+        assert!(copies.link_attempt(&core, id, generation).is_none());
+    }
+
+    #[test]
+    fn removal_closes_the_accounts_and_frees_the_copy() {
+        let mut core = test_core::<CopyEvent>(ONE_PLATFORM);
+        core.names.add_variant(0, 0);
+        let mut copies = copies_for(&core);
+        let upload = Upload {
+            content: 0,
+            choice: VariantChoice::Existing(0),
+            platform: 0,
+            key: 1,
+            source: Source::Origin,
+        };
+        let (parent, _) = copies.publish(&mut core, &upload, 0, |_| None).unwrap();
+        let child = Upload {
+            key: 2,
+            source: Source::Link {
+                parent,
+                parent_number: 1,
+            },
+            ..upload
+        };
+        let (id, _) = copies.publish(&mut core, &child, 0, |_| None).unwrap();
+        core.now = 60.0;
+        let removed = copies.remove(&mut core, id, RemovalCause::Review).unwrap();
+        copies.detach(id, removed.parent);
+        // 600 views an hour halving every hour: 600 / ln 2 * (1 - 1/2) in the first hour.
+        assert!((removed.views - 300.0 / LN_2).abs() < 1e-9);
+        assert_eq!(removed.parent, Some(parent));
+        assert!(copies.remove(&mut core, id, RemovalCause::Review).is_none());
+        assert_eq!(copies.platforms[0].removed_review, 1);
+        assert_eq!((core.counts.live, core.counts.removed), (1, 1));
+        assert_eq!(core.counts.platforms_with_removals, 1);
+        assert_eq!(
+            copies
+                .store
+                .get(parent)
+                .map(|c| c.children.as_deref().cloned()),
+            Some(Some(vec![]))
+        );
     }
 }

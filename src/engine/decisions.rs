@@ -1,46 +1,26 @@
-//! Decisions fed into a paused simulation (exercises), and the situation it is in.
+//! Owns the exercise's decisions fed into a paused simulation, and the situation report
+//! at a pause.
 //!
 //! In an exercise the players are the protocol: nothing triggers or notifies by itself,
 //! and each decision takes effect through the same mechanisms as the protocol rules, with
 //! their delays (a notified platform ramps its reviewers up; a shared hash reaches other
 //! members after the database delay unless pushed).
 
-use crate::scenario::{Activation, Capacity, Issues, Jurisdiction, Minutes, Protocol};
+use bevy_ecs::component::Component;
+
+use crate::scenario::{Capacity, Issues, Jurisdiction, Minutes};
 use crate::sink::{EventKind, Sink};
 
-use super::copies::advance_aggregate;
-use super::state::*;
-use super::{Event, Simulation};
+use super::copy::{QueueClass, ReviewStatus};
+use super::sim::Simulation;
+use super::store::CopyId;
+use super::world::Platform;
 
 /// Who sent a players' referral or order, for the event log.
 fn players(role: Option<&str>) -> String {
     match role {
         Some(r) => format!("the players ({r})"),
         None => "the players".into(),
-    }
-}
-
-/// The protocol parameters used when a scenario defines none: no delays, no boosts.
-pub(super) fn neutral_protocol() -> Protocol {
-    Protocol {
-        id: "players".into(),
-        members: Vec::new(),
-        members_listed: false,
-        activation: Activation {
-            confirmed_removals: None,
-            platforms: 1,
-            detections: None,
-            platforms_reached: None,
-            after: None,
-            content: None,
-            or_at: None,
-            decision_time: 0.0,
-        },
-        notify_time: 0.0,
-        hash_sharing_delay: None,
-        url_sharing: None,
-        authority_boost: 1.0,
-        deactivation_quiet_for: None,
     }
 }
 
@@ -94,8 +74,9 @@ pub enum DecisionError {
     Finished,
 }
 
-/// The state of one platform at a pause.
-#[derive(Debug, Clone, PartialEq)]
+/// The state of one platform at a pause (a component of the platform's entity,
+/// refreshed when the situation is asked for).
+#[derive(Component, Debug, Clone, PartialEq)]
 pub struct PlatformStatus {
     pub id: String,
     pub live: u64,
@@ -145,7 +126,7 @@ impl Simulation {
         if self.is_finished() {
             return Err(DecisionError::Finished);
         }
-        self.record_events = sink.wants_events();
+        self.core.log.wanted = sink.wants_events();
         let result = self.decide_inner(decision, role);
         if let Ok(what) = &result {
             let who = role.map(|r| format!("{r}: ")).unwrap_or_default();
@@ -156,7 +137,7 @@ impl Simulation {
                 | Decision::Surge { platform, .. } => Some(*platform as u32),
                 _ => None,
             };
-            self.log(EventKind::Decision, platform, None, |_| {
+            self.core.log(EventKind::Decision, platform, None, |_| {
                 format!("{who}{what}")
             });
         }
@@ -169,39 +150,34 @@ impl Simulation {
         decision: &Decision,
         role: Option<&str>,
     ) -> Result<String, DecisionError> {
-        let now = self.now();
+        let model = std::sync::Arc::clone(&self.core.model);
         match decision {
             Decision::ActivateProtocol => {
-                if self.protocol_active() {
+                if self.protocol.active() {
                     return Ok("the protocol is already active".into());
                 }
-                self.protocol_activate();
+                self.activate_protocol();
                 Ok("activated the crisis protocol".into())
             }
             Decision::Notify { platform } => {
                 let targets: Vec<usize> = match platform {
                     Some(p) => {
-                        if !self.model.platforms[*p].protocol_member {
-                            return Err(DecisionError::NotMember(
-                                self.model.platforms[*p].id.clone(),
-                            ));
+                        if !model.platforms[*p].protocol_member {
+                            return Err(DecisionError::NotMember(model.platforms[*p].id.clone()));
                         }
                         vec![*p]
                     }
-                    None => (0..self.model.platforms.len())
-                        .filter(|&p| self.model.platforms[p].protocol_member)
+                    None => (0..model.platforms.len())
+                        .filter(|&p| model.platforms[p].protocol_member)
                         .collect(),
                 };
                 if targets.is_empty() {
                     return Err(DecisionError::NoMembers);
                 }
-                let delay = self.protocol.as_ref().map_or(0.0, |p| p.notify_time);
-                for &p in &targets {
-                    self.schedule(now + delay, Event::Notify { platform: p as u32 });
-                }
+                let delay = self.protocol.schedule_notify(&mut self.core, &targets);
                 let names: Vec<&str> = targets
                     .iter()
-                    .map(|&p| self.model.platforms[p].id.as_str())
+                    .map(|&p| model.platforms[p].id.as_str())
                     .collect();
                 Ok(format!(
                     "notified {}; crisis posture applies in {delay:.0} min",
@@ -209,11 +185,9 @@ impl Simulation {
                 ))
             }
             Decision::PushHashes => {
-                let pending = std::mem::take(&mut self.counters.pending_hashes);
-                let n = pending.len();
-                for v in pending {
-                    self.hash_arrival(v, false);
-                }
+                let n = self
+                    .hashes
+                    .push_pending(&mut self.core, &mut self.copies.store);
                 Ok(format!(
                     "pushed {n} pending hash submission(s) to every member now"
                 ))
@@ -227,23 +201,22 @@ impl Simulation {
                 Ok(format!(
                     "referred {} of the {count} copies asked for on {}",
                     copies.len(),
-                    self.model.platforms[*platform].id
+                    model.platforms[*platform].id
                 ))
             }
             Decision::Order { platform, count } => {
-                let pl = &self.model.platforms[*platform];
+                let pl = &model.platforms[*platform];
                 if pl.jurisdiction != Jurisdiction::Eu {
                     return Err(DecisionError::NotEu(pl.id.clone()));
                 }
                 // Terms of the role's authority if it issues orders, else the first that does.
-                let terms = self
-                    .model
+                let terms = model
                     .authorities
                     .iter()
                     .filter(|a| a.issues == Issues::RemovalOrder)
                     .find(|a| role.is_none_or(|r| a.id == r))
                     .or_else(|| {
-                        self.model
+                        model
                             .authorities
                             .iter()
                             .find(|a| a.issues == Issues::RemovalOrder)
@@ -259,7 +232,7 @@ impl Simulation {
                 Ok(format!(
                     "sent removal orders for {} of the {count} copies asked for on {}",
                     copies.len(),
-                    self.model.platforms[*platform].id
+                    model.platforms[*platform].id
                 ))
             }
             Decision::Surge {
@@ -267,17 +240,23 @@ impl Simulation {
                 reviewers,
             } => {
                 let p = *platform as u32;
-                let ramp = self.model.platforms[*platform]
+                let ramp = model.platforms[*platform]
                     .crisis_posture
                     .as_ref()
                     .map_or(0.0, |c| c.ramp);
-                let from = self.platform(p).posture_capacity;
+                let from = self.review.desks[*platform].posture_capacity;
                 // Ramp steps apply while the platform is in crisis posture.
-                self.platform_mut(p).crisis = true;
-                self.ramp_reviewers(p, from, Capacity::Limited(*reviewers), ramp);
+                self.protocol.set_crisis(p, true);
+                self.protocol.ramp_reviewers(
+                    &mut self.core,
+                    p,
+                    from,
+                    Capacity::Limited(*reviewers),
+                    ramp,
+                );
                 Ok(format!(
                     "surged {} to {reviewers} reviewers over {ramp:.0} min",
-                    self.model.platforms[*platform].id
+                    model.platforms[*platform].id
                 ))
             }
             Decision::Note(text) => Ok(format!("note: {text}")),
@@ -286,9 +265,10 @@ impl Simulation {
 
     /// Up to `count` live copies on a platform that an authority has found and that are
     /// not already waiting in a more urgent class, oldest first.
-    fn found_copies(&mut self, platform: usize, count: u32) -> Vec<CopyId> {
+    fn found_copies(&self, platform: usize, count: u32) -> Vec<CopyId> {
         let mut found: Vec<(u64, CopyId)> = self
             .copies
+            .store
             .iter()
             .filter(|(_, c)| {
                 let p = &c.pending;
@@ -313,54 +293,79 @@ impl Simulation {
             .collect()
     }
 
-    /// The picture now, for a situation report.
-    pub fn situation(&mut self) -> Situation {
-        let now = self.now();
-        let mut found = vec![0u64; self.model.platforms.len()];
-        {
-            for (_, c) in self.copies.iter() {
-                let p = &c.pending;
-                if p.found_by != 0 && p.review == ReviewStatus::NotQueued {
-                    found[c.platform as usize] += 1;
-                }
+    /// The World as of now: every platform's [`PlatformStatus`] and every variant's
+    /// listing refreshed from the mechanisms, for reports to query.
+    pub fn world(&mut self) -> &bevy_ecs::world::World {
+        self.refresh_world();
+        &self.world
+    }
+
+    fn refresh_world(&mut self) {
+        let now = self.core.now;
+        let model = std::sync::Arc::clone(&self.core.model);
+        self.copies.advance_all(&model, now);
+        let mut found = vec![0u64; model.platforms.len()];
+        for (_, c) in self.copies.store.iter() {
+            let p = &c.pending;
+            if p.found_by != 0 && p.review == ReviewStatus::NotQueued {
+                found[c.platform as usize] += 1;
             }
         }
-        let model = std::sync::Arc::clone(&self.model);
-        let mut platforms = Vec::with_capacity(model.platforms.len());
-        let mut exposure = 0.0;
         for (i, pl) in model.platforms.iter().enumerate() {
-            let mut ps = self.platform_mut(i as u32);
-            advance_aggregate(&mut ps, now, pl.attention_half_life);
-            exposure += ps.views;
-            let reviewers = ps.capacity();
+            let ps = &self.copies.platforms[i];
+            let desk = &self.review.desks[i];
+            let reviewers = desk.capacity();
             let backlog_minutes = match reviewers {
                 Capacity::Limited(0) => None,
                 Capacity::Limited(n) => {
-                    Some(ps.waiting as f64 * pl.review.time.mean() / f64::from(n))
+                    Some(desk.waiting as f64 * pl.review.time.mean() / f64::from(n))
                 }
                 Capacity::Unlimited => Some(0.0),
             };
-            platforms.push(PlatformStatus {
+            let status = PlatformStatus {
                 id: pl.id.clone(),
                 live: ps.live,
                 published: ps.published,
                 removed: ps.removed(),
                 blocked: ps.blocked,
                 views: ps.views,
-                waiting: ps.waiting,
+                waiting: desk.waiting,
                 reviewers,
-                busy: ps.busy,
-                crisis_posture: ps.crisis,
+                busy: desk.busy,
+                crisis_posture: self.protocol.in_crisis(i as u32),
                 backlog_minutes,
                 found_not_queued: found[i],
                 protocol_member: pl.protocol_member,
                 eu: pl.jurisdiction == Jurisdiction::Eu,
-            });
+            };
+            self.world
+                .entity_mut(self.entities.platforms[i])
+                .insert(status);
         }
-        let c = &self.counters;
-        let ps = self.world.resource::<ProtocolState>();
+        for (v, &e) in self.entities.variants.iter().enumerate() {
+            let listing = super::world::VariantListing {
+                lists: self.hashes.lists_holding(v as u32),
+                submitted: self.hashes.submitted(v as u32),
+            };
+            self.world.entity_mut(e).insert(listing);
+        }
+    }
+
+    /// The picture now, for a situation report.
+    pub fn situation(&mut self) -> Situation {
+        self.refresh_world();
+        let world = &mut self.world;
+        let mut platforms: Vec<(u32, PlatformStatus)> = world
+            .query::<(&Platform, &PlatformStatus)>()
+            .iter(world)
+            .map(|(p, s)| (p.index, s.clone()))
+            .collect();
+        platforms.sort_unstable_by_key(|&(i, _)| i);
+        let exposure = platforms.iter().fold(0.0, |sum, (_, s)| sum + s.views);
+        let c = &self.core.counts;
+        let ps = &self.protocol.state;
         Situation {
-            time: now,
+            time: self.core.now,
             attempts: c.attempts,
             blocked: c.blocked,
             published: c.published,
@@ -370,8 +375,8 @@ impl Simulation {
             variants: c.variants,
             protocol_active: ps.active(),
             activated_at: ps.activated_at,
-            pending_hashes: c.pending_hashes.len(),
-            platforms,
+            pending_hashes: self.hashes.pending(),
+            platforms: platforms.into_iter().map(|(_, s)| s).collect(),
         }
     }
 }

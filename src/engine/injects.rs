@@ -1,16 +1,64 @@
-//! Injects: the exercise timeline's scripted events (messages, virality surges, bulk
-//! uploads, reviewer outages).
+//! Owns the exercise timeline's scripted events: messages, virality surges, bulk uploads
+//! and reviewer outages, when each fires and ends, and what the event log says of them.
+//!
+//! Injects hold no state of the model: each one says what it does, and does it through
+//! the other mechanisms (attention, upload attempts, reviewers), by way of the dispatch.
 
-use crate::scenario::InjectKind;
+use crate::scenario::{Inject, InjectKind, Minutes};
 use crate::sink::EventKind;
 
-use super::{Event, SimError, Simulation, clock};
+use super::core::{Core, clock};
 
-impl Simulation {
-    pub(super) fn inject(&mut self, index: u32) -> Result<(), SimError> {
-        let model = std::sync::Arc::clone(&self.model);
-        let inject = &model.injects[index as usize];
-        let now = self.now();
+/// The events injects schedule and handle.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum InjectEvent {
+    Fire {
+        index: u32,
+    },
+    /// The end of a virality or outage inject with a duration.
+    End {
+        index: u32,
+    },
+}
+
+/// What an inject does to the model, for the dispatch to carry out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Nothing (a message).
+    None,
+    /// Multiply the attention of every copy on these platforms.
+    Attention { platforms: Vec<u32>, factor: f64 },
+    /// `count` upload attempts of `content` on `platform`, all of one new variant if
+    /// `new_variant`.
+    Uploads {
+        content: u32,
+        platform: u32,
+        count: u32,
+        new_variant: bool,
+    },
+    /// Force a platform's reviewers to `reviewers` (an outage of this inject).
+    Outage { platform: u32, reviewers: u32 },
+    /// End this inject's outage of a platform's reviewers, if still in force.
+    EndOutage { platform: u32 },
+}
+
+/// The scenario's injects.
+#[derive(Debug, Default)]
+pub struct Injects;
+
+impl Injects {
+    /// Schedule every inject at its time.
+    pub fn schedule_all<E: From<InjectEvent>>(&self, core: &mut Core<E>) {
+        for i in 0..core.model.injects.len() {
+            let at = core.model.injects[i].at;
+            core.schedule(at, InjectEvent::Fire { index: i as u32 });
+        }
+    }
+
+    /// An inject fires: its line in the event log, what it does, and when it ends (the
+    /// dispatch schedules the end once the effect is in place).
+    pub fn fire<E>(&self, core: &mut Core<E>, index: u32) -> (Effect, Option<Minutes>) {
+        let inject = &core.model.injects[index as usize];
         let platform = match &inject.kind {
             InjectKind::Message => None,
             InjectKind::Virality { platform, .. } => platform.map(|p| p as u32),
@@ -18,86 +66,104 @@ impl Simulation {
                 Some(*platform as u32)
             }
         };
-        self.log(EventKind::Inject, platform, None, |_| {
-            describe(inject, index)
-        });
-        match inject.kind {
-            InjectKind::Message => {}
+        let now = core.now;
+        let (effect, ends) = match inject.kind {
+            InjectKind::Message => (Effect::None, None),
             InjectKind::Virality {
                 platform,
                 factor,
                 duration,
-            } => {
-                let platforms: Vec<u32> = affected(platform, model.platforms.len()).collect();
-                self.scale_attention(&platforms, factor);
-                if let Some(d) = duration {
-                    self.schedule(now + d, Event::InjectEnd { index });
-                }
-            }
+            } => (
+                Effect::Attention {
+                    platforms: affected(platform, core.model.platforms.len()),
+                    factor,
+                },
+                duration.map(|d| now + d),
+            ),
             InjectKind::Upload {
                 content,
                 platform,
                 count,
                 new_variant,
-            } => {
-                let variant = new_variant.then(|| self.new_variant(content as u32));
-                for i in 0..count {
-                    self.inject_attempt(index, i, content as u32, platform as u32, variant)?;
-                }
-            }
+            } => (
+                Effect::Uploads {
+                    content: content as u32,
+                    platform: platform as u32,
+                    count,
+                    new_variant,
+                },
+                None,
+            ),
             InjectKind::Outage {
                 platform,
                 reviewers,
                 duration,
-            } => {
-                self.set_outage(platform as u32, Some((index, reviewers)));
-                self.schedule(now + duration, Event::InjectEnd { index });
-            }
+            } => (
+                Effect::Outage {
+                    platform: platform as u32,
+                    reviewers,
+                },
+                Some(now + duration),
+            ),
+        };
+        if core.log.wanted {
+            let line = describe(inject, index);
+            core.log(EventKind::Inject, platform, None, |_| line);
         }
-        Ok(())
+        (effect, ends)
     }
 
-    pub(super) fn inject_end(&mut self, index: u32) {
-        let model = std::sync::Arc::clone(&self.model);
-        let inject = &model.injects[index as usize];
-        match inject.kind {
+    /// Schedule an inject's end.
+    pub fn schedule_end<E: From<InjectEvent>>(&self, core: &mut Core<E>, index: u32, at: Minutes) {
+        core.schedule(at, InjectEvent::End { index });
+    }
+
+    /// What an inject's end undoes.
+    pub fn end<E>(&self, core: &Core<E>, index: u32) -> Effect {
+        match core.model.injects[index as usize].kind {
             InjectKind::Virality {
                 platform, factor, ..
-            } => {
-                let platforms: Vec<u32> = affected(platform, model.platforms.len()).collect();
-                self.scale_attention(&platforms, 1.0 / factor);
-                self.log(
-                    EventKind::InjectEnded,
-                    platform.map(|p| p as u32),
-                    None,
-                    |_| format!("inject {} ended: virality back to normal", index + 1),
-                );
-            }
+            } => Effect::Attention {
+                platforms: affected(platform, core.model.platforms.len()),
+                factor: 1.0 / factor,
+            },
+            InjectKind::Outage { platform, .. } => Effect::EndOutage {
+                platform: platform as u32,
+            },
+            _ => Effect::None,
+        }
+    }
+
+    /// The event log's line for an inject's end, once it is undone.
+    pub fn log_end<E>(&self, core: &mut Core<E>, index: u32) {
+        match core.model.injects[index as usize].kind {
+            InjectKind::Virality { platform, .. } => core.log(
+                EventKind::InjectEnded,
+                platform.map(|p| p as u32),
+                None,
+                |_| format!("inject {} ended: virality back to normal", index + 1),
+            ),
             InjectKind::Outage { platform, .. } => {
-                let p = platform as u32;
-                // Only end the outage this inject started (a later one may have replaced it).
-                if self.platform(p).outage.is_some_and(|(i, _)| i == index) {
-                    self.set_outage(p, None);
-                }
-                self.log(EventKind::InjectEnded, Some(p), None, |_| {
+                core.log(EventKind::InjectEnded, Some(platform as u32), None, |_| {
                     format!("inject {} ended: reviewers restored", index + 1)
-                });
+                })
             }
             _ => {}
         }
     }
 }
 
-fn affected(platform: Option<usize>, platforms: usize) -> impl Iterator<Item = u32> {
+/// The platforms an inject names, or all of them.
+fn affected(platform: Option<usize>, platforms: usize) -> Vec<u32> {
     let (lo, hi) = match platform {
         Some(p) => (p, p + 1),
         None => (0, platforms),
     };
-    (lo..hi).map(|p| p as u32)
+    (lo..hi).map(|p| p as u32).collect()
 }
 
 /// One line for the event log, led by the inject's own note.
-fn describe(inject: &crate::scenario::Inject, index: u32) -> String {
+fn describe(inject: &Inject, index: u32) -> String {
     let what = match &inject.kind {
         InjectKind::Message => "message".to_string(),
         InjectKind::Virality {
@@ -125,5 +191,83 @@ fn describe(inject: &crate::scenario::Inject, index: u32) -> String {
             clock(inject.at)
         ),
         None => format!("inject {} at {}: {what}", index + 1, clock(inject.at)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::core::test_core;
+
+    const SCENARIO: &str = r#"
+name: inject test
+horizon: 24h
+platforms:
+  - {id: a, name: A, views_per_hour: 1, attention_half_life: 1h, review: {reviewers: 1, time: 10m}}
+  - {id: b, name: B, views_per_hour: 1, attention_half_life: 1h, review: {reviewers: 1, time: 10m}}
+content:
+  - id: clip
+    kind: video
+    origin: {platform: a, at: 0m}
+injects:
+  - {at: 45m, kind: message, note: "First reports"}
+  - {at: 2h, kind: virality, factor: 4.0, for: 1h}
+  - {at: 3h, kind: outage, platform: b, reviewers: 0, for: 30m}
+  - {at: 4h, kind: upload, content: clip, platform: b, count: 5, new_variant: true}
+"#;
+
+    #[test]
+    fn injects_fire_in_time_order_say_what_they_do_and_when_they_end() {
+        let mut core = test_core::<InjectEvent>(SCENARIO);
+        let injects = Injects;
+        injects.schedule_all(&mut core);
+        let mut fired = Vec::new();
+        while let Some((t, InjectEvent::Fire { index })) = core.queue.pop() {
+            core.now = t;
+            fired.push(injects.fire(&mut core, index));
+        }
+        assert_eq!(
+            fired,
+            vec![
+                (Effect::None, None),
+                (
+                    Effect::Attention {
+                        platforms: vec![0, 1],
+                        factor: 4.0
+                    },
+                    Some(180.0)
+                ),
+                (
+                    Effect::Outage {
+                        platform: 1,
+                        reviewers: 0
+                    },
+                    Some(210.0)
+                ),
+                (
+                    Effect::Uploads {
+                        content: 0,
+                        platform: 1,
+                        count: 5,
+                        new_variant: true
+                    },
+                    None
+                ),
+            ]
+        );
+        assert_eq!(
+            injects.end(&core, 1),
+            Effect::Attention {
+                platforms: vec![0, 1],
+                factor: 0.25
+            }
+        );
+        assert_eq!(injects.end(&core, 2), Effect::EndOutage { platform: 1 });
+        let lines: Vec<&str> = core.log.records.iter().map(|r| r.detail.as_str()).collect();
+        assert_eq!(lines[0], "inject 1 at T+00:45: First reports [message]");
+        assert_eq!(
+            lines[2],
+            "inject 3 at T+03:00: reviewers cut to 0 for 30 min"
+        );
     }
 }

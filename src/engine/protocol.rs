@@ -1,17 +1,111 @@
-//! The crisis protocol in force for a variant: trigger, activation, notification of member
-//! platforms (crisis posture), crisis hash-sharing delay, URL sharing, authority boost and
-//! deactivation. Effects reach only platforms with `protocol_member: true`.
+//! Owns the crisis protocol in force for a variant: its trigger, activation and
+//! deactivation, notification of member platforms and their crisis posture, the
+//! reviewer ramp, URL sharing, and whether a submission travels at the crisis
+//! hash-sharing delay. Effects reach only platforms with `protocol_member: true`.
+//!
+//! What the protocol changes elsewhere (authorities' strength, platforms' detection and
+//! reviewers) is done by those mechanisms; the dispatch carries the protocol's decisions
+//! to them.
 
-use crate::scenario::Capacity;
+use crate::scenario::{Activation, Capacity, CrisisPosture, Minutes, Model, Protocol};
 use crate::sink::EventKind;
 
-use super::copies::Redraw;
-use super::state::*;
-use super::{Event, Simulation};
+use super::core::Core;
+use super::store::{CopyId, CopyStore};
 
-impl Simulation {
+/// The events the protocol schedules and handles.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ProtocolEvent {
+    /// The `or_at` time trigger.
+    Trigger,
+    /// The end of the decision time after the trigger.
+    Activate,
+    /// A member platform applies its crisis posture.
+    Notify { platform: u32 },
+    /// A step of a crisis-posture reviewer ramp.
+    RampStep { platform: u32, reviewers: Capacity },
+    /// Deactivation check: has it been quiet for long enough?
+    QuietCheck,
+    /// A URL-sharing referral reaches a copy's platform.
+    UrlShare { copy: CopyId },
+}
+
+/// Where the run's protocol stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProtocolPhase {
+    #[default]
+    Inactive,
+    Triggered,
+    Active,
+    Deactivated,
+}
+
+/// The protocol's phase and when it changed.
+#[derive(Debug, Default, Clone)]
+pub struct ProtocolState {
+    pub phase: ProtocolPhase,
+    pub triggered_at: Option<Minutes>,
+    pub activated_at: Option<Minutes>,
+    pub deactivated_at: Option<Minutes>,
+}
+
+impl ProtocolState {
+    pub fn active(&self) -> bool {
+        self.phase == ProtocolPhase::Active
+    }
+}
+
+/// What notifying a platform does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notified {
+    /// Nothing: the protocol is no longer active.
+    Stale,
+    /// The platform is in crisis posture; it defines none, so nothing else changes.
+    NoPosture,
+    /// The platform applies this posture.
+    Posture(CrisisPosture),
+}
+
+/// The protocol of a run (none, for a variant without one).
+#[derive(Debug)]
+pub struct Protocols {
+    protocol: Option<Protocol>,
+    /// Exercise mode: the players are the protocol (nothing triggers or notifies by
+    /// itself).
+    manual: bool,
+    pub state: ProtocolState,
+    /// Platforms in crisis posture (notified, or surged by the players).
+    crisis: Vec<bool>,
+}
+
+impl Protocols {
+    pub fn new(model: &Model, protocol: Option<Protocol>, manual: bool) -> Self {
+        Protocols {
+            protocol,
+            manual,
+            state: ProtocolState::default(),
+            crisis: vec![false; model.platforms.len()],
+        }
+    }
+
+    pub fn active(&self) -> bool {
+        self.state.active()
+    }
+
+    /// Schedule the `or_at` trigger, if there is one (not in an exercise).
+    pub fn schedule_time_trigger<E: From<ProtocolEvent>>(&self, core: &mut Core<E>) {
+        if let Some(at) = self
+            .protocol
+            .as_ref()
+            .filter(|_| !self.manual)
+            .and_then(|p| p.activation.or_at)
+        {
+            core.schedule(at, ProtocolEvent::Trigger);
+        }
+    }
+
     /// After a removal: has the count trigger been reached?
-    pub(super) fn check_trigger(&mut self) {
+    pub fn check_trigger<E: From<ProtocolEvent>>(&mut self, core: &mut Core<E>) {
         if self.manual {
             return;
         }
@@ -22,179 +116,158 @@ impl Simulation {
             return;
         };
         let platforms = protocol.activation.platforms;
-        if self.world.resource::<ProtocolState>().phase != ProtocolPhase::Inactive {
+        if self.state.phase != ProtocolPhase::Inactive {
             return;
         }
-        let c = &self.counters;
+        let c = &core.counts;
         if c.removed >= u64::from(needed) && c.platforms_with_removals >= platforms {
             let detail = format!(
                 "{} removals on {} platforms reached the trigger ({needed} on {platforms})",
                 c.removed, c.platforms_with_removals
             );
-            self.trigger(detail);
+            self.trigger(core, detail);
         }
     }
 
-    /// The `or_at` time trigger.
-    pub(super) fn protocol_trigger(&mut self) -> bool {
-        if self.world.resource::<ProtocolState>().phase != ProtocolPhase::Inactive {
+    /// The `or_at` time trigger; false if the protocol had triggered already.
+    pub fn time_trigger<E: From<ProtocolEvent>>(&mut self, core: &mut Core<E>) -> bool {
+        if self.state.phase != ProtocolPhase::Inactive {
             return false;
         }
-        self.trigger("the scheduled trigger time was reached".to_string());
+        self.trigger(core, "the scheduled trigger time was reached".to_string());
         true
     }
 
-    fn trigger(&mut self, why: String) {
+    fn trigger<E: From<ProtocolEvent>>(&mut self, core: &mut Core<E>, why: String) {
         let Some(protocol) = &self.protocol else {
             return;
         };
-        let now = self.now();
+        let now = core.now;
         let decision = protocol.activation.decision_time;
-        let id = protocol.id.clone();
-        {
-            let mut ps = self.world.resource_mut::<ProtocolState>();
-            ps.phase = ProtocolPhase::Triggered;
-            ps.triggered_at = Some(now);
-        }
-        self.schedule(now + decision, Event::ProtocolActivate);
-        self.log(EventKind::ProtocolTriggered, None, None, |_| {
+        self.state.phase = ProtocolPhase::Triggered;
+        self.state.triggered_at = Some(now);
+        core.schedule(now + decision, ProtocolEvent::Activate);
+        let id = &protocol.id;
+        core.log(EventKind::ProtocolTriggered, None, None, |_| {
             format!("protocol {id} triggered: {why}; decision in {decision:.0} min")
         });
     }
 
-    pub(super) fn protocol_activate(&mut self) {
-        if self.protocol_active() {
-            return;
+    /// The protocol becomes active, and (not in an exercise) schedules the notification
+    /// of its members. Returns the authority boost for the dispatch to apply, then
+    /// [`Protocols::schedule_quiet_check`]; None if it was active already.
+    pub fn activate<E: From<ProtocolEvent>>(&mut self, core: &mut Core<E>) -> Option<f64> {
+        if self.active() {
+            return None;
         }
-        let Some(protocol) = self.protocol.clone() else {
-            return;
-        };
-        let now = self.now();
-        {
-            let mut ps = self.world.resource_mut::<ProtocolState>();
-            ps.phase = ProtocolPhase::Active;
-            ps.activated_at = Some(now);
-        }
-        self.log(EventKind::ProtocolActivated, None, None, |_| {
-            format!("protocol {} active", protocol.id)
+        let protocol = self.protocol.as_ref()?;
+        let now = core.now;
+        self.state.phase = ProtocolPhase::Active;
+        self.state.activated_at = Some(now);
+        let id = &protocol.id;
+        core.log(EventKind::ProtocolActivated, None, None, |_| {
+            format!("protocol {id} active")
         });
-        for p in 0..self.model.platforms.len() {
+        for p in 0..core.model.platforms.len() {
             // In an exercise, the players decide whom to notify.
-            if self.model.platforms[p].protocol_member && !self.manual {
-                self.schedule(
+            if core.model.platforms[p].protocol_member && !self.manual {
+                core.schedule(
                     now + protocol.notify_time,
-                    Event::Notify { platform: p as u32 },
+                    ProtocolEvent::Notify { platform: p as u32 },
                 );
             }
         }
-        self.apply_boost(protocol.authority_boost);
-        if let Some(quiet) = protocol.deactivation_quiet_for {
-            let last = self.counters.last_publish;
-            self.schedule(last.max(now) + quiet, Event::QuietCheck);
-        }
+        Some(protocol.authority_boost)
     }
 
-    /// Multiply the analysts of authorities that monitor a member platform, and their
-    /// finds on member platforms. An authority that works only on non-member platforms is
-    /// outside the protocol's reach.
-    fn apply_boost(&mut self, boost: f64) {
-        if boost == 1.0 {
-            return;
-        }
-        for (a, auth) in self.model.authorities.clone().iter().enumerate() {
-            if !auth
-                .monitors
-                .iter()
-                .any(|&p| self.model.platforms[p].protocol_member)
-            {
-                continue;
-            }
-            let analysts = match auth.analysts {
-                Capacity::Limited(n) => {
-                    Capacity::Limited((f64::from(n) * boost).round().min(f64::from(u32::MAX)) as u32)
-                }
-                Capacity::Unlimited => Capacity::Unlimited,
-            };
-            self.set_analysts(a as u32, analysts);
-        }
-        let finds = Redraw {
-            finds: true,
-            ..Redraw::default()
-        };
-        let mut boosted = Vec::new();
-        for p in 0..self.model.platforms.len() {
-            if self.model.platforms[p].protocol_member && !self.monitors[p].is_empty() {
-                self.platform_mut(p as u32).finds_boost = boost;
-                boosted.push((p as u32, finds));
-            }
-        }
-        self.redraw_platforms(&boosted);
-    }
-
-    pub(super) fn notify(&mut self, platform: u32) -> bool {
-        if !self.protocol_active() && !self.manual {
-            return false;
-        }
+    /// Schedule the first deactivation check, if the protocol stands down when quiet.
+    pub fn schedule_quiet_check<E: From<ProtocolEvent>>(&self, core: &mut Core<E>) {
+        if let Some(quiet) = self
+            .protocol
+            .as_ref()
+            .and_then(|p| p.deactivation_quiet_for)
         {
-            let mut ps = self.platform_mut(platform);
-            ps.notified = true;
-            ps.crisis = true;
+            let last = core.counts.last_publish;
+            core.schedule(last.max(core.now) + quiet, ProtocolEvent::QuietCheck);
         }
-        let Some(posture) = self.model.platforms[platform as usize]
+    }
+
+    /// Schedule the notification of member platforms (the players' decision, in an
+    /// exercise) after the protocol's notify time; returns the delay.
+    pub fn schedule_notify<E: From<ProtocolEvent>>(
+        &self,
+        core: &mut Core<E>,
+        platforms: &[usize],
+    ) -> Minutes {
+        let delay = self.protocol.as_ref().map_or(0.0, |p| p.notify_time);
+        let now = core.now;
+        for &p in platforms {
+            core.schedule(now + delay, ProtocolEvent::Notify { platform: p as u32 });
+        }
+        delay
+    }
+
+    /// A member platform is notified: it is in crisis posture from now on.
+    pub fn notify<E>(&mut self, core: &mut Core<E>, platform: u32) -> Notified {
+        if !self.active() && !self.manual {
+            return Notified::Stale;
+        }
+        self.crisis[platform as usize] = true;
+        let Some(posture) = core.model.platforms[platform as usize]
             .crisis_posture
             .clone()
         else {
-            self.log(EventKind::PlatformNotified, Some(platform), None, |_| {
+            core.log(EventKind::PlatformNotified, Some(platform), None, |_| {
                 "notified under the protocol (no crisis posture defined)".to_string()
             });
-            return true;
+            return Notified::NoPosture;
         };
-        self.log(EventKind::PlatformNotified, Some(platform), None, |_| {
+        core.log(EventKind::PlatformNotified, Some(platform), None, |_| {
             "notified under the protocol: crisis posture applies".to_string()
         });
-        if let Some(proactive) = posture.proactive_per_min {
-            self.platform_mut(platform).proactive_per_min = proactive;
-            let detection = Redraw {
-                detection: true,
-                ..Redraw::default()
-            };
-            self.redraw_platforms(&[(platform, detection)]);
-        }
-        if let Some(surge) = posture.reviewers {
-            let from = self.platform(platform).posture_capacity;
-            self.ramp_reviewers(platform, from, surge, posture.ramp);
-        }
-        true
+        Notified::Posture(posture)
+    }
+
+    /// Whether a platform is in crisis posture.
+    pub fn in_crisis(&self, platform: u32) -> bool {
+        self.crisis[platform as usize]
+    }
+
+    /// Put a platform in crisis posture (or out of it); returns whether it was in it.
+    pub fn set_crisis(&mut self, platform: u32, crisis: bool) -> bool {
+        std::mem::replace(&mut self.crisis[platform as usize], crisis)
     }
 
     /// Move a platform's reviewers from `from` to `to` linearly over `ramp`, one reviewer
-    /// at a time (at once if either is unlimited or the ramp is 0).
-    pub(super) fn ramp_reviewers(
-        &mut self,
+    /// at a time (at once if either is unlimited or the ramp is 0). The steps apply while
+    /// the platform is in crisis posture.
+    pub fn ramp_reviewers<E: From<ProtocolEvent>>(
+        &self,
+        core: &mut Core<E>,
         platform: u32,
         from: Capacity,
         to: Capacity,
-        ramp: f64,
+        ramp: Minutes,
     ) {
-        let now = self.now();
+        let now = core.now;
         match (from, to) {
             (Capacity::Limited(a), Capacity::Limited(b)) if ramp > 0.0 && a != b => {
                 let steps = a.abs_diff(b);
                 for k in 1..=steps {
                     let n = if b > a { a + k } else { a - k };
                     let at = now + ramp * f64::from(k) / f64::from(steps);
-                    self.schedule(
+                    core.schedule(
                         at,
-                        Event::RampStep {
+                        ProtocolEvent::RampStep {
                             platform,
                             reviewers: Capacity::Limited(n),
                         },
                     );
                 }
             }
-            _ => self.schedule(
+            _ => core.schedule(
                 now + ramp,
-                Event::RampStep {
+                ProtocolEvent::RampStep {
                     platform,
                     reviewers: to,
                 },
@@ -202,89 +275,63 @@ impl Simulation {
         }
     }
 
-    pub(super) fn ramp_step(&mut self, platform: u32, reviewers: Capacity) -> bool {
-        if !self.platform(platform).crisis {
-            return false;
-        }
-        self.set_posture_capacity(platform, reviewers);
-        true
-    }
-
-    pub(super) fn quiet_check(&mut self) {
+    /// Is it time to stand down? True if so (the dispatch then [`Protocols::deactivate`]s);
+    /// otherwise the next check is scheduled.
+    pub fn quiet_check<E: From<ProtocolEvent>>(&self, core: &mut Core<E>) -> bool {
         let Some(quiet) = self
             .protocol
             .as_ref()
             .and_then(|p| p.deactivation_quiet_for)
         else {
-            return;
+            return false;
         };
-        if !self.protocol_active() {
-            return;
+        if !self.active() {
+            return false;
         }
-        let now = self.now();
-        let last = self.counters.last_publish;
+        let last = core.counts.last_publish;
         // Tolerance for the sum last + quiet rounding below now.
-        if now - last + 1e-9 >= quiet {
-            self.deactivate();
+        if core.now - last + 1e-9 >= quiet {
+            true
         } else {
-            self.schedule(last + quiet, Event::QuietCheck);
+            core.schedule(last + quiet, ProtocolEvent::QuietCheck);
+            false
         }
     }
 
-    /// End the protocol: member platforms return to normal posture, authorities to
-    /// normal strength.
-    fn deactivate(&mut self) {
-        let now = self.now();
+    /// End the protocol. Member platforms return to normal posture and authorities to
+    /// normal strength: the dispatch does that, platform by platform, with
+    /// [`Protocols::set_crisis`].
+    pub fn deactivate<E>(&mut self, core: &mut Core<E>) {
+        let now = core.now;
+        self.state.phase = ProtocolPhase::Deactivated;
+        self.state.deactivated_at = Some(now);
         let id = self
             .protocol
             .as_ref()
-            .map(|p| p.id.clone())
+            .map(|p| p.id.as_str())
             .unwrap_or_default();
-        {
-            let mut ps = self.world.resource_mut::<ProtocolState>();
-            ps.phase = ProtocolPhase::Deactivated;
-            ps.deactivated_at = Some(now);
-        }
-        self.log(EventKind::ProtocolDeactivated, None, None, |_| {
+        core.log(EventKind::ProtocolDeactivated, None, None, |_| {
             format!("protocol {id} deactivated: no copy published for a while")
         });
-        for (a, auth) in self.model.authorities.clone().iter().enumerate() {
-            self.set_analysts(a as u32, auth.analysts);
-        }
-        for p in 0..self.model.platforms.len() {
-            let platform = &self.model.platforms[p];
-            if !platform.protocol_member {
-                continue;
-            }
-            let (normal_capacity, normal_proactive) =
-                (platform.review.reviewers, platform.proactive_per_min);
-            let (was_crisis, boosted) = {
-                let mut ps = self.platform_mut(p as u32);
-                let was = ps.crisis;
-                ps.crisis = false;
-                ps.proactive_per_min = normal_proactive;
-                let boosted = ps.finds_boost != 1.0;
-                ps.finds_boost = 1.0;
-                (was, boosted)
-            };
-            if was_crisis {
-                self.set_posture_capacity(p as u32, normal_capacity);
-            }
-            if was_crisis || boosted {
-                let r = Redraw {
-                    links: false,
-                    detection: was_crisis,
-                    finds: boosted,
-                };
-                self.redraw_platforms(&[(p as u32, r)]);
-            }
+    }
+
+    /// The shorter delay at which a submission by `platform` travels to the protocol's
+    /// members, while the protocol is active and `platform` is a member.
+    pub fn crisis_hash_delay(&self, model: &Model, platform: u32) -> Option<Minutes> {
+        match &self.protocol {
+            Some(p) if self.active() && model.platforms[platform as usize].protocol_member => p
+                .hash_sharing_delay
+                .filter(|&d| d < model.hash_sharing.delay),
+            _ => None,
         }
     }
 
     /// Under an active protocol, a member's removal refers the removed copy's live parent
     /// and children on other member platforms, after the URL-sharing delay.
-    pub(super) fn share_urls(
-        &mut self,
+    pub fn share_urls<E: From<ProtocolEvent>>(
+        &self,
+        core: &mut Core<E>,
+        store: &CopyStore,
         platform: u32,
         parent: Option<CopyId>,
         children: &[CopyId],
@@ -292,30 +339,224 @@ impl Simulation {
         let Some(delay) = self.protocol.as_ref().and_then(|p| p.url_sharing) else {
             return;
         };
-        if !self.protocol_active() || !self.model.platforms[platform as usize].protocol_member {
+        let model = &core.model;
+        if !self.active() || !model.platforms[platform as usize].protocol_member {
             return;
         }
-        let now = self.now();
+        let now = core.now;
         for &relative in parent.iter().chain(children) {
-            let Some(c) = self.copies.get(relative) else {
+            let Some(c) = store.get(relative) else {
                 continue;
             };
             let target = c.platform;
-            if target != platform && self.model.platforms[target as usize].protocol_member {
-                self.schedule(now + delay, Event::UrlShare { copy: relative });
+            if target != platform && core.model.platforms[target as usize].protocol_member {
+                core.queue.schedule(
+                    now + delay,
+                    ProtocolEvent::UrlShare { copy: relative }.into(),
+                );
             }
         }
     }
 
-    pub(super) fn url_share(&mut self, copy: CopyId) -> bool {
-        if self.copies.get(copy).is_none() {
+    /// A URL-sharing referral arrives: true if the copy is still live (the dispatch then
+    /// queues it as a referral).
+    pub fn url_share<E>(&self, core: &mut Core<E>, store: &CopyStore, copy: CopyId) -> bool {
+        let Some(c) = store.get(copy) else {
             return false;
-        }
-        let (platform, ident) = self.copy_ident(copy);
-        self.log(EventKind::UrlShared, Some(platform), Some(ident), |_| {
+        };
+        let (platform, ident) = (c.platform, c.ident());
+        core.log(EventKind::UrlShared, Some(platform), Some(ident), |_| {
             "referred by URL sharing from another member platform".to_string()
         });
-        self.enqueue(copy, QueueClass::Referral);
         true
+    }
+}
+
+/// The protocol parameters used in an exercise when a scenario defines none: no delays,
+/// no boosts.
+pub fn neutral_protocol() -> Protocol {
+    Protocol {
+        id: "players".into(),
+        members: Vec::new(),
+        members_listed: false,
+        activation: Activation {
+            confirmed_removals: None,
+            platforms: 1,
+            detections: None,
+            platforms_reached: None,
+            after: None,
+            content: None,
+            or_at: None,
+            decision_time: 0.0,
+        },
+        notify_time: 0.0,
+        hash_sharing_delay: None,
+        url_sharing: None,
+        authority_boost: 1.0,
+        deactivation_quiet_for: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::copy::test_copy;
+    use crate::engine::core::test_core;
+
+    const SCENARIO: &str = r#"
+name: protocol test
+horizon: 24h
+hash_sharing: {delay: 6h}
+platforms:
+  - id: a
+    name: A
+    protocol_member: true
+    views_per_hour: 1
+    attention_half_life: 1h
+    review: {reviewers: 2, time: 10m}
+    crisis_posture: {reviewers: 6, ramp: 2h}
+  - {id: b, name: B, protocol_member: true, views_per_hour: 1, attention_half_life: 1h, review: {reviewers: 1, time: 10m}}
+  - {id: c, name: C, views_per_hour: 1, attention_half_life: 1h, review: {reviewers: 1, time: 10m}}
+content:
+  - id: clip
+    kind: video
+    origin: {platform: a, at: 0m}
+protocols:
+  ecp:
+    activation: {confirmed_removals: 3, platforms: 2, decision_time: 1h}
+    notify_time: 30m
+    hash_sharing_delay: 30m
+    url_sharing: 10m
+    deactivation: {quiet_for: 6h}
+variants:
+  - {name: ecp, protocol: ecp}
+"#;
+
+    fn setup() -> (Core<ProtocolEvent>, Protocols) {
+        let core = test_core::<ProtocolEvent>(SCENARIO);
+        let protocol = core.model.protocols.first().cloned();
+        let p = Protocols::new(&core.model, protocol, false);
+        (core, p)
+    }
+
+    #[test]
+    fn the_count_trigger_needs_enough_removals_on_enough_platforms() {
+        let (mut core, mut p) = setup();
+        core.counts.removed = 5;
+        core.counts.platforms_with_removals = 1;
+        p.check_trigger(&mut core);
+        assert_eq!(p.state.phase, ProtocolPhase::Inactive);
+        core.now = 40.0;
+        core.counts.platforms_with_removals = 2;
+        p.check_trigger(&mut core);
+        assert_eq!(p.state.phase, ProtocolPhase::Triggered);
+        assert_eq!(p.state.triggered_at, Some(40.0));
+        assert_eq!(core.queue.pop(), Some((100.0, ProtocolEvent::Activate)));
+        // Triggered once only.
+        p.check_trigger(&mut core);
+        assert!(!p.time_trigger(&mut core));
+        assert!(core.queue.is_empty());
+    }
+
+    #[test]
+    fn activation_notifies_members_only_and_the_posture_ramps_one_reviewer_at_a_time() {
+        let (mut core, mut p) = setup();
+        assert_eq!(p.notify(&mut core, 0), Notified::Stale, "not active yet");
+        core.now = 60.0;
+        assert_eq!(p.activate(&mut core), Some(1.0));
+        assert_eq!(p.activate(&mut core), None, "active already");
+        let notified: Vec<(Minutes, ProtocolEvent)> =
+            std::iter::from_fn(|| core.queue.pop()).collect();
+        assert_eq!(
+            notified,
+            vec![
+                (90.0, ProtocolEvent::Notify { platform: 0 }),
+                (90.0, ProtocolEvent::Notify { platform: 1 })
+            ]
+        );
+        core.now = 90.0;
+        let Notified::Posture(posture) = p.notify(&mut core, 0) else {
+            panic!("a has a crisis posture")
+        };
+        assert!(p.in_crisis(0));
+        assert_eq!(p.notify(&mut core, 1), Notified::NoPosture);
+        let to = posture.reviewers.unwrap();
+        p.ramp_reviewers(&mut core, 0, Capacity::Limited(2), to, posture.ramp);
+        let steps: Vec<(Minutes, ProtocolEvent)> =
+            std::iter::from_fn(|| core.queue.pop()).collect();
+        let want: Vec<(Minutes, ProtocolEvent)> = (3..=6)
+            .map(|n| {
+                let at = 90.0 + 120.0 * f64::from(n - 2) / 4.0;
+                let reviewers = Capacity::Limited(n);
+                (
+                    at,
+                    ProtocolEvent::RampStep {
+                        platform: 0,
+                        reviewers,
+                    },
+                )
+            })
+            .collect();
+        assert_eq!(steps, want);
+    }
+
+    #[test]
+    fn the_crisis_hash_delay_applies_to_members_while_active() {
+        let (mut core, mut p) = setup();
+        assert_eq!(p.crisis_hash_delay(&core.model, 0), None);
+        p.activate(&mut core);
+        assert_eq!(p.crisis_hash_delay(&core.model, 0), Some(30.0));
+        assert_eq!(p.crisis_hash_delay(&core.model, 2), None, "not a member");
+        core.now = 100.0;
+        p.deactivate(&mut core);
+        assert_eq!(p.crisis_hash_delay(&core.model, 0), None);
+        assert_eq!(p.state.deactivated_at, Some(100.0));
+    }
+
+    #[test]
+    fn url_sharing_refers_live_relatives_on_other_members() {
+        let (mut core, mut p) = setup();
+        let mut store = CopyStore::default();
+        let on = |platform: u32, n: u64| {
+            let mut c = test_copy(n);
+            c.platform = platform;
+            c
+        };
+        let parent = store.insert(on(1, 1));
+        let same = store.insert(on(0, 2));
+        let outside = store.insert(on(2, 3));
+        let gone = store.insert(on(1, 4));
+        store.remove(gone);
+        let children = [same, outside, gone];
+        p.share_urls(&mut core, &store, 0, Some(parent), &children);
+        assert!(core.queue.is_empty(), "only while active");
+        p.activate(&mut core);
+        while core.queue.pop().is_some() {}
+        p.share_urls(&mut core, &store, 0, Some(parent), &children);
+        assert_eq!(
+            core.queue.pop(),
+            Some((10.0, ProtocolEvent::UrlShare { copy: parent }))
+        );
+        assert!(core.queue.is_empty());
+        assert!(p.url_share(&mut core, &store, parent));
+        assert!(!p.url_share(&mut core, &store, gone));
+    }
+
+    #[test]
+    fn it_stands_down_after_a_quiet_spell() {
+        let (mut core, mut p) = setup();
+        p.activate(&mut core);
+        while core.queue.pop().is_some() {}
+        core.counts.last_publish = 50.0;
+        p.schedule_quiet_check(&mut core);
+        let (t, _) = core.queue.pop().unwrap();
+        assert_eq!(t, 410.0);
+        // A copy published meanwhile puts the check off.
+        core.counts.last_publish = 300.0;
+        core.now = t;
+        assert!(!p.quiet_check(&mut core));
+        assert_eq!(core.queue.pop(), Some((660.0, ProtocolEvent::QuietCheck)));
+        core.now = 660.0;
+        assert!(p.quiet_check(&mut core));
     }
 }

@@ -1,4 +1,4 @@
-//! The future event list, with deterministic tie-breaking.
+//! The future event list, generic over its event type, with deterministic tie-breaking.
 //!
 //! Events run in order of time, then priority (model events before samples), then the
 //! order they were scheduled in. Scheduling order is itself deterministic, so the whole
@@ -17,8 +17,7 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use crate::scenario::Minutes;
-
-use super::Event;
+use crate::sys::prefetch_lines;
 
 /// Samples run after every model event at the same time, so they see its effects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -27,20 +26,24 @@ pub enum Priority {
     Sample = 1,
 }
 
-/// 32 bytes: priority and scheduling sequence share one word, so more entries fit in
-/// each cache line the queue touches.
+/// Priority and scheduling sequence share one word, so more entries fit in each cache
+/// line the queue touches: with ttx's 16-byte events an entry is 32 bytes (checked where
+/// the event type is defined, with [`entry_size`]).
 #[derive(Debug, Clone)]
-struct Entry {
+struct Entry<E> {
     time: Minutes,
     /// Priority in the top bit, scheduling sequence below: one comparison orders both.
     order: u64,
-    event: Event,
+    event: E,
 }
 
-const _: () = assert!(std::mem::size_of::<Entry>() == 32);
+/// The size of one pending entry of events of type `E`, in bytes.
+pub const fn entry_size<E>() -> usize {
+    std::mem::size_of::<Entry<E>>()
+}
 
-impl Entry {
-    fn new(time: Minutes, priority: Priority, seq: u64, event: Event) -> Self {
+impl<E> Entry<E> {
+    fn new(time: Minutes, priority: Priority, seq: u64, event: E) -> Self {
         Entry {
             time,
             order: ((priority as u64) << 63) | (seq & !(1 << 63)),
@@ -49,18 +52,18 @@ impl Entry {
     }
 }
 
-impl PartialEq for Entry {
+impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal
     }
 }
-impl Eq for Entry {}
-impl PartialOrd for Entry {
+impl<E> Eq for Entry<E> {}
+impl<E> PartialOrd for Entry<E> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl Ord for Entry {
+impl<E> Ord for Entry<E> {
     // Reversed: BinaryHeap is a max-heap and we want the earliest first.
     fn cmp(&self, other: &Self) -> Ordering {
         other
@@ -97,14 +100,14 @@ const MIN_COMPACTION: usize = 1 << 10;
 /// compacted whenever it has doubled since the last compaction: amortised O(1) per event,
 /// and it stays within twice the live events.
 #[derive(Debug)]
-pub struct EventQueue {
+pub struct EventQueue<E> {
     /// Bucket width in minutes.
     width: f64,
     /// Index of the bucket being drained (its events are in `active`, and in `subs` if
     /// it was split).
     current: usize,
-    active: BinaryHeap<Entry>,
-    buckets: Vec<Vec<Entry>>,
+    active: BinaryHeap<Entry<E>>,
+    buckets: Vec<Vec<Entry<E>>>,
     /// Whether the current bucket was split into `subs`.
     split: bool,
     /// Start time and width of the current bucket's sub-buckets.
@@ -112,24 +115,24 @@ pub struct EventQueue {
     sub_width: f64,
     /// Index of the sub-bucket being drained.
     sub_current: usize,
-    subs: Vec<Vec<Entry>>,
+    subs: Vec<Vec<Entry<E>>>,
     /// Events past the last bucket.
-    overflow: BinaryHeap<Entry>,
+    overflow: BinaryHeap<Entry<E>>,
     /// Entries for buckets at least two past the current one, with their buckets, not
     /// yet put there (see [`EventQueue::push`]).
-    staged: Vec<(u16, Entry)>,
+    staged: Vec<(u16, Entry<E>)>,
     len: usize,
     seq: u64,
     compact_at: usize,
 }
 
-impl Default for EventQueue {
+impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue::new(24.0 * 60.0)
     }
 }
 
-impl EventQueue {
+impl<E> EventQueue<E> {
     /// A queue for events between 0 and `span` minutes (later ones are handled too, less
     /// efficiently).
     pub fn new(span: Minutes) -> Self {
@@ -142,12 +145,12 @@ impl EventQueue {
             width: span / BUCKETS as f64,
             current: 0,
             active: BinaryHeap::new(),
-            buckets: vec![Vec::new(); BUCKETS],
+            buckets: std::iter::repeat_with(Vec::new).take(BUCKETS).collect(),
             split: false,
             sub_start: 0.0,
             sub_width: span / BUCKETS as f64 / SUB_BUCKETS as f64,
             sub_current: 0,
-            subs: vec![Vec::new(); SUB_BUCKETS],
+            subs: std::iter::repeat_with(Vec::new).take(SUB_BUCKETS).collect(),
             overflow: BinaryHeap::new(),
             staged: Vec::with_capacity(STAGE),
             len: 0,
@@ -184,7 +187,8 @@ impl EventQueue {
         }
     }
 
-    pub fn schedule(&mut self, time: Minutes, event: Event) {
+    /// Add a model event (ahead of samples at the same time).
+    pub fn schedule(&mut self, time: Minutes, event: E) {
         self.push(time, Priority::Model, event);
     }
 
@@ -198,7 +202,7 @@ impl EventQueue {
     /// the batch is filed (this was the largest cost that grew with the volume). Held entries go to their buckets before the
     /// queue moves to another bucket, so none can be passed over; the order of events
     /// is unchanged (a bucket is unsorted anyway).
-    pub fn push(&mut self, time: Minutes, priority: Priority, event: Event) {
+    pub fn push(&mut self, time: Minutes, priority: Priority, event: E) {
         debug_assert!(!time.is_nan());
         self.seq += 1;
         let entry = Entry::new(time, priority, self.seq, event);
@@ -207,7 +211,7 @@ impl EventQueue {
             // Start loading the bucket's end now: by the time the batch is filed, some
             // twenty events later, it has arrived.
             let bucket = &self.buckets[b];
-            super::prefetch_lines(bucket.as_ptr().wrapping_add(bucket.len()), 1);
+            prefetch_lines(bucket.as_ptr().wrapping_add(bucket.len()), 1);
             self.staged.push((b as u16, entry));
             if self.staged.len() == STAGE {
                 self.put_staged();
@@ -286,12 +290,12 @@ impl EventQueue {
     }
 
     /// The next event, without taking it.
-    pub fn peek(&self) -> Option<&Event> {
+    pub fn peek(&self) -> Option<&E> {
         self.active.peek().map(|e| &e.event)
     }
 
     /// The event after the next one, if it is in the bucket being drained.
-    pub fn peek_second(&self) -> Option<&Event> {
+    pub fn peek_second(&self) -> Option<&E> {
         let heap = self.active.as_slice();
         let second = match (heap.get(1), heap.get(2)) {
             (Some(a), Some(b)) => a.max(b),
@@ -301,7 +305,7 @@ impl EventQueue {
         Some(&second.event)
     }
 
-    pub fn pop(&mut self) -> Option<(Minutes, Event)> {
+    pub fn pop(&mut self) -> Option<(Minutes, E)> {
         let e = self.active.pop()?;
         self.len -= 1;
         if self.active.is_empty() {
@@ -326,7 +330,7 @@ impl EventQueue {
 
     /// Drop the events `live` says are cancelled. The order of the rest is unchanged (it
     /// is a total order on time, priority and scheduling sequence).
-    pub fn compact(&mut self, mut live: impl FnMut(&Event) -> bool) {
+    pub fn compact(&mut self, mut live: impl FnMut(&E) -> bool) {
         self.put_staged();
         self.active.retain(|e| live(&e.event));
         self.overflow.retain(|e| live(&e.event));
@@ -350,6 +354,13 @@ impl EventQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The queue knows nothing of ttx's events: a stand-in.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Event {
+        Inject { index: u32 },
+        Sample,
+    }
 
     #[test]
     fn earliest_first_then_priority_then_fifo() {
@@ -377,8 +388,8 @@ mod tests {
         let mut x = 12345u64;
         let mut split = false;
         let mut rand = || {
-            x = super::super::rng::splitmix(x);
-            super::super::rng::unit(x)
+            x = crate::engine::rng::splitmix(x);
+            crate::engine::rng::unit(x)
         };
         for step in 0..steps {
             if rand() < 0.55 || reference.is_empty() {

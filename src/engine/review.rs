@@ -1,45 +1,136 @@
-//! Review queues: reviewers as non-preemptive servers, FIFO within three priority classes
-//! (removal orders, referrals, the platform's own detections).
+//! Owns the review queues: each platform's reviewers as non-preemptive servers, FIFO
+//! within three priority classes (removal orders, referrals, the platform's own
+//! detections), their capacity (normal or crisis posture, outages) and their statistics.
+//!
+//! A queue entry names a copy and a token; the copy's row says which entry is valid, so
+//! a copy that moves up a class, or is removed while it waits, leaves a stale entry that
+//! is skipped when reached, without using a reviewer.
 
-use bevy_ecs::change_detection::DetectChangesMut;
+use std::collections::VecDeque;
+
 use rand::RngExt;
 
-use crate::scenario::{Capacity, Minutes};
+use crate::scenario::{Capacity, Minutes, Model};
 use crate::sink::EventKind;
 
-use super::state::*;
-use super::{Event, Simulation};
+use super::copy::{QueueClass, RemovalCause, ReviewStatus};
+use super::core::Core;
+use super::store::{CopyId, CopyStore};
 
-/// Close the reviewer-time integrals of a platform up to `now`.
-pub(super) fn integrate_utilization(ps: &mut PlatformState, now: Minutes) {
-    let dt = now - ps.util_since;
-    if dt > 0.0 {
-        if let Capacity::Limited(n) = ps.capacity() {
-            ps.busy_area += f64::from(ps.busy) * dt;
-            // Reviews in progress during an outage still count as capacity in use.
-            ps.capacity_area += f64::from(n.max(ps.busy)) * dt;
+/// The events the review queues schedule and handle.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ReviewEvent {
+    /// A review of a copy ends.
+    End { platform: u32, copy: CopyId },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct QueueEntry {
+    copy: CopyId,
+    token: u32,
+}
+
+/// One platform's reviewers and queue.
+#[derive(Debug, Clone)]
+pub struct Desk {
+    /// Reviewers in normal or crisis posture (before any outage).
+    pub posture_capacity: Capacity,
+    /// An outage in force: (inject index, reviewers).
+    pub outage: Option<(u32, u32)>,
+    pub busy: u32,
+    queues: [VecDeque<QueueEntry>; 3],
+    /// Copies waiting (valid queue entries).
+    pub waiting: u64,
+    pub reviews: u64,
+    pub reviews_started: u64,
+    pub wait_total: f64,
+    pub max_queue: u64,
+    // Reviewer-time integrals, for utilization.
+    util_since: Minutes,
+    pub busy_area: f64,
+    pub capacity_area: f64,
+}
+
+impl Desk {
+    fn new(capacity: Capacity) -> Self {
+        Desk {
+            posture_capacity: capacity,
+            outage: None,
+            busy: 0,
+            queues: Default::default(),
+            waiting: 0,
+            reviews: 0,
+            reviews_started: 0,
+            wait_total: 0.0,
+            max_queue: 0,
+            util_since: 0.0,
+            busy_area: 0.0,
+            capacity_area: 0.0,
         }
-        ps.util_since = now;
+    }
+
+    /// Reviewers now: the outage's if one is in force, else the posture's.
+    pub fn capacity(&self) -> Capacity {
+        match self.outage {
+            Some((_, n)) => Capacity::Limited(n),
+            None => self.posture_capacity,
+        }
+    }
+
+    /// Close the reviewer-time integrals up to `now`.
+    pub fn integrate_utilization(&mut self, now: Minutes) {
+        let dt = now - self.util_since;
+        if dt > 0.0 {
+            if let Capacity::Limited(n) = self.capacity() {
+                self.busy_area += f64::from(self.busy) * dt;
+                // Reviews in progress during an outage still count as capacity in use.
+                self.capacity_area += f64::from(n.max(self.busy)) * dt;
+            }
+            self.util_since = now;
+        }
     }
 }
 
-/// What a finished review decides.
-enum Verdict {
+/// What a finished review decided.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Verdict {
     Remove(RemovalCause),
-    /// The copy stays up; a referral or order that came during the review, if any.
-    Keep(Option<QueueClass>, CopyIdent),
+    /// The copy stays up; a referral or order that came during the review, to queue it
+    /// in again, if any (otherwise its detection resumes).
+    Keep(Option<QueueClass>),
 }
 
-impl Simulation {
-    /// A copy joins its platform's review queue in `class`, or moves up to it.
-    pub(super) fn enqueue(&mut self, copy: CopyId, class: QueueClass) {
-        let now = self.now;
-        let Some((platform, ident, status, token)) = self.copies.get_mut(copy).map(|c| {
+/// The review queues of every platform.
+#[derive(Debug)]
+pub struct ReviewQueues {
+    pub desks: Vec<Desk>,
+}
+
+impl ReviewQueues {
+    pub fn new(model: &Model) -> Self {
+        ReviewQueues {
+            desks: model
+                .platforms
+                .iter()
+                .map(|p| Desk::new(p.review.reviewers))
+                .collect(),
+        }
+    }
+
+    /// A copy joins its platform's review queue in `class`, or moves up to it; if it is
+    /// in review, it is queued in that class again should the review keep it.
+    pub fn enqueue<E: From<ReviewEvent>>(
+        &mut self,
+        core: &mut Core<E>,
+        store: &mut CopyStore,
+        copy: CopyId,
+        class: QueueClass,
+    ) {
+        let now = core.now;
+        let Some((platform, ident, status, token)) = store.get_mut(copy).map(|c| {
             let status = c.pending.review;
             let token = match status {
                 ReviewStatus::InReview => {
-                    // It is being reviewed: if the review keeps it, it queues again in
-                    // this class.
                     let p = &mut c.pending;
                     p.escalation = Some(p.escalation.map_or(class, |c| c.min(class)));
                     None
@@ -64,47 +155,50 @@ impl Simulation {
         let Some(token) = token else {
             return;
         };
-        {
-            let mut ps = self.platform_mut(platform);
-            if status == ReviewStatus::NotQueued {
-                ps.waiting += 1;
-                ps.max_queue = ps.max_queue.max(ps.waiting);
-            }
-            ps.queues[class as usize].push_back(QueueEntry { copy, token });
+        let desk = &mut self.desks[platform as usize];
+        if status == ReviewStatus::NotQueued {
+            desk.waiting += 1;
+            desk.max_queue = desk.max_queue.max(desk.waiting);
         }
+        desk.queues[class as usize].push_back(QueueEntry { copy, token });
         let moved = matches!(status, ReviewStatus::Waiting { .. });
-        self.log(EventKind::Queued, Some(platform), Some(ident), |_| {
+        core.log(EventKind::Queued, Some(platform), Some(ident), |_| {
             if moved {
                 format!("moved up the review queue to class {}", class.as_str())
             } else {
                 format!("joined the review queue ({})", class.as_str())
             }
         });
-        self.start_reviews(platform);
+        self.start_reviews(core, store, platform);
     }
 
     /// Start reviews while reviewers are free and copies wait.
-    pub(super) fn start_reviews(&mut self, platform: u32) {
-        let now = self.now;
+    pub fn start_reviews<E: From<ReviewEvent>>(
+        &mut self,
+        core: &mut Core<E>,
+        store: &mut CopyStore,
+        platform: u32,
+    ) {
+        let now = core.now;
+        // A copy of the distribution (a few numbers), so that the core can be lent on.
+        let time = core.model.platforms[platform as usize].review.time.clone();
+        let desk = &mut self.desks[platform as usize];
         loop {
-            let ps = self.platform(platform);
-            if !ps.capacity().has_room(ps.busy) {
+            if !desk.capacity().has_room(desk.busy) {
                 return;
             }
-            let Some((copy, queued_at, duration, ident)) = self.next_waiting(platform) else {
+            let Some((copy, queued_at, duration, ident)) =
+                next_waiting(desk, store, |s| time.sample(s).max(0.0))
+            else {
                 return;
             };
-            {
-                let mut ps = self.platform_mut(platform);
-                integrate_utilization(&mut ps, now);
-                ps.busy += 1;
-                ps.waiting -= 1;
-                ps.reviews_started += 1;
-                ps.wait_total += now - queued_at;
-            }
-            self.queue
-                .schedule(now + duration, Event::ReviewEnd { platform, copy });
-            self.log(
+            desk.integrate_utilization(now);
+            desk.busy += 1;
+            desk.waiting -= 1;
+            desk.reviews_started += 1;
+            desk.wait_total += now - queued_at;
+            core.schedule(now + duration, ReviewEvent::End { platform, copy });
+            core.log(
                 EventKind::ReviewStarted,
                 Some(platform),
                 Some(ident),
@@ -118,115 +212,98 @@ impl Simulation {
         }
     }
 
-    /// Pop the most urgent valid queue entry, skipping stale ones (removed copies, or
-    /// copies that moved to a more urgent class), and start its review: (copy, when it
-    /// joined the queue, review duration, its identity for the log).
-    fn next_waiting(&mut self, platform: u32) -> Option<(CopyId, Minutes, Minutes, CopyIdent)> {
-        let pe = self.platform_entity(platform);
-        let time = &self.model.platforms[platform as usize].review.time;
-        for class in 0..3 {
-            loop {
-                let (entry, next) = {
-                    let mut ps = self.world.get_mut::<PlatformState>(pe)?;
-                    let queue = &mut ps.bypass_change_detection().queues[class];
-                    (queue.pop_front(), queue.front().map(|e| e.copy))
-                };
-                let Some(entry) = entry else {
-                    break;
-                };
-                // The copy after it has waited long enough to be out of the cache: start
-                // loading it for the next review to start.
-                if let Some(next) = next {
-                    self.copies.prefetch(next);
-                }
-                let started = self.copies.get_mut(entry.copy).map(|c| {
-                    let valid = matches!(c.pending.review, ReviewStatus::Waiting { class: k, token }
-                        if k as usize == class && token == entry.token);
-                    if !valid {
-                        return None;
-                    }
-                    c.pending.review = ReviewStatus::InReview;
-                    let duration = time.sample(&mut c.streams.review).max(0.0);
-                    Some((entry.copy, c.pending.queued_at, duration, c.ident()))
-                });
-                if let Some(Some(started)) = started {
-                    return Some(started);
-                }
-            }
+    /// A review ends: the reviewer is free, and the copy (if still live) is removed with
+    /// probability `accuracy` or kept. The dispatch carries out the verdict, then
+    /// [`ReviewQueues::start_reviews`] on the platform.
+    pub fn review_end<E>(
+        &mut self,
+        core: &mut Core<E>,
+        store: &mut CopyStore,
+        platform: u32,
+        copy: CopyId,
+    ) -> Option<Verdict> {
+        let now = core.now;
+        let desk = &mut self.desks[platform as usize];
+        desk.integrate_utilization(now);
+        desk.busy -= 1;
+        desk.reviews += 1;
+        let accuracy = core.model.platforms[platform as usize].review.accuracy;
+        let c = store.get_mut(copy)?;
+        if c.pending.review != ReviewStatus::InReview {
+            return None;
         }
-        None
+        let u: f64 = c.streams.review.random();
+        if u < accuracy {
+            return Some(Verdict::Remove(if c.pending.under_order {
+                RemovalCause::Order
+            } else {
+                RemovalCause::Review
+            }));
+        }
+        c.pending.review = ReviewStatus::NotQueued;
+        let escalation = c.pending.escalation.take();
+        let ident = c.ident();
+        core.log(EventKind::ReviewKept, Some(platform), Some(ident), |_| {
+            "review ended; the copy stays up".to_string()
+        });
+        Some(Verdict::Keep(escalation))
     }
 
-    pub(super) fn review_end(&mut self, platform: u32, copy: CopyId) {
-        let now = self.now;
-        {
-            let mut ps = self.platform_mut(platform);
-            integrate_utilization(&mut ps, now);
-            ps.busy -= 1;
-            ps.reviews += 1;
-        }
-        let accuracy = self.model.platforms[platform as usize].review.accuracy;
-        let verdict = self.copies.get_mut(copy).map(|c| {
-            if c.pending.review != ReviewStatus::InReview {
-                return None;
-            }
-            let u: f64 = c.streams.review.random();
-            Some(if u < accuracy {
-                Verdict::Remove(if c.pending.under_order {
-                    RemovalCause::Order
-                } else {
-                    RemovalCause::Review
-                })
-            } else {
-                c.pending.review = ReviewStatus::NotQueued;
-                Verdict::Keep(c.pending.escalation.take(), c.ident())
-            })
-        });
-        match verdict.flatten() {
-            Some(Verdict::Remove(cause)) => {
-                self.remove(copy, cause);
-            }
-            Some(Verdict::Keep(escalation, ident)) => {
-                self.log(EventKind::ReviewKept, Some(platform), Some(ident), |_| {
-                    "review ended; the copy stays up".to_string()
-                });
-                match escalation {
-                    Some(class) => self.enqueue(copy, class),
-                    None => self.schedule_detection(copy, platform),
-                }
-            }
-            None => {}
-        }
-        self.start_reviews(platform);
+    /// A copy that was waiting here has been removed.
+    pub fn forget_waiting(&mut self, platform: u32) {
+        self.desks[platform as usize].waiting -= 1;
     }
 
     /// Change the reviewers of a platform's posture (normal or crisis).
-    pub(super) fn set_posture_capacity(&mut self, platform: u32, capacity: Capacity) {
-        let now = self.now();
-        {
-            let mut ps = self.platform_mut(platform);
-            integrate_utilization(&mut ps, now);
-            ps.posture_capacity = capacity;
-        }
-        self.log_capacity(platform);
-        self.start_reviews(platform);
+    pub fn set_posture_capacity<E: From<ReviewEvent>>(
+        &mut self,
+        core: &mut Core<E>,
+        store: &mut CopyStore,
+        platform: u32,
+        capacity: Capacity,
+    ) {
+        let desk = &mut self.desks[platform as usize];
+        desk.integrate_utilization(core.now);
+        desk.posture_capacity = capacity;
+        self.log_capacity(core, platform);
+        self.start_reviews(core, store, platform);
     }
 
     /// Set or clear an outage (reviewers forced to a number for a while).
-    pub(super) fn set_outage(&mut self, platform: u32, outage: Option<(u32, u32)>) {
-        let now = self.now();
-        {
-            let mut ps = self.platform_mut(platform);
-            integrate_utilization(&mut ps, now);
-            ps.outage = outage;
-        }
-        self.log_capacity(platform);
-        self.start_reviews(platform);
+    pub fn set_outage<E: From<ReviewEvent>>(
+        &mut self,
+        core: &mut Core<E>,
+        store: &mut CopyStore,
+        platform: u32,
+        outage: Option<(u32, u32)>,
+    ) {
+        let desk = &mut self.desks[platform as usize];
+        desk.integrate_utilization(core.now);
+        desk.outage = outage;
+        self.log_capacity(core, platform);
+        self.start_reviews(core, store, platform);
     }
 
-    fn log_capacity(&mut self, platform: u32) {
-        let capacity = self.platform(platform).capacity();
-        self.log(
+    /// End the outage inject `inject` started, if it is still the one in force (a later
+    /// one may have replaced it).
+    pub fn end_outage<E: From<ReviewEvent>>(
+        &mut self,
+        core: &mut Core<E>,
+        store: &mut CopyStore,
+        platform: u32,
+        inject: u32,
+    ) {
+        if self.desks[platform as usize]
+            .outage
+            .is_some_and(|(i, _)| i == inject)
+        {
+            self.set_outage(core, store, platform, None);
+        }
+    }
+
+    fn log_capacity<E>(&self, core: &mut Core<E>, platform: u32) {
+        let capacity = self.desks[platform as usize].capacity();
+        core.log(
             EventKind::Capacity,
             Some(platform),
             None,
@@ -235,5 +312,194 @@ impl Simulation {
                 Capacity::Unlimited => "reviewers now unlimited".to_string(),
             },
         );
+    }
+}
+
+/// Pop the most urgent valid queue entry, skipping stale ones (removed copies, or copies
+/// that moved to a more urgent class), and start its review, its duration drawn by
+/// `duration` from the copy's review stream: (copy, when it joined the queue, review
+/// duration, its identity for the log).
+fn next_waiting(
+    desk: &mut Desk,
+    store: &mut CopyStore,
+    mut duration: impl FnMut(&mut super::rng::Stream) -> Minutes,
+) -> Option<(CopyId, Minutes, Minutes, super::copy::CopyIdent)> {
+    for class in 0..3 {
+        let queue = &mut desk.queues[class];
+        while let Some(entry) = queue.pop_front() {
+            // The copy after it has waited long enough to be out of the cache: start
+            // loading it for the next review to start.
+            if let Some(next) = queue.front() {
+                store.prefetch(next.copy);
+            }
+            let started = store.get_mut(entry.copy).and_then(|c| {
+                let valid = matches!(c.pending.review, ReviewStatus::Waiting { class: k, token }
+                    if k as usize == class && token == entry.token);
+                if !valid {
+                    return None;
+                }
+                c.pending.review = ReviewStatus::InReview;
+                let d = duration(&mut c.streams.review);
+                Some((entry.copy, c.pending.queued_at, d, c.ident()))
+            });
+            if started.is_some() {
+                return started;
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::copy::test_copy;
+    use crate::engine::core::test_core;
+
+    /// One platform, one reviewer, reviews of exactly 10 minutes that always remove.
+    fn scenario(reviewers: &str) -> String {
+        format!(
+            r#"
+name: review test
+horizon: 24h
+platforms:
+  - id: site
+    name: Site
+    views_per_hour: 100
+    attention_half_life: 1h
+    review: {{reviewers: {reviewers}, time: 10m, accuracy: 1}}
+content:
+  - id: clip
+    kind: video
+    origin: {{platform: site, at: 0m}}
+"#
+        )
+    }
+
+    fn setup(
+        reviewers: &str,
+        copies: u64,
+    ) -> (Core<ReviewEvent>, ReviewQueues, CopyStore, Vec<CopyId>) {
+        let core = test_core::<ReviewEvent>(&scenario(reviewers));
+        let queues = ReviewQueues::new(&core.model);
+        let mut store = CopyStore::default();
+        let ids = (1..=copies).map(|n| store.insert(test_copy(n))).collect();
+        (core, queues, store, ids)
+    }
+
+    /// Run the queue until it is empty, freeing the reviewer at each review's end;
+    /// returns the copies in the order their reviews started.
+    fn drain(
+        core: &mut Core<ReviewEvent>,
+        q: &mut ReviewQueues,
+        store: &mut CopyStore,
+    ) -> Vec<CopyId> {
+        let mut order = Vec::new();
+        while let Some((t, ReviewEvent::End { platform, copy })) = core.queue.pop() {
+            core.now = t;
+            order.push(copy);
+            let verdict = q.review_end(core, store, platform, copy);
+            // The copy stays in the store, in review: an entry of it left behind in a
+            // less urgent class is stale by its status alone.
+            assert_eq!(verdict, Some(Verdict::Remove(RemovalCause::Review)));
+            q.start_reviews(core, store, platform);
+        }
+        order
+    }
+
+    #[test]
+    fn more_urgent_classes_first_and_first_come_first_served_within_a_class() {
+        let (mut core, mut q, mut store, c) = setup("1", 6);
+        // The first takes the free reviewer at once; the rest wait.
+        q.enqueue(&mut core, &mut store, c[0], QueueClass::OwnDetection);
+        q.enqueue(&mut core, &mut store, c[1], QueueClass::OwnDetection);
+        q.enqueue(&mut core, &mut store, c[2], QueueClass::Referral);
+        q.enqueue(&mut core, &mut store, c[3], QueueClass::OwnDetection);
+        q.enqueue(&mut core, &mut store, c[4], QueueClass::RemovalOrder);
+        q.enqueue(&mut core, &mut store, c[5], QueueClass::Referral);
+        assert_eq!((q.desks[0].busy, q.desks[0].waiting), (1, 5));
+        assert_eq!(q.desks[0].max_queue, 5);
+        let order = drain(&mut core, &mut q, &mut store);
+        assert_eq!(order, vec![c[0], c[4], c[2], c[5], c[1], c[3]]);
+        // Reviews of 10 minutes back to back, the last starting at 50.
+        assert_eq!(core.now, 60.0);
+        assert_eq!(q.desks[0].reviews, 6);
+        // Waits: 0, 10, 20, 30, 40, 50.
+        assert_eq!(q.desks[0].wait_total, 150.0);
+    }
+
+    #[test]
+    fn a_copy_moving_up_a_class_leaves_a_stale_entry_that_is_skipped() {
+        let (mut core, mut q, mut store, c) = setup("1", 4);
+        q.enqueue(&mut core, &mut store, c[0], QueueClass::OwnDetection);
+        q.enqueue(&mut core, &mut store, c[1], QueueClass::OwnDetection);
+        q.enqueue(&mut core, &mut store, c[2], QueueClass::Referral);
+        // c[1] is referred: it moves ahead of the earlier referral only by class.
+        q.enqueue(&mut core, &mut store, c[1], QueueClass::RemovalOrder);
+        // A less urgent referral of a copy already waiting changes nothing.
+        q.enqueue(&mut core, &mut store, c[2], QueueClass::OwnDetection);
+        assert_eq!(q.desks[0].waiting, 2, "a move is not a second stay");
+        q.enqueue(&mut core, &mut store, c[3], QueueClass::OwnDetection);
+        let order = drain(&mut core, &mut q, &mut store);
+        // c[1]'s old own-detection entry is stale, and skipped: reviewed once only.
+        assert_eq!(order, vec![c[0], c[1], c[2], c[3]]);
+    }
+
+    #[test]
+    fn a_removed_copy_is_skipped_without_a_reviewer() {
+        let (mut core, mut q, mut store, c) = setup("1", 3);
+        for &id in &c {
+            q.enqueue(&mut core, &mut store, id, QueueClass::OwnDetection);
+        }
+        store.remove(c[1]);
+        q.forget_waiting(0);
+        let order = drain(&mut core, &mut q, &mut store);
+        assert_eq!(order, vec![c[0], c[2]]);
+        assert_eq!(core.now, 20.0);
+    }
+
+    #[test]
+    fn a_referral_during_review_queues_the_kept_copy_again() {
+        let yaml = scenario("1").replace("accuracy: 1", "accuracy: 0");
+        let mut core = test_core::<ReviewEvent>(&yaml);
+        let mut q = ReviewQueues::new(&core.model);
+        let mut store = CopyStore::default();
+        let id = store.insert(test_copy(1));
+        q.enqueue(&mut core, &mut store, id, QueueClass::OwnDetection);
+        q.enqueue(&mut core, &mut store, id, QueueClass::Referral);
+        let (t, ReviewEvent::End { platform, copy }) = core.queue.pop().unwrap();
+        core.now = t;
+        let verdict = q.review_end(&mut core, &mut store, platform, copy);
+        assert_eq!(verdict, Some(Verdict::Keep(Some(QueueClass::Referral))));
+        assert_eq!(
+            store.get(id).unwrap().pending.review,
+            ReviewStatus::NotQueued
+        );
+    }
+
+    #[test]
+    fn an_outage_holds_reviews_until_it_ends_and_only_its_own_end_ends_it() {
+        let (mut core, mut q, mut store, c) = setup("2", 2);
+        q.set_outage(&mut core, &mut store, 0, Some((7, 0)));
+        q.enqueue(&mut core, &mut store, c[0], QueueClass::OwnDetection);
+        assert_eq!(q.desks[0].busy, 0);
+        // Another inject's end does not end this outage.
+        q.end_outage(&mut core, &mut store, 0, 3);
+        assert_eq!(q.desks[0].capacity(), Capacity::Limited(0));
+        core.now = 30.0;
+        q.end_outage(&mut core, &mut store, 0, 7);
+        assert_eq!(q.desks[0].capacity(), Capacity::Limited(2));
+        assert_eq!(q.desks[0].busy, 1);
+        assert_eq!(q.desks[0].wait_total, 30.0);
+    }
+
+    #[test]
+    fn unlimited_reviewers_start_every_review_at_once() {
+        let (mut core, mut q, mut store, c) = setup("unlimited", 50);
+        for &id in &c {
+            q.enqueue(&mut core, &mut store, id, QueueClass::OwnDetection);
+        }
+        assert_eq!((q.desks[0].busy, q.desks[0].waiting), (50, 0));
+        assert_eq!(core.queue.len(), 50);
     }
 }

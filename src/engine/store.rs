@@ -1,4 +1,4 @@
-//! The live copies: an arena of copy rows named by slot and life.
+//! Owns the live copies' rows: an arena named by slot and life.
 //!
 //! Copies are the one part of the world made and destroyed by the million, and nearly
 //! every event looks one up. As `bevy_ecs` entities, each look-up went through the entity
@@ -17,7 +17,9 @@
 
 use std::num::NonZeroU32;
 
-use super::state::Copy;
+use crate::sys::prefetch_lines;
+
+use super::copy::Copy;
 
 /// A live copy's name: its slot in the [`CopyStore`] and the slot's life number.
 ///
@@ -144,10 +146,12 @@ impl CopyStore {
     }
 
     /// Live copies.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.slots - self.free.len()
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -172,7 +176,7 @@ impl CopyStore {
     #[inline]
     pub fn prefetch(&self, id: CopyId) {
         if let Some(row) = self.row(id.slot) {
-            super::prefetch_lines(row, PREFETCH_LINES);
+            prefetch_lines(row, PREFETCH_LINES);
         }
     }
 }
@@ -190,7 +194,7 @@ fn live_life(life: u32) -> NonZeroU32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::state::test_copy;
+    use crate::engine::copy::test_copy;
 
     #[test]
     fn a_removed_copy_is_gone_even_when_its_slot_is_reused() {

@@ -1,5 +1,7 @@
 //! ttx's integration tests: one binary, one module per behaviour.
 
+#![deny(unsafe_code)]
+
 mod common;
 
 mod app;
