@@ -45,7 +45,7 @@ pub fn protocols(scenario: &Scenario) -> String {
         let users: Vec<String> = scenario
             .variants
             .iter()
-            .filter(|v| v.protocol == Some(i))
+            .filter(|v| v.protocols.contains(&i))
             .map(|v| {
                 if v.overrides.is_empty() {
                     format!("`{}`", v.name)
@@ -65,7 +65,7 @@ pub fn protocols(scenario: &Scenario) -> String {
     let none: Vec<String> = scenario
         .variants
         .iter()
-        .filter(|v| v.protocol.is_none())
+        .filter(|v| v.protocols.is_empty())
         .map(|v| format!("`{}`", v.name))
         .collect();
     if !none.is_empty() {

@@ -6,7 +6,10 @@
 //! records and their file columns are defined in [`crate::record`]; they are re-exported
 //! here, where the engine knows them from.
 
-pub use crate::record::{EventKind, EventRecord, PlatformOutcome, RunId, RunOutcome, SampleRecord};
+pub use crate::record::{
+    EventKind, EventRecord, PlatformOutcome, ProtocolOutcome, RunId, RunOutcome, SampleRecord,
+    Trigger,
+};
 
 /// Receives what a run produces. Every method has a default that ignores the record, so
 /// a sink implements only what it needs.
@@ -18,6 +21,8 @@ pub trait Sink {
     fn event(&mut self, _run: &RunId, _event: &EventRecord) {}
     fn sample(&mut self, _run: &RunId, _sample: &SampleRecord) {}
     fn platform_outcome(&mut self, _run: &RunId, _outcome: &PlatformOutcome) {}
+    /// One protocol the run's variant lists (`protocols.csv`), before the run's outcome.
+    fn protocol_outcome(&mut self, _run: &RunId, _outcome: &ProtocolOutcome) {}
     fn run_outcome(&mut self, _run: &RunId, _outcome: &RunOutcome) {}
 }
 
@@ -34,6 +39,7 @@ pub struct Recorder {
     pub events: Vec<EventRecord>,
     pub samples: Vec<SampleRecord>,
     pub platforms: Vec<PlatformOutcome>,
+    pub protocols: Vec<ProtocolOutcome>,
     pub run: Option<RunOutcome>,
 }
 
@@ -58,6 +64,9 @@ impl Recorder {
         for p in &self.platforms {
             sink.platform_outcome(run, p);
         }
+        for p in &self.protocols {
+            sink.protocol_outcome(run, p);
+        }
         if let Some(r) = &self.run {
             sink.run_outcome(run, r);
         }
@@ -76,6 +85,9 @@ impl Sink for Recorder {
     }
     fn platform_outcome(&mut self, _run: &RunId, outcome: &PlatformOutcome) {
         self.platforms.push(outcome.clone());
+    }
+    fn protocol_outcome(&mut self, _run: &RunId, outcome: &ProtocolOutcome) {
+        self.protocols.push(outcome.clone());
     }
     fn run_outcome(&mut self, _run: &RunId, outcome: &RunOutcome) {
         self.run = Some(outcome.clone());
@@ -102,6 +114,11 @@ impl Sink for Tee<'_> {
     fn platform_outcome(&mut self, run: &RunId, outcome: &PlatformOutcome) {
         for s in &mut self.0 {
             s.platform_outcome(run, outcome);
+        }
+    }
+    fn protocol_outcome(&mut self, run: &RunId, outcome: &ProtocolOutcome) {
+        for s in &mut self.0 {
+            s.protocol_outcome(run, outcome);
         }
     }
     fn run_outcome(&mut self, run: &RunId, outcome: &RunOutcome) {

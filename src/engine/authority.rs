@@ -44,13 +44,25 @@ pub enum Issue {
     Order(Minutes, f64),
 }
 
+/// A copy detected by its platform or found by an authority: where, of what, and
+/// whether it is the copy's first (a protocol's `detections` trigger counts each copy
+/// once).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spotted {
+    pub platform: u32,
+    pub content: u32,
+    pub first: bool,
+}
+
 /// The authorities of a run.
 #[derive(Debug)]
 pub struct Authorities {
     pub desks: Vec<Analysts>,
     /// Authorities monitoring each platform.
     monitors: Vec<Vec<u32>>,
-    /// Each platform's finds multiplier (a protocol's boost).
+    /// Each authority's analysts multiplier (the active protocols' boost).
+    analyst_boost: Vec<f64>,
+    /// Each platform's finds multiplier (the active protocols' boost).
     finds_boost: Vec<f64>,
     /// Each platform's summed finds hazard on a copy no authority has found yet (every
     /// new copy's), kept up to date with the boost so that publication needs no model.
@@ -78,6 +90,7 @@ impl Authorities {
                 })
                 .collect(),
             monitors,
+            analyst_boost: vec![1.0; model.authorities.len()],
             finds_boost: vec![1.0; model.platforms.len()],
             fresh_rate: vec![0.0; model.platforms.len()],
         };
@@ -92,11 +105,36 @@ impl Authorities {
         !self.monitors[platform as usize].is_empty()
     }
 
-    /// Set a platform's finds multiplier; returns whether it was boosted before.
+    /// Set a platform's finds multiplier; returns whether it changed (the dispatch then
+    /// redraws the finds of its copies).
     pub fn set_finds_boost(&mut self, model: &Model, platform: u32, boost: f64) -> bool {
         let was = std::mem::replace(&mut self.finds_boost[platform as usize], boost);
         self.fresh_rate[platform as usize] = self.find_rate(model, platform, 0);
-        was != 1.0
+        was != boost
+    }
+
+    /// Multiply an authority's analysts by `boost` (rounded to whole analysts), if that
+    /// changes its multiplier; returns whether it did.
+    pub fn set_analyst_boost<E: From<AuthorityEvent>>(
+        &mut self,
+        core: &mut Core<E>,
+        store: &mut CopyStore,
+        authority: u32,
+        boost: f64,
+    ) -> bool {
+        let a = authority as usize;
+        if self.analyst_boost[a] == boost {
+            return false;
+        }
+        self.analyst_boost[a] = boost;
+        let analysts = match core.model.authorities[a].analysts {
+            Capacity::Limited(n) if boost != 1.0 => {
+                Capacity::Limited((f64::from(n) * boost).round().min(f64::from(u32::MAX)) as u32)
+            }
+            c => c,
+        };
+        self.set_analysts(core, store, authority, analysts);
+        true
     }
 
     /// The summed finds hazard, on a copy on `platform`, of the authorities monitoring it
@@ -144,20 +182,17 @@ impl Authorities {
     }
 
     /// A copy is found: by which authority (drawn in proportion to their hazards), which
-    /// then prepares a referral about it; false if the event was stale.
+    /// then prepares a referral about it; None if the event was stale.
     pub fn find<E: From<AuthorityEvent>>(
         &mut self,
         core: &mut Core<E>,
         store: &mut CopyStore,
         copy: CopyId,
         generation: u32,
-    ) -> bool {
-        let Some(c) = store
+    ) -> Option<Spotted> {
+        let c = store
             .get_mut(copy)
-            .filter(|c| c.pending.finds == generation)
-        else {
-            return false;
-        };
+            .filter(|c| c.pending.finds == generation)?;
         let (platform, ident, found_by) = (c.platform, c.ident(), c.pending.found_by);
         let boost = self.finds_boost[platform as usize];
         let candidates = unfound_rates(
@@ -178,14 +213,19 @@ impl Authorities {
             x -= r;
         }
         c.pending.found_by |= 1 << finder;
-        core.counts.first_detection.get_or_insert(core.now);
+        let spotted = Spotted {
+            platform,
+            content: c.content,
+            first: !std::mem::replace(&mut c.pending.spotted, true),
+        };
+        core.counts.detection(platform, core.now);
         core.log(EventKind::Found, Some(platform), Some(ident), |names| {
             format!("found by {}", names.authorities[finder as usize])
         });
         self.schedule_find(core, store, copy);
         self.desks[finder as usize].waiting.push_back(copy);
         self.start_referrals(core, store, finder);
-        true
+        Some(spotted)
     }
 
     /// Give waiting found copies to free analysts (skipping copies already removed).
@@ -419,7 +459,10 @@ authorities:
             panic!()
         };
         core.now = t;
-        assert!(a.find(&mut core, &mut store, copy, generation));
+        assert!(
+            a.find(&mut core, &mut store, copy, generation)
+                .is_some_and(|s| s.first)
+        );
         assert_eq!(store.get(id).unwrap().pending.found_by, 1);
         // The only monitor has found it: no further find is pending, only the referral.
         let rest: Vec<AuthorityEvent> = std::iter::from_fn(|| core.queue.pop())
@@ -432,6 +475,9 @@ authorities:
                 copy: id
             }]
         );
-        assert!(!a.find(&mut core, &mut store, copy, generation), "stale");
+        assert!(
+            a.find(&mut core, &mut store, copy, generation).is_none(),
+            "stale"
+        );
     }
 }

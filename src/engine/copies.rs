@@ -1,6 +1,8 @@
 //! Owns the copies and their lifecycle: upload attempts (origins, campaigns, links,
-//! injects), publication, attention (views and onward sharing), detection and removal,
-//! with each platform's counts and summed attention, and the draw of existing variants.
+//! injects), publication, attention (views and onward sharing), a livestream's live
+//! phase, detection and removal, with each platform's counts and summed attention, and
+//! the draw of existing variants; and the link posts copies make (their rows and
+//! accounts are `posts.rs`'s).
 //!
 //! Screening an attempt against hash lists, queueing a detected copy for review and what
 //! a removal sets off elsewhere (listing, sharing, protocol triggers) are the other
@@ -12,12 +14,14 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 
 use crate::analysis;
-use crate::scenario::{Minutes, Model};
+use crate::scenario::{LinkKind, Minutes, Model};
 use crate::sink::EventKind;
 
+use super::authority::Spotted;
 use super::copy::{Attention, Copy, CopyIdent, CopyStreams, Pending, RemovalCause, ReviewStatus};
 use super::core::Core;
 use super::error::SimError;
+use super::posts::{PostStore, Posts};
 use super::rng::{self, Mechanism, RunKey, Stream};
 use super::store::{CopyId, CopyStore};
 
@@ -39,6 +43,15 @@ pub enum CopyEvent {
     /// A copy's next detection by its platform.
     Detection {
         copy: CopyId,
+        generation: u32,
+    },
+    /// A livestream's live phase ends: the copy stays up as a recording.
+    StreamEnd {
+        copy: CopyId,
+    },
+    /// A link post's next detection by its platform.
+    PostDetection {
+        post: CopyId,
         generation: u32,
     },
 }
@@ -81,6 +94,15 @@ pub struct Upload {
     pub source: Source,
 }
 
+/// What a copy's onward attempt along a link makes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Onward {
+    /// An upload attempt on the link's target, to screen.
+    Upload(Upload),
+    /// A post on the target of post link `link` (see [`Posts`]), linking to `copy`.
+    Post { copy: CopyId, link: u32, key: u64 },
+}
+
 /// What a removal leaves for the other mechanisms to act on.
 #[derive(Debug)]
 pub struct Removed {
@@ -93,6 +115,10 @@ pub struct Removed {
     pub views: f64,
     /// It was waiting in its platform's review queue.
     pub was_waiting: bool,
+    /// Its content item (for the protocols' counting triggers).
+    pub content: u32,
+    /// It was a livestream in its live phase: the stream was cut.
+    pub cut_stream: bool,
 }
 
 /// The copies on one platform: counts, and their views summed as one attention curve
@@ -107,6 +133,12 @@ pub struct PlatformCopies {
     pub virality_factor: f64,
     /// Automated detection hazard per live copy (normal or crisis posture).
     pub proactive_per_min: f64,
+    /// Summed (constant) view rate of the livestreams in their live phase here, which
+    /// are not in `agg_view_rate`, and how many there are.
+    pub live_rate: f64,
+    pub streaming: u32,
+    /// Views at the live rate so far (in `views` too).
+    pub live_views: f64,
     pub live: u64,
     pub attempts: u64,
     pub blocked: u64,
@@ -127,6 +159,11 @@ impl PlatformCopies {
         if dt > 0.0 {
             self.views += decayed_integral(self.agg_view_rate, half_life, dt);
             self.agg_view_rate *= decay(half_life, dt);
+            if self.live_rate != 0.0 {
+                let v = self.live_rate * dt;
+                self.views += v;
+                self.live_views += v;
+            }
             self.agg_since = now;
         }
     }
@@ -136,9 +173,13 @@ impl PlatformCopies {
 #[derive(Debug, Clone, Default)]
 struct OutLinks {
     total_per_min: f64,
-    /// (cumulative rate, target platform), for drawing a target.
+    /// (cumulative rate, target), for drawing a target: a platform for an upload link,
+    /// or [`POST_LINK`] with the index of a post link among [`Posts::links`].
     cumulative: Vec<(f64, u32)>,
 }
+
+/// The bit of an onward target that makes it a post link.
+const POST_LINK: u32 = 1 << 31;
 
 /// A campaign's attempt-time stream and the attempts it has made.
 #[derive(Debug)]
@@ -166,22 +207,42 @@ pub struct Copies {
     /// Copies published so far per variant, by content item.
     variants: Vec<VariantCounts>,
     campaigns: Vec<CampaignState>,
+    /// The link posts copies have made.
+    pub posts: Posts,
+    /// Each content item's live-phase flag hazard per live view (for those with one).
+    live_flags_per_view: Vec<f64>,
 }
 
 impl Copies {
-    /// The copies mechanism of a run, in `store` (emptied) from an earlier one.
-    pub fn new(model: &Model, key: RunKey, store: CopyStore) -> Self {
+    /// The copies mechanism of a run, in `store` and `posts` (emptied) from an earlier
+    /// one.
+    pub fn new(model: &Model, key: RunKey, store: CopyStore, posts: PostStore) -> Self {
+        // Post links are numbered in link order, as `Posts` holds them.
+        let mut post_links = 0u32;
+        let post_index: Vec<Option<u32>> = model
+            .links
+            .iter()
+            .map(|l| {
+                (l.kind == LinkKind::Post).then(|| {
+                    post_links += 1;
+                    post_links - 1
+                })
+            })
+            .collect();
         let out_links = (0..model.platforms.len())
             .map(|p| {
                 let mut total = 0.0;
                 let mut cumulative = Vec::new();
-                for l in model
-                    .links
-                    .iter()
-                    .filter(|l| l.from == p && l.per_min > 0.0)
-                {
+                for (i, l) in model.links.iter().enumerate() {
+                    if l.from != p || l.per_min <= 0.0 {
+                        continue;
+                    }
                     total += l.per_min;
-                    cumulative.push((total, l.to as u32));
+                    let target = match post_index[i] {
+                        Some(k) => POST_LINK | k,
+                        None => l.to as u32,
+                    };
+                    cumulative.push((total, target));
                 }
                 OutLinks {
                     total_per_min: total,
@@ -207,12 +268,24 @@ impl Copies {
                 attempts: 0,
             })
             .collect();
+        let live_flags_per_view = model
+            .contents
+            .iter()
+            .map(|c| {
+                let platform = &model.platforms[c.origin_platform];
+                c.live.as_ref().map_or(0.0, |l| {
+                    l.flags_per_1k_views.unwrap_or(platform.flags_per_1k_views)
+                }) / 1000.0
+            })
+            .collect();
         Copies {
             store,
             platforms,
             out_links,
             variants: vec![VariantCounts::default(); model.contents.len()],
             campaigns,
+            posts: Posts::new(model, posts),
+            live_flags_per_view,
         }
     }
 
@@ -391,15 +464,29 @@ impl Copies {
         }
         let horizon = core.horizon;
         let p = &core.model.platforms[platform as usize];
-        let (half_life, views_per_min) = (p.attention_half_life, p.views_per_min);
-        let virality = core.model.contents[content as usize].virality;
+        let (half_life, mut views_per_min) = (p.attention_half_life, p.views_per_min);
+        let c = &core.model.contents[content as usize];
+        let virality = c.virality;
+        // A livestream's origin starts in its live phase (contract section 17).
+        let live = match (&c.live, source) {
+            (Some(l), Source::Origin) => {
+                views_per_min = l.views_per_min;
+                Some(l.duration)
+            }
+            _ => None,
+        };
         let rates = DetectionRates::of(&core.model, platform, horizon);
 
         let (factor, proactive) = {
             let ps = &mut self.platforms[platform as usize];
             ps.advance(now, half_life);
             let v = virality * ps.virality_factor;
-            ps.agg_view_rate += views_per_min * v;
+            if live.is_some() {
+                ps.live_rate += views_per_min * v;
+                ps.streaming += 1;
+            } else {
+                ps.agg_view_rate += views_per_min * v;
+            }
             ps.live += 1;
             ps.published += 1;
             (v, ps.proactive_per_min)
@@ -434,7 +521,10 @@ impl Copies {
                 link_rate: self.out_links[platform as usize].total_per_min * factor,
                 views: 0.0,
             },
-            pending: Pending::default(),
+            pending: Pending {
+                live: live.is_some(),
+                ..Pending::default()
+            },
             streams: CopyStreams {
                 links: core.key.stream(key, Mechanism::Links),
                 detection: core.key.stream(key, Mechanism::Detection),
@@ -445,9 +535,19 @@ impl Copies {
         };
         // Draw the copy's first events before it is stored: no look-ups needed.
         let link = next_link(&mut copy, now, half_life, horizon);
-        let detection = next_detection(&mut copy, now, rates.with_proactive(proactive));
+        let detection = next_detection(
+            &mut copy,
+            now,
+            rates.with_proactive(proactive),
+            &self.live_flags_per_view,
+        );
         let find = first_find(&mut copy);
         let id = self.store.insert(copy);
+        if let Some(duration) = live
+            && now + duration <= horizon
+        {
+            core.schedule(now + duration, CopyEvent::StreamEnd { copy: id });
+        }
         if let Some(parent) = parent
             && let Some(pc) = self.store.get_mut(parent)
         {
@@ -498,14 +598,15 @@ impl Copies {
         }
     }
 
-    /// A copy's link-caused attempt: its target and variant (None if the event is stale).
-    /// The dispatch screens it, then draws the copy's next one.
+    /// A copy's link-caused attempt: its target and variant, or a post along a post link
+    /// (None if the event is stale). The dispatch screens an upload (or has the post
+    /// made), then draws the copy's next one.
     pub fn link_attempt<E>(
         &mut self,
         core: &Core<E>,
         copy: CopyId,
         generation: u32,
-    ) -> Option<Upload> {
+    ) -> Option<Onward> {
         let links = &self.out_links;
         let (content, variant, number, target, child_key) =
             self.store.get_mut(copy).and_then(|c| {
@@ -521,13 +622,20 @@ impl Copies {
                 let child_key = rng::mix(c.key, u64::from(c.pending.attempts_made));
                 Some((c.content, c.variant, c.number, target, child_key))
             })?;
+        if target & POST_LINK != 0 {
+            return Some(Onward::Post {
+                copy,
+                link: target & !POST_LINK,
+                key: child_key,
+            });
+        }
         let mutation = core.model.contents[content as usize].mutation;
         let choice = if core.key.unit(child_key, Mechanism::VariantChoice) < mutation {
             VariantChoice::New
         } else {
             VariantChoice::Existing(variant)
         };
-        Some(Upload {
+        Some(Onward::Upload(Upload {
             content,
             choice,
             platform: target,
@@ -536,7 +644,100 @@ impl Copies {
                 parent: copy,
                 parent_number: number,
             },
-        })
+        }))
+    }
+
+    /// A post along post link `link` of the live copy `copy` (lineage key `key`):
+    /// published on the link's target, and one of the copy's children (for URL sharing
+    /// and for its removal to turn the post into a dead link).
+    pub fn make_post<E: From<CopyEvent>>(
+        &mut self,
+        core: &mut Core<E>,
+        copy: CopyId,
+        link: u32,
+        key: u64,
+    ) {
+        let Some((ident, content)) = self.store.get(copy).map(|c| (c.ident(), c.content)) else {
+            return;
+        };
+        let q = self.posts.links[link as usize].to as usize;
+        let (factor, proactive) = (
+            self.platforms[q].virality_factor,
+            self.platforms[q].proactive_per_min,
+        );
+        let virality = core.model.contents[content as usize].virality;
+        let post = self
+            .posts
+            .publish(core, link, copy, ident, key, virality, factor, proactive);
+        if let Some(c) = self.store.get_mut(copy) {
+            c.children.get_or_insert_default().push(post);
+        }
+    }
+
+    /// Draw a post's next detection from now (cancelling any pending one).
+    pub fn schedule_post_detection<E: From<CopyEvent>>(
+        &mut self,
+        core: &mut Core<E>,
+        post: CopyId,
+    ) {
+        let Some(platform) = self.posts.store.get(post).map(|p| p.platform) else {
+            return;
+        };
+        let proactive = self.platforms[platform as usize].proactive_per_min;
+        self.posts.schedule_detection(core, post, proactive);
+    }
+
+    /// Take a live post down (by review); returns its platform and whether it was
+    /// waiting for review, None if it was already gone. The click views it sent its
+    /// copy are the copy's (in the views its removal reports).
+    pub fn remove_post<E>(&mut self, core: &mut Core<E>, post: CopyId) -> Option<(u32, bool)> {
+        let removed = self.posts.remove(core, post)?;
+        if let Some(c) = self.store.get_mut(removed.copy) {
+            c.attention.views += removed.clicks;
+        }
+        self.detach(post, Some(removed.copy));
+        Some((removed.platform, removed.was_waiting))
+    }
+
+    /// The end of a livestream's live phase: the copy stays up as a recording and
+    /// follows part I from now on, its age counted from now (a fresh copy's view and
+    /// onward rates, decaying). False if the copy is gone (the stream was cut).
+    pub fn end_stream<E: From<CopyEvent>>(&mut self, core: &mut Core<E>, copy: CopyId) -> bool {
+        let now = core.now;
+        let model = &core.model;
+        let Some(c) = self.store.get_mut(copy).filter(|c| c.pending.live) else {
+            return false;
+        };
+        let p = &model.platforms[c.platform as usize];
+        advance_live(&mut c.attention, now);
+        let ps = &mut self.platforms[c.platform as usize];
+        ps.advance(now, p.attention_half_life);
+        ps.streaming -= 1;
+        ps.live_rate = if ps.streaming == 0 {
+            0.0
+        } else {
+            (ps.live_rate - c.attention.view_rate).max(0.0)
+        };
+        let factor = model.contents[c.content as usize].virality * ps.virality_factor;
+        let a = &mut c.attention;
+        a.view_rate = p.views_per_min * factor;
+        a.link_rate = self.out_links[c.platform as usize].total_per_min * factor;
+        ps.agg_view_rate += a.view_rate;
+        c.pending.live = false;
+        let (platform, ident, queued) = (
+            c.platform,
+            c.ident(),
+            c.pending.review != ReviewStatus::NotQueued,
+        );
+        let views = c.attention.views;
+        core.log(EventKind::StreamEnded, Some(platform), Some(ident), |_| {
+            format!("the live stream ended after {views:.0} views; the recording stays up")
+        });
+        self.schedule_link(core, copy);
+        if !queued {
+            self.schedule_detection(core, copy, platform);
+        }
+        true
     }
 
     /// Draw the copy's next detection from now (cancelling any pending one).
@@ -549,31 +750,57 @@ impl Copies {
         let rates = DetectionRates::of(&core.model, platform, core.horizon)
             .with_proactive(self.platforms[platform as usize].proactive_per_min);
         let now = core.now;
+        let live_flags = &self.live_flags_per_view;
         if let Some(Some((at, generation))) = self
             .store
             .get_mut(copy)
-            .map(|c| next_detection(c, now, rates))
+            .map(|c| next_detection(c, now, rates, live_flags))
         {
             core.schedule(at, CopyEvent::Detection { copy, generation });
         }
     }
 
-    /// A copy's detection by its platform: true if it was due (not stale, not queued);
-    /// the dispatch then queues the copy for review.
-    pub fn detection<E>(&mut self, core: &mut Core<E>, copy: CopyId, generation: u32) -> bool {
-        let Some(c) = self.store.get(copy) else {
-            return false;
-        };
+    /// A copy's detection by its platform: where and of what, if it was due (not
+    /// stale, not queued); the dispatch then queues the copy for review.
+    pub fn detection<E>(
+        &mut self,
+        core: &mut Core<E>,
+        copy: CopyId,
+        generation: u32,
+    ) -> Option<Spotted> {
+        let c = self.store.get_mut(copy)?;
         let pending = &c.pending;
         if pending.detection != generation || pending.review != ReviewStatus::NotQueued {
-            return false;
+            return None;
         }
+        let first = !std::mem::replace(&mut c.pending.spotted, true);
         let (platform, ident) = (c.platform, c.ident());
-        core.counts.first_detection.get_or_insert(core.now);
+        core.counts.detection(platform, core.now);
         core.log(EventKind::Detected, Some(platform), Some(ident), |_| {
             "the platform detected the copy".to_string()
         });
-        true
+        Some(Spotted {
+            platform,
+            content: ident.1,
+            first,
+        })
+    }
+
+    /// A copy just published from an upload that matched its platform's hash list,
+    /// which sends matches to review (`on_match: review`): a detection by the platform.
+    pub fn matched_for_review<E>(&mut self, core: &mut Core<E>, copy: CopyId) -> Option<Spotted> {
+        let c = self.store.get_mut(copy)?;
+        let first = !std::mem::replace(&mut c.pending.spotted, true);
+        let (platform, ident) = (c.platform, c.ident());
+        core.counts.detection(platform, core.now);
+        core.log(EventKind::Detected, Some(platform), Some(ident), |_| {
+            "the upload matched the hash list: sent to review".to_string()
+        });
+        Some(Spotted {
+            platform,
+            content: ident.1,
+            first,
+        })
     }
 
     /// (platform, (number, content, variant)) of a live copy.
@@ -593,12 +820,25 @@ impl Copies {
         let now = core.now;
         let c = self.store.get_mut(copy)?;
         let half_life = core.model.platforms[c.platform as usize].attention_half_life;
-        advance_attention(&mut c.attention, now, half_life);
+        let live = c.pending.live;
+        if live {
+            advance_live(&mut c.attention, now);
+        } else {
+            advance_attention(&mut c.attention, now, half_life);
+        }
         let (platform, ident, parent) = (c.platform, c.ident(), c.parent);
         let children = std::mem::take(&mut c.children);
-        let (views, rate_now) = (c.attention.views, c.attention.view_rate);
+        let (mut views, rate_now) = (c.attention.views, c.attention.view_rate);
         let was_waiting = matches!(c.pending.review, ReviewStatus::Waiting { .. });
         self.store.remove(copy);
+        // Posts that link to it are dead links from now on.
+        if self.posts.any()
+            && let Some(children) = &children
+        {
+            for &post in children.iter().filter(|c| c.is_post()) {
+                views += self.posts.unlink(now, post);
+            }
+        }
         // The parent's row (its list of children) is needed in `detach`: start loading
         // it, so that the miss overlaps the accounting in between.
         if let Some(parent) = parent {
@@ -609,11 +849,20 @@ impl Copies {
             let ps = &mut self.platforms[platform as usize];
             ps.advance(now, half_life);
             ps.live -= 1;
-            ps.agg_view_rate = if ps.live == 0 {
-                0.0
+            if live {
+                ps.streaming -= 1;
+                ps.live_rate = if ps.streaming == 0 {
+                    0.0
+                } else {
+                    (ps.live_rate - rate_now).max(0.0)
+                };
             } else {
-                (ps.agg_view_rate - rate_now).max(0.0)
-            };
+                ps.agg_view_rate = if ps.live == 0 {
+                    0.0
+                } else {
+                    (ps.agg_view_rate - rate_now).max(0.0)
+                };
+            }
             match cause {
                 RemovalCause::Review => ps.removed_review += 1,
                 RemovalCause::Order => ps.removed_order += 1,
@@ -630,6 +879,9 @@ impl Copies {
         if first_removal_here {
             cnt.platforms_with_removals += 1;
         }
+        if live {
+            cnt.stream_cut.get_or_insert(now);
+        }
         Some(Removed {
             platform,
             ident,
@@ -637,6 +889,8 @@ impl Copies {
             children,
             views,
             was_waiting,
+            content: ident.1,
+            cut_stream: live,
         })
     }
 
@@ -678,23 +932,44 @@ impl Copies {
             let ps = &mut self.platforms[p as usize];
             ps.advance(now, h);
             ps.agg_view_rate *= factor;
+            ps.live_rate *= factor;
             ps.virality_factor *= factor;
         }
         for c in self.store.iter_mut() {
             if let Some(h) = half_life[c.platform as usize] {
                 let a = &mut c.attention;
-                advance_attention(a, now, h);
+                if c.pending.live {
+                    advance_live(a, now);
+                } else {
+                    advance_attention(a, now, h);
+                }
                 a.view_rate *= factor;
                 a.link_rate *= factor;
             }
         }
+        self.posts.scale_attention(now, platforms, factor);
     }
 
-    /// Bring every platform's summed views up to `now`.
+    /// Bring every platform's summed views (and its posts' views and clicks) up to
+    /// `now`.
     pub fn advance_all(&mut self, model: &Model, now: Minutes) {
         for (ps, p) in self.platforms.iter_mut().zip(&model.platforms) {
             ps.advance(now, p.attention_half_life);
         }
+        self.posts.advance_all(now);
+    }
+
+    /// Each platform's views as reported (its copies' own views and the click views they
+    /// received from posts), as of the last [`Copies::advance_all`].
+    pub fn reported_views(&self) -> Vec<f64> {
+        let mut views: Vec<f64> = vec![0.0; self.platforms.len()];
+        if self.posts.any() {
+            self.posts.add_clicks(&mut views);
+        }
+        for (v, ps) in views.iter_mut().zip(&self.platforms) {
+            *v += ps.views;
+        }
+        views
     }
 }
 
@@ -721,8 +996,38 @@ pub fn decayed_integral(rate: f64, half_life: Minutes, dt: Minutes) -> f64 {
     rate * half_life / LN_2 * -(-dt * LN_2 / half_life).exp_m1()
 }
 
-fn decay(half_life: Minutes, dt: Minutes) -> f64 {
+/// The factor by which a rate halving every `half_life` falls over `dt`.
+pub fn decay(half_life: Minutes, dt: Minutes) -> f64 {
     (-dt * LN_2 / half_life).exp()
+}
+
+/// Wait until the first of two independent detection hazards, given an Exp(1) draw
+/// each: automated detection at the constant `proactive`, and user flags at `flags`
+/// now, halving every `half_life`; None if neither ever fires.
+#[inline]
+pub fn detection_wait(
+    proactive: f64,
+    flags: f64,
+    half_life: Minutes,
+    e1: f64,
+    e2: f64,
+) -> Option<Minutes> {
+    let automated = (proactive > 0.0).then(|| e1 / proactive);
+    let flagged = decaying_wait(flags, half_life, e2);
+    match (automated, flagged) {
+        (Some(a), Some(f)) => Some(a.min(f)),
+        (a, f) => a.or(f),
+    }
+}
+
+/// Bring a livestream's attention up to `now` during its live phase (constant rates).
+#[cold]
+fn advance_live(a: &mut Attention, now: Minutes) {
+    let dt = now - a.since;
+    if dt > 0.0 {
+        a.views += a.view_rate * dt;
+        a.since = now;
+    }
 }
 
 /// Bring a copy's attention up to `now`.
@@ -774,6 +1079,9 @@ fn next_link(
     half_life: Minutes,
     horizon: Minutes,
 ) -> Option<(Minutes, u32)> {
+    if c.pending.live {
+        return next_live_link(c, now, horizon);
+    }
     advance_attention(&mut c.attention, now, half_life);
     let rate = c.attention.link_rate;
     let e: f64 = if rate > 0.0 {
@@ -789,14 +1097,64 @@ fn next_link(
 /// Draw a copy's next detection from `now`, cancelling any pending one. Detection is
 /// the first of two independent hazards: automated (constant) and user flags
 /// (proportional to the view rate).
-fn next_detection(c: &mut Copy, now: Minutes, r: DetectionRates) -> Option<(Minutes, u32)> {
+fn next_detection(
+    c: &mut Copy,
+    now: Minutes,
+    r: DetectionRates,
+    live_flags_per_view: &[f64],
+) -> Option<(Minutes, u32)> {
+    if c.pending.live {
+        return next_live_detection(c, now, r, live_flags_per_view);
+    }
     advance_attention(&mut c.attention, now, r.half_life);
     let view_rate = c.attention.view_rate;
     let s = &mut c.streams.detection;
     let (e1, e2): (f64, f64) = (Exp1.sample(s), Exp1.sample(s));
     c.pending.detection = c.pending.detection.wrapping_add(1);
+    let wait = detection_wait(
+        r.proactive_per_min,
+        view_rate * r.flags_per_view,
+        r.half_life,
+        e1,
+        e2,
+    )?;
+    (now + wait <= r.horizon).then_some((now + wait, c.pending.detection))
+}
+
+/// [`next_link`] in a live phase: the links' full rates, without decay.
+#[cold]
+fn next_live_link(c: &mut Copy, now: Minutes, horizon: Minutes) -> Option<(Minutes, u32)> {
+    advance_live(&mut c.attention, now);
+    let rate = c.attention.link_rate;
+    let e: f64 = if rate > 0.0 {
+        Exp1.sample(&mut c.streams.links)
+    } else {
+        0.0
+    };
+    c.pending.links = c.pending.links.wrapping_add(1);
+    if rate <= 0.0 {
+        return None;
+    }
+    let at = now + e / rate;
+    (at <= horizon).then_some((at, c.pending.links))
+}
+
+/// [`next_detection`] in a live phase: the platform's automated detection, and flags
+/// from the constant live view rate at the live phase's flag rate.
+#[cold]
+fn next_live_detection(
+    c: &mut Copy,
+    now: Minutes,
+    r: DetectionRates,
+    live_flags_per_view: &[f64],
+) -> Option<(Minutes, u32)> {
+    advance_live(&mut c.attention, now);
+    let flags = c.attention.view_rate * live_flags_per_view[c.content as usize];
+    let s = &mut c.streams.detection;
+    let (e1, e2): (f64, f64) = (Exp1.sample(s), Exp1.sample(s));
+    c.pending.detection = c.pending.detection.wrapping_add(1);
     let automated = (r.proactive_per_min > 0.0).then(|| e1 / r.proactive_per_min);
-    let flagged = decaying_wait(view_rate * r.flags_per_view, r.half_life, e2);
+    let flagged = (flags > 0.0).then(|| e2 / flags);
     let wait = match (automated, flagged) {
         (Some(a), Some(f)) => a.min(f),
         (a, f) => a.or(f)?,
@@ -897,7 +1255,12 @@ content:
 "#;
 
     fn copies_for(core: &Core<CopyEvent>) -> Copies {
-        let mut copies = Copies::new(&core.model, core.key, CopyStore::default());
+        let mut copies = Copies::new(
+            &core.model,
+            core.key,
+            CopyStore::default(),
+            PostStore::default(),
+        );
         copies.add_variant(0, 0);
         copies
     }
@@ -961,9 +1324,9 @@ content:
         };
         assert_eq!(copy, id);
         core.now = at;
-        let child = copies
-            .link_attempt(&core, copy, generation)
-            .expect("not stale");
+        let Some(Onward::Upload(child)) = copies.link_attempt(&core, copy, generation) else {
+            panic!("an upload, not stale")
+        };
         assert_eq!(
             child.source,
             Source::Link {

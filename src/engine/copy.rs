@@ -141,9 +141,24 @@ pub struct Pending {
     pub escalation: Option<QueueClass>,
     /// Set once a removal order reached the copy: its removal counts as by order.
     pub under_order: bool,
+    /// Set at the copy's first detection by its platform or find by an authority (a
+    /// protocol's `detections` trigger counts each copy once).
+    pub spotted: bool,
+    /// The origin of a livestream, in its live phase (contract section 17): its
+    /// attention does not decay, and the live stream's rates apply.
+    pub live: bool,
+    /// The authority whose referral is behind the copy's stay in class 2 (or its review
+    /// from there): its `acceptance` decides the review. None for URL sharing.
+    pub referred_by: Option<u8>,
+    /// The same for a referral that arrived during a review (see `escalation`).
+    pub escalated_by: Option<u8>,
     /// When it first joined the current queue stay (for waiting-time statistics).
     pub queued_at: Minutes,
 }
+
+// The part II flags fit in what was padding: the first line still holds the row's
+// pending state, life, platform, content and variant.
+const _: () = assert!(std::mem::size_of::<Pending>() == 48);
 
 /// A copy's random streams, one per mechanism, in this order (the last, drawn least, is
 /// alone in the row's last cache line).

@@ -48,11 +48,26 @@ pub struct RunCounts {
     pub variants: u64,
     pub events: u64,
     pub first_detection: Option<Minutes>,
+    /// The first detection or find on each platform.
+    pub first_detection_on: Vec<Option<Minutes>>,
     /// When the live count last fell to zero (None while copies are live).
     pub last_zero: Option<Minutes>,
     pub last_publish: Minutes,
     /// Distinct platforms with at least one removal (for protocol triggers).
     pub platforms_with_removals: u32,
+    /// When a livestream was first removed in its live phase.
+    pub stream_cut: Option<Minutes>,
+}
+
+impl RunCounts {
+    /// A copy on `platform` was detected by it, or found by an authority, at `now`.
+    #[inline]
+    pub fn detection(&mut self, platform: u32, now: Minutes) {
+        self.first_detection.get_or_insert(now);
+        if let Some(first) = self.first_detection_on.get_mut(platform as usize) {
+            first.get_or_insert(now);
+        }
+    }
 }
 
 /// The names the event log gives things.
@@ -122,7 +137,10 @@ impl<E> Core<E> {
             now: 0.0,
             horizon,
             queue: EventQueue::new(horizon),
-            counts: RunCounts::default(),
+            counts: RunCounts {
+                first_detection_on: vec![None; model.platforms.len()],
+                ..RunCounts::default()
+            },
             key,
             run,
             names: Names::of(&model),

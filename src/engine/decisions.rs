@@ -27,12 +27,20 @@ fn players(role: Option<&str>) -> String {
 /// Something the players decide.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
-    /// Activate the crisis protocol (crisis hash-sharing delay, URL sharing, authority
-    /// boost); member platforms still have to be notified.
+    /// Activate the first protocol in play (crisis hash-sharing delay, URL sharing,
+    /// authority boost); member platforms still have to be notified.
     ActivateProtocol,
-    /// Notify one member platform, or all (`None`): it applies its crisis posture after
-    /// the protocol's notify time.
+    /// Activate the protocol with this index into the model's protocols (one in play).
+    Activate { protocol: usize },
+    /// Notify one member platform of the first protocol in play, or all (`None`): it
+    /// applies its crisis posture after the protocol's notify time.
     Notify { platform: Option<usize> },
+    /// Notify one member platform of the protocol with this index into the model's
+    /// protocols (one in play), or all its members (`None`).
+    NotifyUnder {
+        protocol: usize,
+        platform: Option<usize>,
+    },
     /// Deliver every pending shared-database submission now.
     PushHashes,
     /// Refer up to `count` copies that authorities have found on a platform.
@@ -70,6 +78,12 @@ pub enum DecisionError {
     NotEu(String),
     #[error("no platform is a protocol member")]
     NoMembers,
+    #[error("`{platform}` is not a member of protocol `{protocol}`, so it cannot notify it")]
+    NotMemberOf { platform: String, protocol: String },
+    #[error("protocol `{0}` is not in play in this exercise")]
+    NotInPlay(String),
+    #[error("no protocol is in play")]
+    NoProtocol,
     #[error("the exercise has ended")]
     Finished,
 }
@@ -109,10 +123,23 @@ pub struct Situation {
     pub live: u64,
     pub exposure: f64,
     pub variants: u64,
+    /// Whether any protocol is active, and the earliest activation.
     pub protocol_active: bool,
     pub activated_at: Option<Minutes>,
     pub pending_hashes: usize,
     pub platforms: Vec<PlatformStatus>,
+    /// Each protocol in play, in order.
+    pub protocols: Vec<ProtocolStatus>,
+}
+
+/// Where one protocol in play stands at a pause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtocolStatus {
+    pub id: String,
+    pub active: bool,
+    pub triggered_at: Option<Minutes>,
+    pub activated_at: Option<Minutes>,
+    pub deactivated_at: Option<Minutes>,
 }
 
 impl Simulation {
@@ -131,7 +158,9 @@ impl Simulation {
         if let Ok(what) = &result {
             let who = role.map(|r| format!("{r}: ")).unwrap_or_default();
             let platform = match decision {
-                Decision::Notify { platform } => platform.map(|p| p as u32),
+                Decision::Notify { platform } | Decision::NotifyUnder { platform, .. } => {
+                    platform.map(|p| p as u32)
+                }
                 Decision::Refer { platform, .. }
                 | Decision::Order { platform, .. }
                 | Decision::Surge { platform, .. } => Some(*platform as u32),
@@ -153,28 +182,32 @@ impl Simulation {
         let model = std::sync::Arc::clone(&self.core.model);
         match decision {
             Decision::ActivateProtocol => {
-                if self.protocol.active() {
+                if self.protocol.len() == 0 {
+                    return Err(DecisionError::NoProtocol);
+                }
+                if self.protocol.active(0) {
                     return Ok("the protocol is already active".into());
                 }
-                self.activate_protocol();
+                self.activate_protocol(0);
                 Ok("activated the crisis protocol".into())
             }
-            Decision::Notify { platform } => {
-                let targets: Vec<usize> = match platform {
-                    Some(p) => {
-                        if !model.platforms[*p].protocol_member {
-                            return Err(DecisionError::NotMember(model.platforms[*p].id.clone()));
-                        }
-                        vec![*p]
-                    }
-                    None => (0..model.platforms.len())
-                        .filter(|&p| model.platforms[p].protocol_member)
-                        .collect(),
-                };
-                if targets.is_empty() {
-                    return Err(DecisionError::NoMembers);
+            Decision::Activate { protocol } => {
+                let k = self.in_play(*protocol)?;
+                let id = self.protocol.protocol(k).id.clone();
+                if self.protocol.active(k) {
+                    return Ok(format!("protocol {id} is already active"));
                 }
-                let delay = self.protocol.schedule_notify(&mut self.core, &targets);
+                self.activate_protocol(k);
+                Ok(format!("activated protocol {id}"))
+            }
+            Decision::Notify { platform } => {
+                if self.protocol.len() == 0 {
+                    return Err(DecisionError::NoProtocol);
+                }
+                let targets = self.members_to_notify(0, *platform, |p, _| {
+                    DecisionError::NotMember(p.to_string())
+                })?;
+                let delay = self.protocol.schedule_notify(&mut self.core, 0, &targets);
                 let names: Vec<&str> = targets
                     .iter()
                     .map(|&p| model.platforms[p].id.as_str())
@@ -182,6 +215,24 @@ impl Simulation {
                 Ok(format!(
                     "notified {}; crisis posture applies in {delay:.0} min",
                     names.join(", ")
+                ))
+            }
+            Decision::NotifyUnder { protocol, platform } => {
+                let k = self.in_play(*protocol)?;
+                let targets =
+                    self.members_to_notify(k, *platform, |p, id| DecisionError::NotMemberOf {
+                        platform: p.to_string(),
+                        protocol: id.to_string(),
+                    })?;
+                let delay = self.protocol.schedule_notify(&mut self.core, k, &targets);
+                let names: Vec<&str> = targets
+                    .iter()
+                    .map(|&p| model.platforms[p].id.as_str())
+                    .collect();
+                Ok(format!(
+                    "notified {} under {}; crisis posture applies in {delay:.0} min",
+                    names.join(", "),
+                    self.protocol.protocol(k).id
                 ))
             }
             Decision::PushHashes => {
@@ -196,7 +247,7 @@ impl Simulation {
                 let copies = self.found_copies(*platform, *count);
                 let from = players(role);
                 for &c in &copies {
-                    self.refer(c, &from);
+                    self.refer(c, &from, None);
                 }
                 Ok(format!(
                     "referred {} of the {count} copies asked for on {}",
@@ -263,6 +314,48 @@ impl Simulation {
         }
     }
 
+    /// The protocol in play with index `protocol` into the model's protocols.
+    fn in_play(&self, protocol: usize) -> Result<u32, DecisionError> {
+        self.protocol.slot_of(protocol).ok_or_else(|| {
+            DecisionError::NotInPlay(
+                self.core
+                    .model
+                    .protocols
+                    .get(protocol)
+                    .map_or_else(|| protocol.to_string(), |p| p.id.clone()),
+            )
+        })
+    }
+
+    /// The platforms a notification under protocol `k` reaches: `platform` if it is a
+    /// member (else `not_member(platform id, protocol id)`), or every member.
+    fn members_to_notify(
+        &self,
+        k: u32,
+        platform: Option<usize>,
+        not_member: impl FnOnce(&str, &str) -> DecisionError,
+    ) -> Result<Vec<usize>, DecisionError> {
+        let model = &self.core.model;
+        let targets: Vec<usize> = match platform {
+            Some(p) => {
+                if !self.protocol.is_member(k, p as u32) {
+                    return Err(not_member(
+                        &model.platforms[p].id,
+                        &self.protocol.protocol(k).id,
+                    ));
+                }
+                vec![p]
+            }
+            None => (0..model.platforms.len())
+                .filter(|&p| self.protocol.is_member(k, p as u32))
+                .collect(),
+        };
+        if targets.is_empty() {
+            return Err(DecisionError::NoMembers);
+        }
+        Ok(targets)
+    }
+
     /// Up to `count` live copies on a platform that an authority has found and that are
     /// not already waiting in a more urgent class, oldest first.
     fn found_copies(&self, platform: usize, count: u32) -> Vec<CopyId> {
@@ -304,6 +397,7 @@ impl Simulation {
         let now = self.core.now;
         let model = std::sync::Arc::clone(&self.core.model);
         self.copies.advance_all(&model, now);
+        let views = self.copies.reported_views();
         let mut found = vec![0u64; model.platforms.len()];
         for (_, c) in self.copies.store.iter() {
             let p = &c.pending;
@@ -328,14 +422,15 @@ impl Simulation {
                 published: ps.published,
                 removed: ps.removed(),
                 blocked: ps.blocked,
-                views: ps.views,
+                views: views[i],
                 waiting: desk.waiting,
                 reviewers,
                 busy: desk.busy,
                 crisis_posture: self.protocol.in_crisis(i as u32),
                 backlog_minutes,
                 found_not_queued: found[i],
-                protocol_member: pl.protocol_member,
+                protocol_member: (0..self.protocol.len() as u32)
+                    .any(|k| self.protocol.is_member(k, i as u32)),
                 eu: pl.jurisdiction == Jurisdiction::Eu,
             };
             self.world
@@ -363,7 +458,18 @@ impl Simulation {
         platforms.sort_unstable_by_key(|&(i, _)| i);
         let exposure = platforms.iter().fold(0.0, |sum, (_, s)| sum + s.views);
         let c = &self.core.counts;
-        let ps = &self.protocol.state;
+        let protocols = (0..self.protocol.len() as u32)
+            .map(|k| {
+                let s = self.protocol.state(k);
+                ProtocolStatus {
+                    id: self.protocol.protocol(k).id.clone(),
+                    active: s.active(),
+                    triggered_at: s.triggered_at,
+                    activated_at: s.activated_at,
+                    deactivated_at: s.deactivated_at,
+                }
+            })
+            .collect();
         Situation {
             time: self.core.now,
             attempts: c.attempts,
@@ -373,10 +479,11 @@ impl Simulation {
             live: c.live,
             exposure,
             variants: c.variants,
-            protocol_active: ps.active(),
-            activated_at: ps.activated_at,
+            protocol_active: self.protocol.any_active(),
+            activated_at: self.protocol.earliest().1,
             pending_hashes: self.hashes.pending(),
             platforms: platforms.into_iter().map(|(_, s)| s).collect(),
+            protocols,
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Owns the engine's event type and its one dispatch: each event popped from the queue
 //! goes to the mechanism that handles it, and what that mechanism's handler returns is
 //! carried on to the mechanisms it concerns (a review's verdict becomes a removal, the
-//! removal a listing, the listing a submission to the shared database, and the removal a
-//! protocol trigger check and URL sharing).
+//! removal a listing, the listing a submission to the shared database, and the removal
+//! the protocols' trigger checks and URL sharing).
 //!
 //! The order in which consequences are carried out is the order in which their events
 //! are scheduled and their random draws made, and so part of the output: it is the order
@@ -10,20 +10,30 @@
 
 use std::sync::Arc;
 
-use crate::scenario::{Capacity, Minutes};
+use crate::scenario::{Capacity, Minutes, OnMatch};
 use crate::sink::EventKind;
 
-use super::authority::{AuthorityEvent, Issue};
-use super::copies::{CopyEvent, Redraw, Source, Upload, VariantChoice};
+use super::authority::{AuthorityEvent, Issue, Spotted};
+use super::copies::{CopyEvent, Onward, Redraw, Source, Upload, VariantChoice};
 use super::copy::{QueueClass, RemovalCause, ReviewStatus};
 use super::error::SimError;
-use super::hashes::HashEvent;
+use super::hashes::{self, HashEvent};
 use super::injects::{Effect, InjectEvent};
 use super::protocol::{Notified, ProtocolEvent};
 use super::queue::{self, Priority};
-use super::review::{ReviewEvent, Verdict};
+use super::review::{ReviewEvent, Rows, Verdict};
 use super::sim::Simulation;
 use super::store::CopyId;
+
+/// The copies and posts, lent to the review queues together.
+macro_rules! rows {
+    ($sim:ident) => {
+        &mut Rows {
+            copies: &mut $sim.copies.store,
+            posts: &mut $sim.copies.posts.store,
+        }
+    };
+}
 
 /// Something scheduled to happen at a time: the union of the mechanisms' events, flat,
 /// so that it stays 16 bytes and a queue entry 32 (nested enums would add a tag).
@@ -34,6 +44,8 @@ pub enum Event {
     CampaignAttempt { campaign: u32 },
     LinkAttempt { copy: CopyId, generation: u32 },
     Detection { copy: CopyId, generation: u32 },
+    StreamEnd { copy: CopyId },
+    PostDetection { post: CopyId, generation: u32 },
     // Review queues.
     ReviewEnd { platform: u32, copy: CopyId },
     // Authorities.
@@ -41,14 +53,14 @@ pub enum Event {
     ReferralReady { authority: u32, copy: CopyId },
     OrderDeadline { copy: CopyId },
     // Hash lists.
-    HashArrival { variant: u32, crisis: bool },
+    HashArrival { variant: u32, via: u32 },
     Sweep { copy: CopyId },
-    // The protocol.
-    ProtocolTrigger,
-    ProtocolActivate,
-    Notify { platform: u32 },
+    // The protocols.
+    ProtocolTrigger { protocol: u32 },
+    ProtocolActivate { protocol: u32 },
+    Notify { platform: u32, protocol: u32 },
     RampStep { platform: u32, reviewers: Capacity },
-    QuietCheck,
+    QuietCheck { protocol: u32 },
     UrlShare { copy: CopyId },
     // Injects.
     Inject { index: u32 },
@@ -72,6 +84,7 @@ impl Event {
             | Event::ReferralReady { copy, .. }
             | Event::OrderDeadline { copy }
             | Event::Sweep { copy }
+            | Event::StreamEnd { copy }
             | Event::UrlShare { copy } => Some(copy),
             _ => None,
         }
@@ -86,6 +99,10 @@ impl From<CopyEvent> for Event {
             CopyEvent::CampaignAttempt { campaign } => Event::CampaignAttempt { campaign },
             CopyEvent::LinkAttempt { copy, generation } => Event::LinkAttempt { copy, generation },
             CopyEvent::Detection { copy, generation } => Event::Detection { copy, generation },
+            CopyEvent::StreamEnd { copy } => Event::StreamEnd { copy },
+            CopyEvent::PostDetection { post, generation } => {
+                Event::PostDetection { post, generation }
+            }
         }
     }
 }
@@ -116,7 +133,7 @@ impl From<HashEvent> for Event {
     #[inline]
     fn from(e: HashEvent) -> Self {
         match e {
-            HashEvent::Arrival { variant, crisis } => Event::HashArrival { variant, crisis },
+            HashEvent::Arrival { variant, via } => Event::HashArrival { variant, via },
             HashEvent::Sweep { copy } => Event::Sweep { copy },
         }
     }
@@ -126,9 +143,9 @@ impl From<ProtocolEvent> for Event {
     #[inline]
     fn from(e: ProtocolEvent) -> Self {
         match e {
-            ProtocolEvent::Trigger => Event::ProtocolTrigger,
-            ProtocolEvent::Activate => Event::ProtocolActivate,
-            ProtocolEvent::Notify { platform } => Event::Notify { platform },
+            ProtocolEvent::Trigger { protocol } => Event::ProtocolTrigger { protocol },
+            ProtocolEvent::Activate { protocol } => Event::ProtocolActivate { protocol },
+            ProtocolEvent::Notify { platform, protocol } => Event::Notify { platform, protocol },
             ProtocolEvent::RampStep {
                 platform,
                 reviewers,
@@ -136,7 +153,7 @@ impl From<ProtocolEvent> for Event {
                 platform,
                 reviewers,
             },
-            ProtocolEvent::QuietCheck => Event::QuietCheck,
+            ProtocolEvent::QuietCheck { protocol } => Event::QuietCheck { protocol },
             ProtocolEvent::UrlShare { copy } => Event::UrlShare { copy },
         }
     }
@@ -180,26 +197,44 @@ impl Simulation {
                 true
             }
             Event::LinkAttempt { copy, generation } => {
-                let Some(upload) = self.copies.link_attempt(core, copy, generation) else {
+                let Some(onward) = self.copies.link_attempt(core, copy, generation) else {
                     return Ok(false);
                 };
-                self.attempt(&upload)?;
+                match onward {
+                    Onward::Upload(upload) => self.attempt(&upload)?,
+                    Onward::Post { copy, link, key } => {
+                        self.copies.make_post(&mut self.core, copy, link, key);
+                    }
+                }
                 self.copies.schedule_link(&mut self.core, copy);
                 true
             }
             Event::Detection { copy, generation } => {
-                if !self.copies.detection(core, copy, generation) {
+                let Some(spotted) = self.copies.detection(core, copy, generation) else {
+                    return Ok(false);
+                };
+                self.spotted(spotted);
+                self.enqueue(copy, QueueClass::OwnDetection, None);
+                true
+            }
+            Event::StreamEnd { copy } => self.copies.end_stream(core, copy),
+            Event::PostDetection { post, generation } => {
+                if !self.copies.posts.detection(core, post, generation) {
                     return Ok(false);
                 }
-                self.enqueue(copy, QueueClass::OwnDetection);
+                self.enqueue(post, QueueClass::OwnDetection, None);
                 true
             }
             Event::ReviewEnd { platform, copy } => {
-                match self.review.review_end(core, store, platform, copy) {
+                match self.review.review_end(core, rows!(self), platform, copy) {
+                    Some(Verdict::Remove(_)) if copy.is_post() => self.remove_post(copy),
                     Some(Verdict::Remove(cause)) => {
                         self.remove(copy, cause);
                     }
-                    Some(Verdict::Keep(Some(class))) => self.enqueue(copy, class),
+                    Some(Verdict::Keep(Some((class, by)))) => self.enqueue(copy, class, by),
+                    Some(Verdict::Keep(None)) if copy.is_post() => {
+                        self.copies.schedule_post_detection(&mut self.core, copy);
+                    }
                     Some(Verdict::Keep(None)) => {
                         self.copies
                             .schedule_detection(&mut self.core, copy, platform);
@@ -207,11 +242,17 @@ impl Simulation {
                     None => {}
                 }
                 self.review
-                    .start_reviews(&mut self.core, &mut self.copies.store, platform);
+                    .start_reviews(&mut self.core, rows!(self), platform);
                 true
             }
             Event::Find { copy, generation } => {
-                self.authorities.find(core, store, copy, generation)
+                match self.authorities.find(core, store, copy, generation) {
+                    Some(spotted) => {
+                        self.spotted(spotted);
+                        true
+                    }
+                    None => false,
+                }
             }
             Event::ReferralReady { authority, copy } => {
                 let issue = self
@@ -222,7 +263,7 @@ impl Simulation {
                     Some(Issue::Order(deadline, compliance)) => {
                         self.send_order(copy, (deadline, compliance), &from);
                     }
-                    Some(Issue::Referral) => self.refer(copy, &from),
+                    Some(Issue::Referral) => self.refer(copy, &from, Some(authority as u8)),
                     None => {}
                 }
                 self.authorities
@@ -230,17 +271,18 @@ impl Simulation {
                 true
             }
             Event::OrderDeadline { copy } => self.remove(copy, RemovalCause::Order),
-            Event::HashArrival { variant, crisis } => {
-                self.hashes.arrival(core, store, variant, crisis);
+            Event::HashArrival { variant, via } => {
+                let members = (via != hashes::NORMAL).then(|| self.protocol.members(via));
+                self.hashes.arrival(core, store, variant, members);
                 true
             }
             Event::Sweep { copy } => self.remove(copy, RemovalCause::Sweep),
-            Event::ProtocolTrigger => self.protocol.time_trigger(core),
-            Event::ProtocolActivate => {
-                self.activate_protocol();
+            Event::ProtocolTrigger { protocol } => self.protocol.time_trigger(core, protocol),
+            Event::ProtocolActivate { protocol } => {
+                self.activate_protocol(protocol);
                 true
             }
-            Event::Notify { platform } => self.notify(platform),
+            Event::Notify { platform, protocol } => self.notify(platform, protocol),
             Event::RampStep {
                 platform,
                 reviewers,
@@ -249,20 +291,32 @@ impl Simulation {
                     return Ok(false);
                 }
                 self.review
-                    .set_posture_capacity(core, store, platform, reviewers);
+                    .set_posture_capacity(core, rows!(self), platform, reviewers);
                 true
             }
-            Event::QuietCheck => {
-                if self.protocol.quiet_check(core) {
-                    self.deactivate_protocol();
+            Event::QuietCheck { protocol } => {
+                if self.protocol.quiet_check(core, protocol) {
+                    self.deactivate_protocol(protocol);
                 }
+                true
+            }
+            Event::UrlShare { copy } if copy.is_post() => {
+                let Some((platform, ident, number)) = self.copies.posts.ident(copy) else {
+                    return Ok(false);
+                };
+                core.log(EventKind::UrlShared, Some(platform), Some(ident), |_| {
+                    format!(
+                        "post {number} referred by URL sharing: the copy it links to was removed"
+                    )
+                });
+                self.enqueue(copy, QueueClass::Referral, None);
                 true
             }
             Event::UrlShare { copy } => {
                 if !self.protocol.url_share(core, store, copy) {
                     return Ok(false);
                 }
-                self.enqueue(copy, QueueClass::Referral);
+                self.enqueue(copy, QueueClass::Referral, None);
                 true
             }
             Event::Inject { index } => {
@@ -296,6 +350,7 @@ impl Simulation {
     /// Drop cancelled events from the queue (see [`EventQueue`](super::queue::EventQueue)).
     pub(super) fn compact_queue(&mut self) {
         let copies = &self.copies.store;
+        let posts = &self.copies.posts.store;
         self.core.queue.compact(|event| match *event {
             Event::LinkAttempt { copy, generation } => copies
                 .get(copy)
@@ -309,6 +364,12 @@ impl Simulation {
                 .get(copy)
                 .map(|c| &c.pending)
                 .is_some_and(|p| p.finds == generation),
+            Event::PostDetection { post, generation } => posts
+                .get(post)
+                .map(|p| &p.pending)
+                .is_some_and(|p| p.detection == generation && p.review == ReviewStatus::NotQueued),
+            Event::UrlShare { copy } if copy.is_post() => posts.get(copy).is_some(),
+            Event::StreamEnd { copy } => copies.get(copy).is_some_and(|c| c.pending.live),
             Event::OrderDeadline { copy } | Event::Sweep { copy } | Event::UrlShare { copy } => {
                 copies.get(copy).is_some()
             }
@@ -342,7 +403,8 @@ impl Simulation {
     }
 
     /// An upload attempt: counted, screened against the platform's hash list, and
-    /// published if it passes.
+    /// published if it passes (or, matched on a platform that sends matches to review,
+    /// published and queued for review at once).
     fn attempt(&mut self, upload: &Upload) -> Result<(), SimError> {
         self.copies.count_attempt(&mut self.core, upload.platform);
         let variant = match upload.choice {
@@ -351,6 +413,14 @@ impl Simulation {
         };
         let listed = self.hashes.is_listed(variant, upload.platform);
         if listed && self.hashes.matched(&self.core, upload.platform, upload.key) {
+            if self.hashes.on_match(upload.platform) == OnMatch::Review {
+                let id = self.publish(upload, variant, listed)?;
+                if let Some(spotted) = self.copies.matched_for_review(&mut self.core, id) {
+                    self.spotted(spotted);
+                }
+                self.enqueue(id, QueueClass::OwnDetection, None);
+                return Ok(());
+            }
             self.copies.block(&mut self.core, upload, variant);
             return Ok(());
         }
@@ -360,7 +430,7 @@ impl Simulation {
 
     /// Publish a copy (`listed`: its variant is on the platform's list already, which a
     /// sweep will then never take it for), with its first find drawn by the authorities.
-    fn publish(&mut self, upload: &Upload, variant: u32, listed: bool) -> Result<(), SimError> {
+    fn publish(&mut self, upload: &Upload, variant: u32, listed: bool) -> Result<CopyId, SimError> {
         let (now, horizon) = (self.core.now, self.core.horizon);
         let authorities = &self.authorities;
         let (id, find) = self.copies.publish(&mut self.core, upload, variant, |c| {
@@ -378,14 +448,27 @@ impl Simulation {
                 },
             );
         }
-        Ok(())
+        if self.protocol.watches_publications() {
+            self.protocol
+                .after_publication(&mut self.core, upload.platform, upload.content);
+        }
+        Ok(id)
+    }
+
+    /// A copy detected by its platform or found by an authority: the first time, a
+    /// protocol's `detections` trigger may count it.
+    fn spotted(&mut self, s: Spotted) {
+        if s.first && self.protocol.watches_detections() {
+            self.protocol
+                .after_detection(&mut self.core, s.platform, s.content);
+        }
     }
 
     /// Take a live copy down, and carry the removal on: out of its review queue and the
     /// sweeps' index, off its parent's children; its variant onto the platform's hash
     /// list (by review or order) and from there to the shared database; URLs of its
-    /// relatives shared under an active protocol; the protocol's trigger checked. False
-    /// if the copy was already gone.
+    /// relatives (and of the posts that link to it) shared under the active protocols;
+    /// the protocols' triggers checked. False if the copy was already gone.
     pub(super) fn remove(&mut self, copy: CopyId, cause: RemovalCause) -> bool {
         let Some(removed) = self.copies.remove(&mut self.core, copy, cause) else {
             return false;
@@ -397,33 +480,59 @@ impl Simulation {
         }
         self.hashes.untrack_live(copy, variant, platform);
         self.copies.detach(copy, removed.parent);
-        let views = removed.views;
+        let (views, cut) = (removed.views, removed.cut_stream);
         self.core
             .log(EventKind::Removed, Some(platform), Some(ident), |_| {
-                format!("removed by {} after {:.0} views", cause.as_str(), views)
+                format!(
+                    "removed by {} after {:.0} views{}",
+                    cause.as_str(),
+                    views,
+                    if cut {
+                        " (the live stream was cut)"
+                    } else {
+                        ""
+                    }
+                )
             });
 
         let core = &mut self.core;
         let store = &mut self.copies.store;
         if cause.lists() && self.hashes.list(core, store, variant, platform, true) {
-            let crisis_delay = self.protocol.crisis_hash_delay(&core.model, platform);
-            self.hashes.submit(core, variant, platform, crisis_delay);
+            let normal = core.model.hash_sharing.delay;
+            let crisis = self.protocol.crisis_deliveries(platform, normal);
+            self.hashes.submit(core, variant, platform, crisis);
         }
         let children = removed.children.as_deref().map_or(&[][..], Vec::as_slice);
-        self.protocol
-            .share_urls(core, store, platform, removed.parent, children);
-        self.protocol.check_trigger(core);
+        self.protocol.share_urls(
+            core,
+            (&self.copies.store, &self.copies.posts.store),
+            platform,
+            removed.parent,
+            children,
+        );
+        self.protocol.after_removal(core, platform, removed.content);
         true
     }
 
-    /// Queue a copy for review on its platform (or move it up).
-    pub(super) fn enqueue(&mut self, copy: CopyId, class: QueueClass) {
-        self.review
-            .enqueue(&mut self.core, &mut self.copies.store, copy, class);
+    /// Take a live post down (by review).
+    fn remove_post(&mut self, post: CopyId) {
+        if let Some((platform, was_waiting)) = self.copies.remove_post(&mut self.core, post)
+            && was_waiting
+        {
+            self.review.forget_waiting(platform);
+        }
     }
 
-    /// A referral reaches a live copy's platform: class 2 of its review queue.
-    pub(super) fn refer(&mut self, copy: CopyId, from: &str) {
+    /// Queue a copy (or post) for review on its platform (or move it up); `by`: the
+    /// authority whose referral it is, for class 2.
+    pub(super) fn enqueue(&mut self, copy: CopyId, class: QueueClass, by: Option<u8>) {
+        self.review
+            .enqueue(&mut self.core, rows!(self), copy, class, by);
+    }
+
+    /// A referral reaches a live copy's platform: class 2 of its review queue (`by`:
+    /// the referring authority, whose `acceptance` the review then applies).
+    pub(super) fn refer(&mut self, copy: CopyId, from: &str, by: Option<u8>) {
         let Some((platform, ident)) = self.copies.ident(copy) else {
             return;
         };
@@ -431,7 +540,7 @@ impl Simulation {
             .log(EventKind::Referral, Some(platform), Some(ident), |_| {
                 format!("referral from {from}")
             });
-        self.enqueue(copy, QueueClass::Referral);
+        self.enqueue(copy, QueueClass::Referral, by);
     }
 
     /// A removal order reaches a live copy's platform: its deadline, then class 1 of the
@@ -442,12 +551,12 @@ impl Simulation {
         }
         self.authorities
             .order(&mut self.core, &mut self.copies.store, copy, terms, from);
-        self.enqueue(copy, QueueClass::RemovalOrder);
+        self.enqueue(copy, QueueClass::RemovalOrder, None);
     }
 
     /// Redraw the pending link, detection and find events of every live copy on the given
-    /// platforms, after a change to their rates (virality, posture, boost): one pass over
-    /// the copies however many platforms change.
+    /// platforms (and the detections of their posts), after a change to their rates
+    /// (virality, posture, boost): one pass over the copies however many platforms change.
     pub(super) fn redraw(&mut self, platforms: &[(u32, Redraw)]) {
         let mut what: Vec<Option<Redraw>> = vec![None; self.copies.platforms.len()];
         for &(p, r) in platforms {
@@ -469,10 +578,18 @@ impl Simulation {
                     .schedule_find(&mut self.core, &mut self.copies.store, copy);
             }
         }
+        for (r, post) in self.copies.posts.on_platforms(&what) {
+            if r.detection
+                && self.copies.posts.store.get(post).map(|p| p.pending.review)
+                    == Some(ReviewStatus::NotQueued)
+            {
+                self.copies.schedule_post_detection(&mut self.core, post);
+            }
+        }
     }
 
-    /// Multiply the attention of every copy on the given platforms, and redraw their
-    /// onward attempts and detections.
+    /// Multiply the attention of every copy (and post) on the given platforms, and
+    /// redraw their onward attempts and detections.
     fn scale_attention(&mut self, platforms: &[u32], factor: f64) {
         self.copies.scale_attention(&self.core, platforms, factor);
         let redraw = Redraw {
@@ -484,41 +601,29 @@ impl Simulation {
         self.redraw(&all);
     }
 
-    /// The protocol becomes active: authorities are reinforced, and it may stand down.
-    pub(super) fn activate_protocol(&mut self) {
-        if let Some(boost) = self.protocol.activate(&mut self.core) {
-            self.apply_boost(boost);
-            self.protocol.schedule_quiet_check(&mut self.core);
+    /// Protocol `k` becomes active: authorities are reinforced as the active protocols
+    /// say, it may stand down, and the protocols chained after it trigger.
+    pub(super) fn activate_protocol(&mut self, k: u32) {
+        if self.protocol.activate(&mut self.core, k) {
+            self.apply_boosts();
+            self.protocol.schedule_quiet_check(&mut self.core, k);
+            self.protocol.after_activation(&mut self.core, k);
         }
     }
 
-    /// Multiply the analysts of authorities that monitor a member platform, and their
-    /// finds on member platforms. An authority that works only on non-member platforms is
-    /// outside the protocol's reach.
-    fn apply_boost(&mut self, boost: f64) {
-        if boost == 1.0 {
-            return;
-        }
+    /// Give every authority, and its finds on every platform, the boost the active
+    /// protocols give them now (the largest among those that reach it: an authority that
+    /// works only on platforms outside every active protocol is not reinforced); only
+    /// what changes is touched.
+    fn apply_boosts(&mut self) {
         let model = Arc::clone(&self.core.model);
         for (a, auth) in model.authorities.iter().enumerate() {
-            if !auth
-                .monitors
-                .iter()
-                .any(|&p| model.platforms[p].protocol_member)
-            {
-                continue;
-            }
-            let analysts = match auth.analysts {
-                Capacity::Limited(n) => {
-                    Capacity::Limited((f64::from(n) * boost).round().min(f64::from(u32::MAX)) as u32)
-                }
-                Capacity::Unlimited => Capacity::Unlimited,
-            };
-            self.authorities.set_analysts(
+            let boost = self.protocol.analyst_boost(&auth.monitors);
+            self.authorities.set_analyst_boost(
                 &mut self.core,
                 &mut self.copies.store,
                 a as u32,
-                analysts,
+                boost,
             );
         }
         let finds = Redraw {
@@ -526,30 +631,47 @@ impl Simulation {
             ..Redraw::default()
         };
         let mut boosted = Vec::new();
-        for (p, platform) in model.platforms.iter().enumerate() {
-            if platform.protocol_member && self.authorities.monitored(p as u32) {
-                self.authorities.set_finds_boost(&model, p as u32, boost);
-                boosted.push((p as u32, finds));
+        for p in 0..model.platforms.len() as u32 {
+            if self.authorities.monitored(p) {
+                let boost = self.protocol.finds_boost(p);
+                if self.authorities.set_finds_boost(&model, p, boost) {
+                    boosted.push((p, finds));
+                }
             }
         }
-        self.redraw(&boosted);
+        if !boosted.is_empty() {
+            self.redraw(&boosted);
+        }
     }
 
-    /// A member platform is notified: its crisis posture applies (automated detection at
-    /// once, reviewers ramping up). False if the protocol is no longer active.
-    pub(super) fn notify(&mut self, platform: u32) -> bool {
-        let posture = match self.protocol.notify(&mut self.core, platform) {
+    /// A member platform is notified under protocol `k`: its crisis posture applies
+    /// (automated detection, matching and attention at once, reviewers ramping up),
+    /// unless another protocol applied it already. False if the protocol is no longer
+    /// active.
+    pub(super) fn notify(&mut self, platform: u32, k: u32) -> bool {
+        let posture = match self.protocol.notify(&mut self.core, platform, k) {
             Notified::Stale => return false,
-            Notified::NoPosture => return true,
+            Notified::NoPosture | Notified::Applied => return true,
             Notified::Posture(posture) => posture,
         };
+        if let Some(on_match) = posture.on_match {
+            self.hashes.set_on_match(platform, on_match);
+        }
+        let mut redraw = Redraw::default();
+        if posture.views_factor != 1.0 && self.protocol.views_factor(platform) == 1.0 {
+            self.protocol
+                .set_views_factor(platform, posture.views_factor);
+            self.copies
+                .scale_attention(&self.core, &[platform], posture.views_factor);
+            redraw.links = true;
+            redraw.detection = true;
+        }
         if let Some(proactive) = posture.proactive_per_min {
             self.copies.platforms[platform as usize].proactive_per_min = proactive;
-            let detection = Redraw {
-                detection: true,
-                ..Redraw::default()
-            };
-            self.redraw(&[(platform, detection)]);
+            redraw.detection = true;
+        }
+        if redraw != Redraw::default() {
+            self.redraw(&[(platform, redraw)]);
         }
         if let Some(surge) = posture.reviewers {
             let from = self.review.desks[platform as usize].posture_capacity;
@@ -559,41 +681,53 @@ impl Simulation {
         true
     }
 
-    /// The protocol stands down: authorities back to normal strength, then member
-    /// platforms, one by one, back to normal posture.
-    fn deactivate_protocol(&mut self) {
-        self.protocol.deactivate(&mut self.core);
+    /// Protocol `k` stands down: authorities back to the strength the protocols still
+    /// active give them, then its member platforms, one by one, back to normal posture
+    /// (those no other active protocol has notified).
+    fn deactivate_protocol(&mut self, k: u32) {
+        self.protocol.deactivate(&mut self.core, k);
         let model = Arc::clone(&self.core.model);
         for (a, auth) in model.authorities.iter().enumerate() {
-            self.authorities.set_analysts(
+            let boost = self.protocol.analyst_boost(&auth.monitors);
+            self.authorities.set_analyst_boost(
                 &mut self.core,
                 &mut self.copies.store,
                 a as u32,
-                auth.analysts,
+                boost,
             );
         }
         for (p, platform) in model.platforms.iter().enumerate() {
-            if !platform.protocol_member {
+            let p = p as u32;
+            if !self.protocol.is_member(k, p) {
                 continue;
             }
-            let p = p as u32;
-            let was_crisis = self.protocol.set_crisis(p, false);
-            self.copies.platforms[p as usize].proactive_per_min = platform.proactive_per_min;
-            let boosted = self.authorities.set_finds_boost(&model, p, 1.0);
+            let mut r = Redraw::default();
+            let was_crisis = if self.protocol.posture_ends(k, p) {
+                let was_crisis = self.protocol.set_crisis(p, false);
+                self.copies.platforms[p as usize].proactive_per_min = platform.proactive_per_min;
+                self.hashes.set_on_match(p, platform.on_match);
+                let factor = self.protocol.set_views_factor(p, 1.0);
+                if factor != 1.0 {
+                    self.copies.scale_attention(&self.core, &[p], 1.0 / factor);
+                    r.links = true;
+                }
+                was_crisis
+            } else {
+                false
+            };
+            let boost = self.protocol.finds_boost(p);
+            let boosted = self.authorities.set_finds_boost(&model, p, boost);
             if was_crisis {
                 self.review.set_posture_capacity(
                     &mut self.core,
-                    &mut self.copies.store,
+                    rows!(self),
                     p,
                     platform.review.reviewers,
                 );
             }
-            if was_crisis || boosted {
-                let r = Redraw {
-                    links: false,
-                    detection: was_crisis,
-                    finds: boosted,
-                };
+            r.detection = was_crisis || r.links;
+            r.finds = boosted;
+            if r != Redraw::default() {
                 self.redraw(&[(p, r)]);
             }
         }
@@ -629,7 +763,7 @@ impl Simulation {
             } => {
                 self.review.set_outage(
                     &mut self.core,
-                    &mut self.copies.store,
+                    rows!(self),
                     platform,
                     Some((index, reviewers)),
                 );
@@ -647,7 +781,7 @@ impl Simulation {
             Effect::Attention { platforms, factor } => self.scale_attention(&platforms, factor),
             Effect::EndOutage { platform } => {
                 self.review
-                    .end_outage(&mut self.core, &mut self.copies.store, platform, index);
+                    .end_outage(&mut self.core, rows!(self), platform, index);
             }
             _ => {}
         }

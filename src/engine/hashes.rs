@@ -1,15 +1,16 @@
 //! Owns the hash lists and the shared hash database: which variants each platform's list
-//! holds, screening uploads against them, submissions to the shared database and their
-//! delivery to the members (at the crisis delay, for protocol members, while a protocol
-//! is active), and hash sweeps of the live copies of a newly listed variant.
+//! holds, screening uploads against them and what a match does there (`on_match`, with
+//! the crisis posture's in force), submissions to the shared database and their delivery
+//! to the members (faster, to a protocol's members, while protocols are active), and hash
+//! sweeps of the live copies of a newly listed variant.
 //!
-//! Whether a submission travels at the crisis delay is the protocol's to say; the
-//! dispatch asks it and passes the answer in.
+//! Which faster deliveries a submission gets is the protocols' to say; the dispatch asks
+//! them and passes the answer in.
 
 use rand::RngExt;
 use rustc_hash::FxHashMap;
 
-use crate::scenario::{Minutes, Model};
+use crate::scenario::{Minutes, Model, OnMatch};
 use crate::sink::EventKind;
 
 use super::core::Core;
@@ -19,12 +20,16 @@ use super::store::{CopyId, CopyStore};
 /// The events hash lists schedule and handle.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum HashEvent {
-    /// A shared-database submission reaches the members' lists (with `crisis`, only the
-    /// protocol members', at the protocol's faster delay).
-    Arrival { variant: u32, crisis: bool },
+    /// A shared-database submission reaches the members' lists: every member's
+    /// ([`NORMAL`]), or, for a protocol's faster delivery, only that protocol's members'
+    /// (`via`: the protocol's place among those in play).
+    Arrival { variant: u32, via: u32 },
     /// A hash sweep removes a copy (if still live).
     Sweep { copy: CopyId },
 }
+
+/// The `via` of a submission's normal delivery, to every member.
+pub const NORMAL: u32 = u32::MAX;
 
 /// Every platform's hash list, the shared database and the live copies sweeps may take.
 #[derive(Debug)]
@@ -37,6 +42,8 @@ pub struct HashLists {
     /// Variants submitted to the shared database whose normal delivery is pending.
     pending: Vec<u32>,
     live: LiveIndex,
+    /// What a match does on each platform now (its own rule, or its crisis posture's).
+    on_match: Vec<OnMatch>,
 }
 
 impl HashLists {
@@ -48,6 +55,7 @@ impl HashLists {
             submitted: Vec::new(),
             pending: Vec::new(),
             live: LiveIndex::new(model.hash_sharing.sweep),
+            on_match: model.platforms.iter().map(|p| p.on_match).collect(),
         }
     }
 
@@ -69,6 +77,17 @@ impl HashLists {
     pub fn matched<E>(&self, core: &Core<E>, platform: u32, key: u64) -> bool {
         let recall = core.model.platforms[platform as usize].hash_recall;
         core.key.unit(key, Mechanism::Screening) < recall
+    }
+
+    /// What a match does on a platform now.
+    #[inline]
+    pub fn on_match(&self, platform: u32) -> OnMatch {
+        self.on_match[platform as usize]
+    }
+
+    /// Change what a match does on a platform (a crisis posture's rule, or back).
+    pub fn set_on_match(&mut self, platform: u32, on_match: OnMatch) {
+        self.on_match[platform as usize] = on_match;
     }
 
     /// A copy was published of a variant not on its platform's list: a sweep may take it.
@@ -159,14 +178,14 @@ impl HashLists {
 
     /// Submit a variant a platform has just listed by its own removal to the shared
     /// database, if the platform is a member: it reaches the other members after the
-    /// database's delay, and, with `crisis_delay` (a protocol in force says so), the
-    /// protocol's members after that shorter delay.
+    /// database's delay, and each active protocol's members after the shorter delay of
+    /// that protocol, if `crisis` (the protocols' answer) holds one for it.
     pub fn submit<E: From<HashEvent>>(
         &mut self,
         core: &mut Core<E>,
         variant: u32,
         platform: u32,
-        crisis_delay: Option<Minutes>,
+        crisis: impl Iterator<Item = (u32, Minutes)>,
     ) {
         if !core.model.platforms[platform as usize].hash_sharing_member {
             return;
@@ -175,23 +194,19 @@ impl HashLists {
         let delay = core.model.hash_sharing.delay;
         self.submitted[variant as usize] = true;
         self.pending.push(variant);
-        if let Some(d) = crisis_delay {
-            core.schedule(
-                now + d,
-                HashEvent::Arrival {
-                    variant,
-                    crisis: true,
-                },
-            );
+        let mut soonest = delay;
+        for (via, d) in crisis {
+            core.schedule(now + d, HashEvent::Arrival { variant, via });
+            soonest = soonest.min(d);
         }
         core.schedule(
             now + delay,
             HashEvent::Arrival {
                 variant,
-                crisis: false,
+                via: NORMAL,
             },
         );
-        let delay = crisis_delay.unwrap_or(delay);
+        let delay = soonest;
         core.log(EventKind::HashSubmitted, Some(platform), None, |names| {
             format!(
                 "{} variant {} submitted to the shared hash database; members receive it in {delay:.0} min",
@@ -201,21 +216,23 @@ impl HashLists {
         });
     }
 
-    /// A submission reaches the members' lists (only the protocol members' with
-    /// `crisis`).
+    /// A submission reaches the members' lists (only those of `protocol`, the members of
+    /// the protocol whose faster delivery it is, if given).
     pub fn arrival<E: From<HashEvent>>(
         &mut self,
         core: &mut Core<E>,
         store: &mut CopyStore,
         variant: u32,
-        crisis: bool,
+        protocol: Option<&[bool]>,
     ) {
-        if !crisis && let Some(i) = self.pending.iter().position(|&v| v == variant) {
+        if protocol.is_none()
+            && let Some(i) = self.pending.iter().position(|&v| v == variant)
+        {
             self.pending.remove(i);
         }
         for p in 0..self.platforms {
             let platform = &core.model.platforms[p];
-            if platform.hash_sharing_member && (!crisis || platform.protocol_member) {
+            if platform.hash_sharing_member && protocol.is_none_or(|m| m[p]) {
                 self.list(core, store, variant, p as u32, false);
             }
         }
@@ -230,7 +247,7 @@ impl HashLists {
         let pending = std::mem::take(&mut self.pending);
         let n = pending.len();
         for v in pending {
-            self.arrival(core, store, v, false);
+            self.arrival(core, store, v, None);
         }
         n
     }
@@ -341,21 +358,15 @@ content:
         let (mut core, mut h, mut store) = setup();
         assert!(h.list(&mut core, &mut store, 0, 0, true));
         assert!(!h.list(&mut core, &mut store, 0, 0, true), "listed once");
-        h.submit(&mut core, 0, 0, Some(30.0));
+        h.submit(&mut core, 0, 0, [(0, 30.0)].into_iter());
         assert_eq!(h.pending(), 1);
         let (t, event) = core.queue.pop().unwrap();
         assert_eq!(
             (t, event),
-            (
-                30.0,
-                HashEvent::Arrival {
-                    variant: 0,
-                    crisis: true
-                }
-            )
+            (30.0, HashEvent::Arrival { variant: 0, via: 0 })
         );
         core.now = t;
-        h.arrival(&mut core, &mut store, 0, true);
+        h.arrival(&mut core, &mut store, 0, Some(&[true, false, false]));
         // Only protocol members get the crisis delivery (the submitter has it already).
         assert!(h.is_listed(0, 0) && !h.is_listed(0, 1) && !h.is_listed(0, 2));
         assert_eq!(h.pending(), 1, "the normal delivery is still to come");
@@ -366,12 +377,12 @@ content:
                 360.0,
                 HashEvent::Arrival {
                     variant: 0,
-                    crisis: false
+                    via: NORMAL
                 }
             )
         );
         core.now = t;
-        h.arrival(&mut core, &mut store, 0, false);
+        h.arrival(&mut core, &mut store, 0, None);
         assert!(h.is_listed(0, 1) && !h.is_listed(0, 2));
         assert_eq!(h.pending(), 0);
         assert_eq!((h.lists_holding(0), h.variants_listed()), (2, 1));
@@ -381,7 +392,7 @@ content:
     fn without_a_protocol_a_submission_travels_at_the_database_delay_and_a_push_brings_it_now() {
         let (mut core, mut h, mut store) = setup();
         h.list(&mut core, &mut store, 0, 1, true);
-        h.submit(&mut core, 0, 1, None);
+        h.submit(&mut core, 0, 1, std::iter::empty());
         assert!(h.submitted(0));
         assert_eq!(core.queue.peek_time(), Some(360.0));
         assert_eq!(core.queue.len(), 1);
@@ -391,7 +402,7 @@ content:
         h.add_variant();
         core.names.add_variant(0, 1);
         h.list(&mut core, &mut store, 1, 2, true);
-        h.submit(&mut core, 1, 2, None);
+        h.submit(&mut core, 1, 2, std::iter::empty());
         assert!(!h.submitted(1));
     }
 

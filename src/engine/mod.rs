@@ -34,6 +34,7 @@ mod dispatch;
 mod error;
 mod hashes;
 mod injects;
+mod posts;
 mod protocol;
 mod review;
 mod sim;
@@ -42,7 +43,8 @@ pub mod world;
 
 pub use self::core::clock;
 pub use decisions::{
-    Decision, DecisionError, DecisionSchedule, PlatformStatus, ScheduledDecision, Situation,
+    Decision, DecisionError, DecisionSchedule, PlatformStatus, ProtocolStatus, ScheduledDecision,
+    Situation,
 };
 pub use error::{Limit, SimError};
 pub use sim::{SimInit, Simulation, Step, Storage};

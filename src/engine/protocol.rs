@@ -1,36 +1,39 @@
-//! Owns the crisis protocol in force for a variant: its trigger, activation and
-//! deactivation, notification of member platforms and their crisis posture, the
-//! reviewer ramp, URL sharing, and whether a submission travels at the crisis
-//! hash-sharing delay. Effects reach only platforms with `protocol_member: true`.
+//! Owns the crisis protocols in play for a variant (contract sections 11 and 16): each
+//! one's trigger, activation and deactivation on its own, among its own members;
+//! notification of members and the crisis posture (applied once, whichever protocol
+//! notifies first), the reviewer ramp, URL sharing per protocol, and what the active
+//! protocols say together about the hash-sharing delay and the authorities' boost.
 //!
-//! What the protocol changes elsewhere (authorities' strength, platforms' detection and
-//! reviewers) is done by those mechanisms; the dispatch carries the protocol's decisions
-//! to them.
+//! What the protocols change elsewhere (authorities' strength, platforms' detection,
+//! reviewers, matching and attention) is done by those mechanisms; the dispatch carries
+//! the protocols' decisions to them.
 
 use crate::scenario::{Activation, Capacity, CrisisPosture, Minutes, Model, Protocol};
-use crate::sink::EventKind;
+use crate::sink::{EventKind, ProtocolOutcome, Trigger};
 
 use super::core::Core;
+use super::posts::PostStore;
 use super::store::{CopyId, CopyStore};
 
-/// The events the protocol schedules and handles.
+/// The events the protocols schedule and handle. `protocol` is the protocol's place
+/// among those in play (the variant's order).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ProtocolEvent {
     /// The `or_at` time trigger.
-    Trigger,
+    Trigger { protocol: u32 },
     /// The end of the decision time after the trigger.
-    Activate,
+    Activate { protocol: u32 },
     /// A member platform applies its crisis posture.
-    Notify { platform: u32 },
+    Notify { platform: u32, protocol: u32 },
     /// A step of a crisis-posture reviewer ramp.
     RampStep { platform: u32, reviewers: Capacity },
     /// Deactivation check: has it been quiet for long enough?
-    QuietCheck,
-    /// A URL-sharing referral reaches a copy's platform.
+    QuietCheck { protocol: u32 },
+    /// A URL-sharing referral reaches a copy's (or a post's) platform.
     UrlShare { copy: CopyId },
 }
 
-/// Where the run's protocol stands.
+/// Where a protocol stands in a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ProtocolPhase {
     #[default]
@@ -40,13 +43,14 @@ pub enum ProtocolPhase {
     Deactivated,
 }
 
-/// The protocol's phase and when it changed.
+/// A protocol's phase, when it changed, and what triggered it.
 #[derive(Debug, Default, Clone)]
 pub struct ProtocolState {
     pub phase: ProtocolPhase,
     pub triggered_at: Option<Minutes>,
     pub activated_at: Option<Minutes>,
     pub deactivated_at: Option<Minutes>,
+    pub trigger: Option<Trigger>,
 }
 
 impl ProtocolState {
@@ -62,168 +66,511 @@ pub enum Notified {
     Stale,
     /// The platform is in crisis posture; it defines none, so nothing else changes.
     NoPosture,
+    /// Another protocol applied the platform's posture already: nothing changes.
+    Applied,
     /// The platform applies this posture.
     Posture(CrisisPosture),
 }
 
-/// The protocol of a run (none, for a variant without one).
+/// What a counting trigger has counted so far (for a protocol not yet triggered).
+#[derive(Debug, Default, Clone)]
+struct Counts {
+    /// Removals of the protocol's content (with `content` only; otherwise the run's).
+    removed: u64,
+    removal_platforms: Vec<bool>,
+    removal_platform_count: u32,
+    /// Copies detected or found on members, each once.
+    detected: u64,
+    /// Platforms the protocol's content has been published on.
+    reached: Vec<bool>,
+    reached_count: u32,
+}
+
+/// One protocol in play.
+#[derive(Debug)]
+struct InPlay {
+    protocol: Protocol,
+    /// Its index in `Model::protocols` (None for the exercise's neutral protocol).
+    model_index: Option<usize>,
+    /// Membership by platform.
+    members: Vec<bool>,
+    state: ProtocolState,
+    /// Platforms it has notified (in crisis posture on its account, or on another's).
+    notified: Vec<bool>,
+    counts: Counts,
+}
+
+impl InPlay {
+    fn counts_content(&self, content: u32) -> bool {
+        self.protocol
+            .activation
+            .content
+            .as_ref()
+            .is_none_or(|c| c.contains(&(content as usize)))
+    }
+}
+
+/// The protocols of a run (none, for a variant without one).
 #[derive(Debug)]
 pub struct Protocols {
-    protocol: Option<Protocol>,
-    /// Exercise mode: the players are the protocol (nothing triggers or notifies by
+    in_play: Vec<InPlay>,
+    /// Exercise mode: the players are the protocols (nothing triggers or notifies by
     /// itself).
     manual: bool,
-    pub state: ProtocolState,
     /// Platforms in crisis posture (notified, or surged by the players).
     crisis: Vec<bool>,
+    /// Some protocol counts removals / detections / publications.
+    watch_removals: bool,
+    watch_detections: bool,
+    watch_publications: bool,
+    /// Whether content c has been published on platform p, at `c * platforms + p`.
+    reached: Vec<bool>,
+    platforms: usize,
+    /// The `views_factor` of the crisis posture applied on each platform (1 if none).
+    views_factor: Vec<f64>,
 }
 
 impl Protocols {
-    pub fn new(model: &Model, protocol: Option<Protocol>, manual: bool) -> Self {
-        Protocols {
-            protocol,
-            manual,
-            state: ProtocolState::default(),
-            crisis: vec![false; model.platforms.len()],
-        }
-    }
-
-    pub fn active(&self) -> bool {
-        self.state.active()
-    }
-
-    /// Schedule the `or_at` trigger, if there is one (not in an exercise).
-    pub fn schedule_time_trigger<E: From<ProtocolEvent>>(&self, core: &mut Core<E>) {
-        if let Some(at) = self
-            .protocol
-            .as_ref()
-            .filter(|_| !self.manual)
-            .and_then(|p| p.activation.or_at)
+    /// The protocols a run plays: `listed` (indices into the model's protocols, in the
+    /// variant's order), or `neutral` alone (an exercise's players with no protocol).
+    pub fn new(model: &Model, listed: &[usize], neutral: Option<Protocol>, manual: bool) -> Self {
+        let platforms = model.platforms.len();
+        let play = |protocol: Protocol, model_index: Option<usize>| {
+            let mut members = vec![false; platforms];
+            for &m in &protocol.members {
+                members[m] = true;
+            }
+            if model_index.is_none() {
+                // The neutral protocol's members are the protocol members.
+                for (m, p) in members.iter_mut().zip(&model.platforms) {
+                    *m = p.protocol_member;
+                }
+            }
+            InPlay {
+                members,
+                model_index,
+                state: ProtocolState::default(),
+                notified: vec![false; platforms],
+                counts: Counts {
+                    removal_platforms: vec![false; platforms],
+                    reached: vec![false; platforms],
+                    ..Counts::default()
+                },
+                protocol,
+            }
+        };
+        let mut in_play: Vec<InPlay> = listed
+            .iter()
+            .filter_map(|&i| model.protocols.get(i).map(|p| play(p.clone(), Some(i))))
+            .collect();
+        if in_play.is_empty()
+            && let Some(p) = neutral
         {
-            core.schedule(at, ProtocolEvent::Trigger);
+            in_play.push(play(p, None));
+        }
+        let any = |f: fn(&Activation) -> bool| {
+            !manual && in_play.iter().any(|p| f(&p.protocol.activation))
+        };
+        Protocols {
+            watch_removals: any(|a| a.confirmed_removals.is_some()),
+            watch_detections: any(|a| a.detections.is_some()),
+            watch_publications: any(|a| a.platforms_reached.is_some()),
+            reached: if any(|a| a.platforms_reached.is_some()) {
+                vec![false; model.contents.len() * platforms]
+            } else {
+                Vec::new()
+            },
+            in_play,
+            manual,
+            crisis: vec![false; platforms],
+            platforms,
+            views_factor: vec![1.0; platforms],
         }
     }
 
-    /// After a removal: has the count trigger been reached?
-    pub fn check_trigger<E: From<ProtocolEvent>>(&mut self, core: &mut Core<E>) {
+    /// How many protocols are in play.
+    pub fn len(&self) -> usize {
+        self.in_play.len()
+    }
+
+    /// The protocol in play with this index into the model's protocols.
+    pub fn slot_of(&self, model_index: usize) -> Option<u32> {
+        self.in_play
+            .iter()
+            .position(|p| p.model_index == Some(model_index))
+            .map(|k| k as u32)
+    }
+
+    /// A protocol's parameters.
+    pub fn protocol(&self, k: u32) -> &Protocol {
+        &self.in_play[k as usize].protocol
+    }
+
+    /// A protocol's phase and times.
+    pub fn state(&self, k: u32) -> &ProtocolState {
+        &self.in_play[k as usize].state
+    }
+
+    /// Whether platform `p` is a member of protocol `k`.
+    pub fn is_member(&self, k: u32, platform: u32) -> bool {
+        self.in_play[k as usize].members[platform as usize]
+    }
+
+    /// Protocol `k`'s membership, by platform.
+    pub fn members(&self, k: u32) -> &[bool] {
+        &self.in_play[k as usize].members
+    }
+
+    pub fn active(&self, k: u32) -> bool {
+        self.in_play[k as usize].state.active()
+    }
+
+    /// Whether any protocol is active.
+    pub fn any_active(&self) -> bool {
+        self.in_play.iter().any(|p| p.state.active())
+    }
+
+    /// The earliest trigger by the rules (not the players) and the earliest activation.
+    pub fn earliest(&self) -> (Option<Minutes>, Option<Minutes>) {
+        let min = |f: fn(&ProtocolState) -> Option<Minutes>| {
+            self.in_play
+                .iter()
+                .filter_map(|p| f(&p.state))
+                .reduce(f64::min)
+        };
+        (min(|s| s.triggered_at), min(|s| s.activated_at))
+    }
+
+    /// One record per protocol in play, in order.
+    pub fn outcomes(&self) -> impl Iterator<Item = ProtocolOutcome> + '_ {
+        self.in_play.iter().map(|p| ProtocolOutcome {
+            protocol: p.protocol.id.as_str().into(),
+            triggered_min: p.state.triggered_at,
+            activated_min: p.state.activated_at,
+            deactivated_min: p.state.deactivated_at,
+            trigger: p.state.trigger,
+        })
+    }
+
+    /// Whether the event log names the protocol (when several are in play; with one, the
+    /// lines read as they always have).
+    fn named(&self, k: u32) -> Option<&str> {
+        (self.in_play.len() > 1).then(|| self.in_play[k as usize].protocol.id.as_str())
+    }
+
+    /// Schedule every `or_at` trigger (not in an exercise).
+    pub fn schedule_time_triggers<E: From<ProtocolEvent>>(&self, core: &mut Core<E>) {
         if self.manual {
             return;
         }
-        let Some(protocol) = &self.protocol else {
-            return;
-        };
-        let Some(needed) = protocol.activation.confirmed_removals else {
-            return;
-        };
-        let platforms = protocol.activation.platforms;
-        if self.state.phase != ProtocolPhase::Inactive {
+        for (k, p) in self.in_play.iter().enumerate() {
+            if let Some(at) = p.protocol.activation.or_at {
+                core.schedule(at, ProtocolEvent::Trigger { protocol: k as u32 });
+            }
+        }
+    }
+
+    /// After a removal of a copy of `content` on `platform`: has a removal count been
+    /// reached?
+    pub fn after_removal<E: From<ProtocolEvent>>(
+        &mut self,
+        core: &mut Core<E>,
+        platform: u32,
+        content: u32,
+    ) {
+        if !self.watch_removals {
             return;
         }
-        let c = &core.counts;
-        if c.removed >= u64::from(needed) && c.platforms_with_removals >= platforms {
-            let detail = format!(
-                "{} removals on {} platforms reached the trigger ({needed} on {platforms})",
-                c.removed, c.platforms_with_removals
-            );
-            self.trigger(core, detail);
+        for k in 0..self.in_play.len() {
+            let p = &mut self.in_play[k];
+            let Some(needed) = p.protocol.activation.confirmed_removals else {
+                continue;
+            };
+            if p.state.phase != ProtocolPhase::Inactive {
+                continue;
+            }
+            let platforms = p.protocol.activation.platforms;
+            let (removed, on) = if p.protocol.activation.content.is_some() {
+                if !p.counts_content(content) {
+                    continue;
+                }
+                let c = &mut p.counts;
+                c.removed += 1;
+                if !std::mem::replace(&mut c.removal_platforms[platform as usize], true) {
+                    c.removal_platform_count += 1;
+                }
+                (c.removed, c.removal_platform_count)
+            } else {
+                (core.counts.removed, core.counts.platforms_with_removals)
+            };
+            if removed >= u64::from(needed) && on >= platforms {
+                let detail = format!(
+                    "{removed} removals on {on} platforms reached the trigger ({needed} on {platforms})"
+                );
+                self.trigger(core, k as u32, Trigger::ConfirmedRemovals, detail);
+            }
+        }
+    }
+
+    /// Whether a copy's first detection or find matters to a trigger.
+    #[inline]
+    pub fn watches_detections(&self) -> bool {
+        self.watch_detections
+    }
+
+    /// A copy of `content` on `platform` was detected or found for the first time: has a
+    /// detection count been reached?
+    pub fn after_detection<E: From<ProtocolEvent>>(
+        &mut self,
+        core: &mut Core<E>,
+        platform: u32,
+        content: u32,
+    ) {
+        if !self.watch_detections {
+            return;
+        }
+        for k in 0..self.in_play.len() {
+            let p = &mut self.in_play[k];
+            let Some(needed) = p.protocol.activation.detections else {
+                continue;
+            };
+            if p.state.phase != ProtocolPhase::Inactive
+                || !p.members[platform as usize]
+                || !p.counts_content(content)
+            {
+                continue;
+            }
+            p.counts.detected += 1;
+            let n = p.counts.detected;
+            if n >= u64::from(needed) {
+                let detail = format!(
+                    "{n} copies detected or found on member platforms reached the trigger ({needed})"
+                );
+                self.trigger(core, k as u32, Trigger::Detections, detail);
+            }
+        }
+    }
+
+    /// Whether publications matter to a trigger.
+    #[inline]
+    pub fn watches_publications(&self) -> bool {
+        self.watch_publications
+    }
+
+    /// A copy of `content` was published on `platform`: has a platforms-reached count
+    /// been reached?
+    pub fn after_publication<E: From<ProtocolEvent>>(
+        &mut self,
+        core: &mut Core<E>,
+        platform: u32,
+        content: u32,
+    ) {
+        if !self.watch_publications {
+            return;
+        }
+        let i = content as usize * self.platforms + platform as usize;
+        if std::mem::replace(&mut self.reached[i], true) {
+            return;
+        }
+        for k in 0..self.in_play.len() {
+            let p = &mut self.in_play[k];
+            let Some(needed) = p.protocol.activation.platforms_reached else {
+                continue;
+            };
+            if p.state.phase != ProtocolPhase::Inactive || !p.counts_content(content) {
+                continue;
+            }
+            let c = &mut p.counts;
+            if std::mem::replace(&mut c.reached[platform as usize], true) {
+                continue;
+            }
+            c.reached_count += 1;
+            let n = c.reached_count;
+            if n >= needed {
+                let detail =
+                    format!("the content has reached {n} platforms, the trigger ({needed})");
+                self.trigger(core, k as u32, Trigger::PlatformsReached, detail);
+            }
+        }
+    }
+
+    /// Protocol `k` has activated: the protocols chained `after` it trigger (not in an
+    /// exercise).
+    pub fn after_activation<E: From<ProtocolEvent>>(&mut self, core: &mut Core<E>, k: u32) {
+        if self.manual {
+            return;
+        }
+        let Some(index) = self.in_play[k as usize].model_index else {
+            return;
+        };
+        let id = self.in_play[k as usize].protocol.id.clone();
+        for j in 0..self.in_play.len() {
+            let p = &self.in_play[j];
+            if p.protocol.activation.after == Some(index)
+                && p.state.phase == ProtocolPhase::Inactive
+            {
+                self.trigger(core, j as u32, Trigger::After, format!("{id} activated"));
+            }
         }
     }
 
     /// The `or_at` time trigger; false if the protocol had triggered already.
-    pub fn time_trigger<E: From<ProtocolEvent>>(&mut self, core: &mut Core<E>) -> bool {
-        if self.state.phase != ProtocolPhase::Inactive {
+    pub fn time_trigger<E: From<ProtocolEvent>>(&mut self, core: &mut Core<E>, k: u32) -> bool {
+        if self.in_play[k as usize].state.phase != ProtocolPhase::Inactive {
             return false;
         }
-        self.trigger(core, "the scheduled trigger time was reached".to_string());
+        let why = "the scheduled trigger time was reached".to_string();
+        self.trigger(core, k, Trigger::OrAt, why);
         true
     }
 
-    fn trigger<E: From<ProtocolEvent>>(&mut self, core: &mut Core<E>, why: String) {
-        let Some(protocol) = &self.protocol else {
-            return;
-        };
+    fn trigger<E: From<ProtocolEvent>>(
+        &mut self,
+        core: &mut Core<E>,
+        k: u32,
+        trigger: Trigger,
+        why: String,
+    ) {
         let now = core.now;
-        let decision = protocol.activation.decision_time;
-        self.state.phase = ProtocolPhase::Triggered;
-        self.state.triggered_at = Some(now);
-        core.schedule(now + decision, ProtocolEvent::Activate);
-        let id = &protocol.id;
+        let p = &mut self.in_play[k as usize];
+        let decision = p.protocol.activation.decision_time;
+        p.state.phase = ProtocolPhase::Triggered;
+        p.state.triggered_at = Some(now);
+        p.state.trigger = Some(trigger);
+        core.schedule(now + decision, ProtocolEvent::Activate { protocol: k });
+        let id = &p.protocol.id;
         core.log(EventKind::ProtocolTriggered, None, None, |_| {
             format!("protocol {id} triggered: {why}; decision in {decision:.0} min")
         });
     }
 
-    /// The protocol becomes active, and (not in an exercise) schedules the notification
-    /// of its members. Returns the authority boost for the dispatch to apply, then
-    /// [`Protocols::schedule_quiet_check`]; None if it was active already.
-    pub fn activate<E: From<ProtocolEvent>>(&mut self, core: &mut Core<E>) -> Option<f64> {
-        if self.active() {
-            return None;
+    /// Protocol `k` becomes active, and (not in an exercise) schedules the notification
+    /// of its members. False if it was active already or has stood down. The dispatch
+    /// then recomputes the authorities' boost, [`Protocols::schedule_quiet_check`]s and
+    /// fires the protocols chained after it.
+    pub fn activate<E: From<ProtocolEvent>>(&mut self, core: &mut Core<E>, k: u32) -> bool {
+        let manual = self.manual;
+        let p = &mut self.in_play[k as usize];
+        if matches!(
+            p.state.phase,
+            ProtocolPhase::Active | ProtocolPhase::Deactivated
+        ) {
+            return false;
         }
-        let protocol = self.protocol.as_ref()?;
         let now = core.now;
-        self.state.phase = ProtocolPhase::Active;
-        self.state.activated_at = Some(now);
-        let id = &protocol.id;
+        if manual {
+            // In an exercise the players' decision is the trigger.
+            p.state.trigger = Some(Trigger::Players);
+        }
+        p.state.phase = ProtocolPhase::Active;
+        p.state.activated_at = Some(now);
+        let id = &p.protocol.id;
         core.log(EventKind::ProtocolActivated, None, None, |_| {
             format!("protocol {id} active")
         });
-        for p in 0..core.model.platforms.len() {
-            // In an exercise, the players decide whom to notify.
-            if core.model.platforms[p].protocol_member && !self.manual {
-                core.schedule(
-                    now + protocol.notify_time,
-                    ProtocolEvent::Notify { platform: p as u32 },
-                );
+        // In an exercise, the players decide whom to notify.
+        if !manual {
+            for (m, &member) in p.members.iter().enumerate() {
+                if member {
+                    core.schedule(
+                        now + p.protocol.notify_time,
+                        ProtocolEvent::Notify {
+                            platform: m as u32,
+                            protocol: k,
+                        },
+                    );
+                }
             }
         }
-        Some(protocol.authority_boost)
+        true
     }
 
-    /// Schedule the first deactivation check, if the protocol stands down when quiet.
-    pub fn schedule_quiet_check<E: From<ProtocolEvent>>(&self, core: &mut Core<E>) {
-        if let Some(quiet) = self
-            .protocol
-            .as_ref()
-            .and_then(|p| p.deactivation_quiet_for)
-        {
+    /// The multiplier of an authority's analysts: the largest boost among the active
+    /// protocols with a platform it monitors as a member (1 if none).
+    pub fn analyst_boost(&self, monitors: &[usize]) -> f64 {
+        self.in_play
+            .iter()
+            .filter(|p| p.state.active() && monitors.iter().any(|&m| p.members[m]))
+            .map(|p| p.protocol.authority_boost)
+            .reduce(f64::max)
+            .unwrap_or(1.0)
+    }
+
+    /// The multiplier of finds on a platform: the largest boost among the active
+    /// protocols it is a member of (1 if none).
+    pub fn finds_boost(&self, platform: u32) -> f64 {
+        self.in_play
+            .iter()
+            .filter(|p| p.state.active() && p.members[platform as usize])
+            .map(|p| p.protocol.authority_boost)
+            .reduce(f64::max)
+            .unwrap_or(1.0)
+    }
+
+    /// Schedule protocol `k`'s first deactivation check, if it stands down when quiet.
+    pub fn schedule_quiet_check<E: From<ProtocolEvent>>(&self, core: &mut Core<E>, k: u32) {
+        if let Some(quiet) = self.in_play[k as usize].protocol.deactivation_quiet_for {
             let last = core.counts.last_publish;
-            core.schedule(last.max(core.now) + quiet, ProtocolEvent::QuietCheck);
+            core.schedule(
+                last.max(core.now) + quiet,
+                ProtocolEvent::QuietCheck { protocol: k },
+            );
         }
     }
 
-    /// Schedule the notification of member platforms (the players' decision, in an
-    /// exercise) after the protocol's notify time; returns the delay.
+    /// Schedule the notification of member platforms under protocol `k` (the players'
+    /// decision, in an exercise) after its notify time; returns the delay.
     pub fn schedule_notify<E: From<ProtocolEvent>>(
         &self,
         core: &mut Core<E>,
+        k: u32,
         platforms: &[usize],
     ) -> Minutes {
-        let delay = self.protocol.as_ref().map_or(0.0, |p| p.notify_time);
+        let delay = self.in_play[k as usize].protocol.notify_time;
         let now = core.now;
         for &p in platforms {
-            core.schedule(now + delay, ProtocolEvent::Notify { platform: p as u32 });
+            core.schedule(
+                now + delay,
+                ProtocolEvent::Notify {
+                    platform: p as u32,
+                    protocol: k,
+                },
+            );
         }
         delay
     }
 
-    /// A member platform is notified: it is in crisis posture from now on.
-    pub fn notify<E>(&mut self, core: &mut Core<E>, platform: u32) -> Notified {
-        if !self.active() && !self.manual {
+    /// A member platform is notified under protocol `k`: it is in crisis posture from now
+    /// on, unless another protocol has put it there already.
+    pub fn notify<E>(&mut self, core: &mut Core<E>, platform: u32, k: u32) -> Notified {
+        let name = self.named(k).map(|id| format!(" {id}"));
+        let under = name.as_deref().unwrap_or("");
+        let (manual, p) = (self.manual, platform as usize);
+        if !self.in_play[k as usize].state.active() && !manual {
             return Notified::Stale;
         }
-        self.crisis[platform as usize] = true;
-        let Some(posture) = core.model.platforms[platform as usize]
-            .crisis_posture
-            .clone()
-        else {
+        let by_another = self
+            .in_play
+            .iter()
+            .enumerate()
+            .any(|(j, q)| j != k as usize && q.notified[p]);
+        self.in_play[k as usize].notified[p] = true;
+        if by_another && self.crisis[p] {
             core.log(EventKind::PlatformNotified, Some(platform), None, |_| {
-                "notified under the protocol (no crisis posture defined)".to_string()
+                format!("notified under protocol{under}: crisis posture already applies")
+            });
+            return Notified::Applied;
+        }
+        self.crisis[p] = true;
+        let the = if name.is_some() { "" } else { " the" };
+        let Some(posture) = core.model.platforms[p].crisis_posture.clone() else {
+            core.log(EventKind::PlatformNotified, Some(platform), None, |_| {
+                format!("notified under{the} protocol{under} (no crisis posture defined)")
             });
             return Notified::NoPosture;
         };
         core.log(EventKind::PlatformNotified, Some(platform), None, |_| {
-            "notified under the protocol: crisis posture applies".to_string()
+            format!("notified under{the} protocol{under}: crisis posture applies")
         });
         Notified::Posture(posture)
     }
@@ -236,6 +583,28 @@ impl Protocols {
     /// Put a platform in crisis posture (or out of it); returns whether it was in it.
     pub fn set_crisis(&mut self, platform: u32, crisis: bool) -> bool {
         std::mem::replace(&mut self.crisis[platform as usize], crisis)
+    }
+
+    /// The attention factor of the posture applied on a platform (1 if none).
+    pub fn views_factor(&self, platform: u32) -> f64 {
+        self.views_factor[platform as usize]
+    }
+
+    /// Record the attention factor of the posture applied on a platform; returns the
+    /// one it replaces.
+    pub fn set_views_factor(&mut self, platform: u32, factor: f64) -> f64 {
+        std::mem::replace(&mut self.views_factor[platform as usize], factor)
+    }
+
+    /// Protocol `k` stands down on `platform` (a member): whether the platform's
+    /// posture ends, that is, no other active protocol has notified it.
+    pub fn posture_ends(&mut self, k: u32, platform: u32) -> bool {
+        let p = platform as usize;
+        self.in_play[k as usize].notified[p] = false;
+        !self
+            .in_play
+            .iter()
+            .any(|q| q.state.active() && q.notified[p])
     }
 
     /// Move a platform's reviewers from `from` to `to` linearly over `ramp`, one reviewer
@@ -275,17 +644,14 @@ impl Protocols {
         }
     }
 
-    /// Is it time to stand down? True if so (the dispatch then [`Protocols::deactivate`]s);
-    /// otherwise the next check is scheduled.
-    pub fn quiet_check<E: From<ProtocolEvent>>(&self, core: &mut Core<E>) -> bool {
-        let Some(quiet) = self
-            .protocol
-            .as_ref()
-            .and_then(|p| p.deactivation_quiet_for)
-        else {
+    /// Is it time for protocol `k` to stand down? True if so (the dispatch then
+    /// [`Protocols::deactivate`]s it); otherwise the next check is scheduled.
+    pub fn quiet_check<E: From<ProtocolEvent>>(&self, core: &mut Core<E>, k: u32) -> bool {
+        let p = &self.in_play[k as usize];
+        let Some(quiet) = p.protocol.deactivation_quiet_for else {
             return false;
         };
-        if !self.active() {
+        if !p.state.active() {
             return false;
         }
         let last = core.counts.last_publish;
@@ -293,67 +659,85 @@ impl Protocols {
         if core.now - last + 1e-9 >= quiet {
             true
         } else {
-            core.schedule(last + quiet, ProtocolEvent::QuietCheck);
+            core.schedule(last + quiet, ProtocolEvent::QuietCheck { protocol: k });
             false
         }
     }
 
-    /// End the protocol. Member platforms return to normal posture and authorities to
-    /// normal strength: the dispatch does that, platform by platform, with
-    /// [`Protocols::set_crisis`].
-    pub fn deactivate<E>(&mut self, core: &mut Core<E>) {
+    /// End protocol `k`. Its members return to normal posture (unless another active
+    /// protocol has notified them) and authorities to the strength the active protocols
+    /// give them: the dispatch does that, platform by platform, with
+    /// [`Protocols::posture_ends`].
+    pub fn deactivate<E>(&mut self, core: &mut Core<E>, k: u32) {
         let now = core.now;
-        self.state.phase = ProtocolPhase::Deactivated;
-        self.state.deactivated_at = Some(now);
-        let id = self
-            .protocol
-            .as_ref()
-            .map(|p| p.id.as_str())
-            .unwrap_or_default();
+        let p = &mut self.in_play[k as usize];
+        p.state.phase = ProtocolPhase::Deactivated;
+        p.state.deactivated_at = Some(now);
+        let id = &p.protocol.id;
         core.log(EventKind::ProtocolDeactivated, None, None, |_| {
             format!("protocol {id} deactivated: no copy published for a while")
         });
     }
 
-    /// The shorter delay at which a submission by `platform` travels to the protocol's
-    /// members, while the protocol is active and `platform` is a member.
-    pub fn crisis_hash_delay(&self, model: &Model, platform: u32) -> Option<Minutes> {
-        match &self.protocol {
-            Some(p) if self.active() && model.platforms[platform as usize].protocol_member => p
-                .hash_sharing_delay
-                .filter(|&d| d < model.hash_sharing.delay),
-            _ => None,
-        }
+    /// The faster deliveries of a submission by `platform` to the shared database: one
+    /// per active protocol it is a member of whose `hash_sharing_delay` is shorter than
+    /// the database's `normal` delay, as (protocol, delay). Each reaches that protocol's
+    /// members; a receiver member of several gets the earliest.
+    pub fn crisis_deliveries(
+        &self,
+        platform: u32,
+        normal: Minutes,
+    ) -> impl Iterator<Item = (u32, Minutes)> + '_ {
+        self.in_play
+            .iter()
+            .enumerate()
+            .filter(move |(_, p)| p.state.active() && p.members[platform as usize])
+            .filter_map(move |(k, p)| {
+                p.protocol
+                    .hash_sharing_delay
+                    .filter(|&d| d < normal)
+                    .map(|d| (k as u32, d))
+            })
     }
 
-    /// Under an active protocol, a member's removal refers the removed copy's live parent
-    /// and children on other member platforms, after the URL-sharing delay.
+    /// A copy removed on `platform`: each active protocol with URL sharing that has the
+    /// platform as a member refers the copy's live parent and children on its other
+    /// member platforms, and the live posts on its member platforms that link to the
+    /// copy (in `children` too), after its URL-sharing delay.
     pub fn share_urls<E: From<ProtocolEvent>>(
         &self,
         core: &mut Core<E>,
-        store: &CopyStore,
+        (copies, posts): (&CopyStore, &PostStore),
         platform: u32,
         parent: Option<CopyId>,
         children: &[CopyId],
     ) {
-        let Some(delay) = self.protocol.as_ref().and_then(|p| p.url_sharing) else {
-            return;
-        };
-        let model = &core.model;
-        if !self.active() || !model.platforms[platform as usize].protocol_member {
-            return;
-        }
         let now = core.now;
-        for &relative in parent.iter().chain(children) {
-            let Some(c) = store.get(relative) else {
+        for p in &self.in_play {
+            let Some(delay) = p.protocol.url_sharing else {
                 continue;
             };
-            let target = c.platform;
-            if target != platform && core.model.platforms[target as usize].protocol_member {
-                core.queue.schedule(
-                    now + delay,
-                    ProtocolEvent::UrlShare { copy: relative }.into(),
-                );
+            if !p.state.active() || !p.members[platform as usize] {
+                continue;
+            }
+            for &relative in parent.iter().chain(children) {
+                let target = if relative.is_post() {
+                    match posts.get(relative) {
+                        Some(post) => post.platform,
+                        None => continue,
+                    }
+                } else {
+                    match copies.get(relative) {
+                        Some(c) if c.platform != platform => c.platform,
+                        _ => continue,
+                    }
+                };
+                if p.members[target as usize] {
+                    core.queue.schedule(
+                        now + delay,
+                        ProtocolEvent::UrlShare { copy: relative }.into(),
+                    );
+                }
             }
         }
     }
@@ -394,169 +778,5 @@ pub fn neutral_protocol() -> Protocol {
         url_sharing: None,
         authority_boost: 1.0,
         deactivation_quiet_for: None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::engine::copy::test_copy;
-    use crate::engine::core::test_core;
-
-    const SCENARIO: &str = r#"
-name: protocol test
-horizon: 24h
-hash_sharing: {delay: 6h}
-platforms:
-  - id: a
-    name: A
-    protocol_member: true
-    views_per_hour: 1
-    attention_half_life: 1h
-    review: {reviewers: 2, time: 10m}
-    crisis_posture: {reviewers: 6, ramp: 2h}
-  - {id: b, name: B, protocol_member: true, views_per_hour: 1, attention_half_life: 1h, review: {reviewers: 1, time: 10m}}
-  - {id: c, name: C, views_per_hour: 1, attention_half_life: 1h, review: {reviewers: 1, time: 10m}}
-content:
-  - id: clip
-    kind: video
-    origin: {platform: a, at: 0m}
-protocols:
-  ecp:
-    activation: {confirmed_removals: 3, platforms: 2, decision_time: 1h}
-    notify_time: 30m
-    hash_sharing_delay: 30m
-    url_sharing: 10m
-    deactivation: {quiet_for: 6h}
-variants:
-  - {name: ecp, protocol: ecp}
-"#;
-
-    fn setup() -> (Core<ProtocolEvent>, Protocols) {
-        let core = test_core::<ProtocolEvent>(SCENARIO);
-        let protocol = core.model.protocols.first().cloned();
-        let p = Protocols::new(&core.model, protocol, false);
-        (core, p)
-    }
-
-    #[test]
-    fn the_count_trigger_needs_enough_removals_on_enough_platforms() {
-        let (mut core, mut p) = setup();
-        core.counts.removed = 5;
-        core.counts.platforms_with_removals = 1;
-        p.check_trigger(&mut core);
-        assert_eq!(p.state.phase, ProtocolPhase::Inactive);
-        core.now = 40.0;
-        core.counts.platforms_with_removals = 2;
-        p.check_trigger(&mut core);
-        assert_eq!(p.state.phase, ProtocolPhase::Triggered);
-        assert_eq!(p.state.triggered_at, Some(40.0));
-        assert_eq!(core.queue.pop(), Some((100.0, ProtocolEvent::Activate)));
-        // Triggered once only.
-        p.check_trigger(&mut core);
-        assert!(!p.time_trigger(&mut core));
-        assert!(core.queue.is_empty());
-    }
-
-    #[test]
-    fn activation_notifies_members_only_and_the_posture_ramps_one_reviewer_at_a_time() {
-        let (mut core, mut p) = setup();
-        assert_eq!(p.notify(&mut core, 0), Notified::Stale, "not active yet");
-        core.now = 60.0;
-        assert_eq!(p.activate(&mut core), Some(1.0));
-        assert_eq!(p.activate(&mut core), None, "active already");
-        let notified: Vec<(Minutes, ProtocolEvent)> =
-            std::iter::from_fn(|| core.queue.pop()).collect();
-        assert_eq!(
-            notified,
-            vec![
-                (90.0, ProtocolEvent::Notify { platform: 0 }),
-                (90.0, ProtocolEvent::Notify { platform: 1 })
-            ]
-        );
-        core.now = 90.0;
-        let Notified::Posture(posture) = p.notify(&mut core, 0) else {
-            panic!("a has a crisis posture")
-        };
-        assert!(p.in_crisis(0));
-        assert_eq!(p.notify(&mut core, 1), Notified::NoPosture);
-        let to = posture.reviewers.unwrap();
-        p.ramp_reviewers(&mut core, 0, Capacity::Limited(2), to, posture.ramp);
-        let steps: Vec<(Minutes, ProtocolEvent)> =
-            std::iter::from_fn(|| core.queue.pop()).collect();
-        let want: Vec<(Minutes, ProtocolEvent)> = (3..=6)
-            .map(|n| {
-                let at = 90.0 + 120.0 * f64::from(n - 2) / 4.0;
-                let reviewers = Capacity::Limited(n);
-                (
-                    at,
-                    ProtocolEvent::RampStep {
-                        platform: 0,
-                        reviewers,
-                    },
-                )
-            })
-            .collect();
-        assert_eq!(steps, want);
-    }
-
-    #[test]
-    fn the_crisis_hash_delay_applies_to_members_while_active() {
-        let (mut core, mut p) = setup();
-        assert_eq!(p.crisis_hash_delay(&core.model, 0), None);
-        p.activate(&mut core);
-        assert_eq!(p.crisis_hash_delay(&core.model, 0), Some(30.0));
-        assert_eq!(p.crisis_hash_delay(&core.model, 2), None, "not a member");
-        core.now = 100.0;
-        p.deactivate(&mut core);
-        assert_eq!(p.crisis_hash_delay(&core.model, 0), None);
-        assert_eq!(p.state.deactivated_at, Some(100.0));
-    }
-
-    #[test]
-    fn url_sharing_refers_live_relatives_on_other_members() {
-        let (mut core, mut p) = setup();
-        let mut store = CopyStore::default();
-        let on = |platform: u32, n: u64| {
-            let mut c = test_copy(n);
-            c.platform = platform;
-            c
-        };
-        let parent = store.insert(on(1, 1));
-        let same = store.insert(on(0, 2));
-        let outside = store.insert(on(2, 3));
-        let gone = store.insert(on(1, 4));
-        store.remove(gone);
-        let children = [same, outside, gone];
-        p.share_urls(&mut core, &store, 0, Some(parent), &children);
-        assert!(core.queue.is_empty(), "only while active");
-        p.activate(&mut core);
-        while core.queue.pop().is_some() {}
-        p.share_urls(&mut core, &store, 0, Some(parent), &children);
-        assert_eq!(
-            core.queue.pop(),
-            Some((10.0, ProtocolEvent::UrlShare { copy: parent }))
-        );
-        assert!(core.queue.is_empty());
-        assert!(p.url_share(&mut core, &store, parent));
-        assert!(!p.url_share(&mut core, &store, gone));
-    }
-
-    #[test]
-    fn it_stands_down_after_a_quiet_spell() {
-        let (mut core, mut p) = setup();
-        p.activate(&mut core);
-        while core.queue.pop().is_some() {}
-        core.counts.last_publish = 50.0;
-        p.schedule_quiet_check(&mut core);
-        let (t, _) = core.queue.pop().unwrap();
-        assert_eq!(t, 410.0);
-        // A copy published meanwhile puts the check off.
-        core.counts.last_publish = 300.0;
-        core.now = t;
-        assert!(!p.quiet_check(&mut core));
-        assert_eq!(core.queue.pop(), Some((660.0, ProtocolEvent::QuietCheck)));
-        core.now = 660.0;
-        assert!(p.quiet_check(&mut core));
     }
 }

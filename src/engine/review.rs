@@ -5,6 +5,11 @@
 //! A queue entry names a copy and a token; the copy's row says which entry is valid, so
 //! a copy that moves up a class, or is removed while it waits, leaves a stale entry that
 //! is skipped when reached, without using a reviewer.
+//!
+//! Link posts are reviewed in the same queues (contract section 18): the queues reach
+//! both kinds of row through [`Reviewable`], and a post's id says it is one.
+//! A review of a copy referred by an authority removes it with that authority's
+//! `acceptance` (section 19) rather than the platform's `accuracy`.
 
 use std::collections::VecDeque;
 
@@ -13,9 +18,81 @@ use rand::RngExt;
 use crate::scenario::{Capacity, Minutes, Model};
 use crate::sink::EventKind;
 
-use super::copy::{QueueClass, RemovalCause, ReviewStatus};
+use super::copy::{CopyIdent, Pending, QueueClass, RemovalCause, ReviewStatus};
 use super::core::Core;
+use super::posts::PostStore;
+use super::rng::Stream;
 use super::store::{CopyId, CopyStore};
+
+/// What a review queue reads and changes of a row it reviews.
+pub struct ReviewRow<'a> {
+    pub pending: &'a mut Pending,
+    /// The row's review stream (durations and verdicts).
+    pub stream: &'a mut Stream,
+    pub platform: u32,
+    /// For the event log: the copy's (a post's linked copy's) identity, and a post's
+    /// number.
+    pub ident: CopyIdent,
+    pub post: Option<u64>,
+}
+
+impl ReviewRow<'_> {
+    /// How the event log's detail names the row: "" for a copy, "post N: " for a post.
+    fn who(post: Option<u64>) -> String {
+        post.map_or_else(String::new, |n| format!("post {n}: "))
+    }
+}
+
+/// The rows review queues review: copies, and link posts.
+pub trait Reviewable {
+    /// The live row `id` names.
+    fn review_row(&mut self, id: CopyId) -> Option<ReviewRow<'_>>;
+    /// Start loading a row that is soon needed.
+    fn prefetch(&self, id: CopyId);
+}
+
+impl Reviewable for CopyStore {
+    #[inline]
+    fn review_row(&mut self, id: CopyId) -> Option<ReviewRow<'_>> {
+        self.get_mut(id).map(|c| ReviewRow {
+            platform: c.platform,
+            ident: c.ident(),
+            post: None,
+            pending: &mut c.pending,
+            stream: &mut c.streams.review,
+        })
+    }
+    #[inline]
+    fn prefetch(&self, id: CopyId) {
+        CopyStore::prefetch(self, id);
+    }
+}
+
+/// A run's copies and posts, as review queues see them.
+pub struct Rows<'a> {
+    pub copies: &'a mut CopyStore,
+    pub posts: &'a mut PostStore,
+}
+
+impl Reviewable for Rows<'_> {
+    #[inline]
+    fn review_row(&mut self, id: CopyId) -> Option<ReviewRow<'_>> {
+        if !id.is_post() {
+            return self.copies.review_row(id);
+        }
+        self.posts.get_mut(id).map(|p| ReviewRow {
+            platform: p.platform,
+            ident: p.ident,
+            post: Some(p.number),
+            pending: &mut p.pending,
+            stream: &mut p.review,
+        })
+    }
+    #[inline]
+    fn prefetch(&self, id: CopyId) {
+        self.copies.prefetch(id);
+    }
+}
 
 /// The events the review queues schedule and handle.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -96,8 +173,8 @@ impl Desk {
 pub enum Verdict {
     Remove(RemovalCause),
     /// The copy stays up; a referral or order that came during the review, to queue it
-    /// in again, if any (otherwise its detection resumes).
-    Keep(Option<QueueClass>),
+    /// in again, if any, with the referring authority (otherwise its detection resumes).
+    Keep(Option<(QueueClass, Option<u8>)>),
 }
 
 /// The review queues of every platform.
@@ -117,21 +194,28 @@ impl ReviewQueues {
         }
     }
 
-    /// A copy joins its platform's review queue in `class`, or moves up to it; if it is
-    /// in review, it is queued in that class again should the review keep it.
+    /// A copy (or post) joins its platform's review queue in `class`, or moves up to it;
+    /// if it is in review, it is queued in that class again should the review keep it.
+    /// `by` is the authority whose referral this is (for class 2; None for URL sharing).
     pub fn enqueue<E: From<ReviewEvent>>(
         &mut self,
         core: &mut Core<E>,
-        store: &mut CopyStore,
+        rows: &mut impl Reviewable,
         copy: CopyId,
         class: QueueClass,
+        by: Option<u8>,
     ) {
         let now = core.now;
-        let Some((platform, ident, status, token)) = store.get_mut(copy).map(|c| {
-            let status = c.pending.review;
+        let Some((platform, ident, post, status, token)) = rows.review_row(copy).map(|c| {
+            let p = c.pending;
+            let status = p.review;
             let token = match status {
                 ReviewStatus::InReview => {
-                    let p = &mut c.pending;
+                    // A second referral to class 2 changes nothing: the first stays
+                    // behind it.
+                    if class == QueueClass::Referral && p.escalation != Some(class) {
+                        p.escalated_by = by;
+                    }
                     p.escalation = Some(p.escalation.map_or(class, |c| c.min(class)));
                     None
                 }
@@ -139,16 +223,21 @@ impl ReviewQueues {
                 // Move up: the old entry goes stale and is skipped when reached.
                 ReviewStatus::Waiting { token, .. } => Some(token.wrapping_add(1)),
                 ReviewStatus::NotQueued => {
-                    c.pending.queued_at = now;
+                    p.queued_at = now;
                     Some(0)
                 }
             };
             if let Some(token) = token {
-                c.pending.review = ReviewStatus::Waiting { class, token };
+                p.review = ReviewStatus::Waiting { class, token };
+                p.referred_by = if class == QueueClass::Referral {
+                    by
+                } else {
+                    None
+                };
                 // Detection is paused while the copy is queued.
-                c.pending.detection = c.pending.detection.wrapping_add(1);
+                p.detection = p.detection.wrapping_add(1);
             }
-            (c.platform, c.ident(), status, token)
+            (c.platform, c.ident, c.post, status, token)
         }) else {
             return;
         };
@@ -163,20 +252,21 @@ impl ReviewQueues {
         desk.queues[class as usize].push_back(QueueEntry { copy, token });
         let moved = matches!(status, ReviewStatus::Waiting { .. });
         core.log(EventKind::Queued, Some(platform), Some(ident), |_| {
+            let who = ReviewRow::who(post);
             if moved {
-                format!("moved up the review queue to class {}", class.as_str())
+                format!("{who}moved up the review queue to class {}", class.as_str())
             } else {
-                format!("joined the review queue ({})", class.as_str())
+                format!("{who}joined the review queue ({})", class.as_str())
             }
         });
-        self.start_reviews(core, store, platform);
+        self.start_reviews(core, rows, platform);
     }
 
     /// Start reviews while reviewers are free and copies wait.
     pub fn start_reviews<E: From<ReviewEvent>>(
         &mut self,
         core: &mut Core<E>,
-        store: &mut CopyStore,
+        rows: &mut impl Reviewable,
         platform: u32,
     ) {
         let now = core.now;
@@ -187,8 +277,8 @@ impl ReviewQueues {
             if !desk.capacity().has_room(desk.busy) {
                 return;
             }
-            let Some((copy, queued_at, duration, ident)) =
-                next_waiting(desk, store, |s| time.sample(s).max(0.0))
+            let Some((copy, queued_at, duration, ident, post)) =
+                next_waiting(desk, rows, |s| time.sample(s).max(0.0))
             else {
                 return;
             };
@@ -204,7 +294,8 @@ impl ReviewQueues {
                 Some(ident),
                 |_| {
                     format!(
-                        "review started after {:.1} min in the queue",
+                        "{}review started after {:.1} min in the queue",
+                        ReviewRow::who(post),
                         now - queued_at
                     )
                 },
@@ -213,12 +304,13 @@ impl ReviewQueues {
     }
 
     /// A review ends: the reviewer is free, and the copy (if still live) is removed with
-    /// probability `accuracy` or kept. The dispatch carries out the verdict, then
+    /// probability `accuracy` (the referring authority's `acceptance`, for a review of
+    /// its referral) or kept. The dispatch carries out the verdict, then
     /// [`ReviewQueues::start_reviews`] on the platform.
     pub fn review_end<E>(
         &mut self,
         core: &mut Core<E>,
-        store: &mut CopyStore,
+        rows: &mut impl Reviewable,
         platform: u32,
         copy: CopyId,
     ) -> Option<Verdict> {
@@ -227,25 +319,41 @@ impl ReviewQueues {
         desk.integrate_utilization(now);
         desk.busy -= 1;
         desk.reviews += 1;
-        let accuracy = core.model.platforms[platform as usize].review.accuracy;
-        let c = store.get_mut(copy)?;
-        if c.pending.review != ReviewStatus::InReview {
+        let model = &core.model;
+        let c = rows.review_row(copy)?;
+        let p = c.pending;
+        if p.review != ReviewStatus::InReview {
             return None;
         }
-        let u: f64 = c.streams.review.random();
+        let accuracy = match p.referred_by {
+            None => model.platforms[platform as usize].review.accuracy,
+            Some(a) => model.authorities[a as usize]
+                .acceptance
+                .unwrap_or(model.platforms[platform as usize].review.accuracy),
+        };
+        let u: f64 = c.stream.random();
         if u < accuracy {
-            return Some(Verdict::Remove(if c.pending.under_order {
+            return Some(Verdict::Remove(if p.under_order {
                 RemovalCause::Order
             } else {
                 RemovalCause::Review
             }));
         }
-        c.pending.review = ReviewStatus::NotQueued;
-        let escalation = c.pending.escalation.take();
-        let ident = c.ident();
-        core.log(EventKind::ReviewKept, Some(platform), Some(ident), |_| {
-            "review ended; the copy stays up".to_string()
-        });
+        p.review = ReviewStatus::NotQueued;
+        let escalation = p
+            .escalation
+            .take()
+            .map(|class| (class, p.escalated_by.take()));
+        let (ident, post) = (c.ident, c.post);
+        core.log(
+            EventKind::ReviewKept,
+            Some(platform),
+            Some(ident),
+            |_| match post {
+                None => "review ended; the copy stays up".to_string(),
+                Some(n) => format!("review ended; post {n} stays up"),
+            },
+        );
         Some(Verdict::Keep(escalation))
     }
 
@@ -258,7 +366,7 @@ impl ReviewQueues {
     pub fn set_posture_capacity<E: From<ReviewEvent>>(
         &mut self,
         core: &mut Core<E>,
-        store: &mut CopyStore,
+        store: &mut impl Reviewable,
         platform: u32,
         capacity: Capacity,
     ) {
@@ -273,7 +381,7 @@ impl ReviewQueues {
     pub fn set_outage<E: From<ReviewEvent>>(
         &mut self,
         core: &mut Core<E>,
-        store: &mut CopyStore,
+        store: &mut impl Reviewable,
         platform: u32,
         outage: Option<(u32, u32)>,
     ) {
@@ -289,7 +397,7 @@ impl ReviewQueues {
     pub fn end_outage<E: From<ReviewEvent>>(
         &mut self,
         core: &mut Core<E>,
-        store: &mut CopyStore,
+        store: &mut impl Reviewable,
         platform: u32,
         inject: u32,
     ) {
@@ -318,29 +426,31 @@ impl ReviewQueues {
 /// Pop the most urgent valid queue entry, skipping stale ones (removed copies, or copies
 /// that moved to a more urgent class), and start its review, its duration drawn by
 /// `duration` from the copy's review stream: (copy, when it joined the queue, review
-/// duration, its identity for the log).
+/// duration, its identity for the log, a post's number).
+#[allow(clippy::type_complexity)]
 fn next_waiting(
     desk: &mut Desk,
-    store: &mut CopyStore,
-    mut duration: impl FnMut(&mut super::rng::Stream) -> Minutes,
-) -> Option<(CopyId, Minutes, Minutes, super::copy::CopyIdent)> {
+    rows: &mut impl Reviewable,
+    mut duration: impl FnMut(&mut Stream) -> Minutes,
+) -> Option<(CopyId, Minutes, Minutes, CopyIdent, Option<u64>)> {
     for class in 0..3 {
         let queue = &mut desk.queues[class];
         while let Some(entry) = queue.pop_front() {
             // The copy after it has waited long enough to be out of the cache: start
             // loading it for the next review to start.
             if let Some(next) = queue.front() {
-                store.prefetch(next.copy);
+                rows.prefetch(next.copy);
             }
-            let started = store.get_mut(entry.copy).and_then(|c| {
-                let valid = matches!(c.pending.review, ReviewStatus::Waiting { class: k, token }
+            let started = rows.review_row(entry.copy).and_then(|c| {
+                let p = c.pending;
+                let valid = matches!(p.review, ReviewStatus::Waiting { class: k, token }
                     if k as usize == class && token == entry.token);
                 if !valid {
                     return None;
                 }
-                c.pending.review = ReviewStatus::InReview;
-                let d = duration(&mut c.streams.review);
-                Some((entry.copy, c.pending.queued_at, d, c.ident()))
+                p.review = ReviewStatus::InReview;
+                let d = duration(c.stream);
+                Some((entry.copy, p.queued_at, d, c.ident, c.post))
             });
             if started.is_some() {
                 return started;
@@ -411,12 +521,12 @@ content:
     fn more_urgent_classes_first_and_first_come_first_served_within_a_class() {
         let (mut core, mut q, mut store, c) = setup("1", 6);
         // The first takes the free reviewer at once; the rest wait.
-        q.enqueue(&mut core, &mut store, c[0], QueueClass::OwnDetection);
-        q.enqueue(&mut core, &mut store, c[1], QueueClass::OwnDetection);
-        q.enqueue(&mut core, &mut store, c[2], QueueClass::Referral);
-        q.enqueue(&mut core, &mut store, c[3], QueueClass::OwnDetection);
-        q.enqueue(&mut core, &mut store, c[4], QueueClass::RemovalOrder);
-        q.enqueue(&mut core, &mut store, c[5], QueueClass::Referral);
+        q.enqueue(&mut core, &mut store, c[0], QueueClass::OwnDetection, None);
+        q.enqueue(&mut core, &mut store, c[1], QueueClass::OwnDetection, None);
+        q.enqueue(&mut core, &mut store, c[2], QueueClass::Referral, None);
+        q.enqueue(&mut core, &mut store, c[3], QueueClass::OwnDetection, None);
+        q.enqueue(&mut core, &mut store, c[4], QueueClass::RemovalOrder, None);
+        q.enqueue(&mut core, &mut store, c[5], QueueClass::Referral, None);
         assert_eq!((q.desks[0].busy, q.desks[0].waiting), (1, 5));
         assert_eq!(q.desks[0].max_queue, 5);
         let order = drain(&mut core, &mut q, &mut store);
@@ -431,15 +541,15 @@ content:
     #[test]
     fn a_copy_moving_up_a_class_leaves_a_stale_entry_that_is_skipped() {
         let (mut core, mut q, mut store, c) = setup("1", 4);
-        q.enqueue(&mut core, &mut store, c[0], QueueClass::OwnDetection);
-        q.enqueue(&mut core, &mut store, c[1], QueueClass::OwnDetection);
-        q.enqueue(&mut core, &mut store, c[2], QueueClass::Referral);
+        q.enqueue(&mut core, &mut store, c[0], QueueClass::OwnDetection, None);
+        q.enqueue(&mut core, &mut store, c[1], QueueClass::OwnDetection, None);
+        q.enqueue(&mut core, &mut store, c[2], QueueClass::Referral, None);
         // c[1] is referred: it moves ahead of the earlier referral only by class.
-        q.enqueue(&mut core, &mut store, c[1], QueueClass::RemovalOrder);
+        q.enqueue(&mut core, &mut store, c[1], QueueClass::RemovalOrder, None);
         // A less urgent referral of a copy already waiting changes nothing.
-        q.enqueue(&mut core, &mut store, c[2], QueueClass::OwnDetection);
+        q.enqueue(&mut core, &mut store, c[2], QueueClass::OwnDetection, None);
         assert_eq!(q.desks[0].waiting, 2, "a move is not a second stay");
-        q.enqueue(&mut core, &mut store, c[3], QueueClass::OwnDetection);
+        q.enqueue(&mut core, &mut store, c[3], QueueClass::OwnDetection, None);
         let order = drain(&mut core, &mut q, &mut store);
         // c[1]'s old own-detection entry is stale, and skipped: reviewed once only.
         assert_eq!(order, vec![c[0], c[1], c[2], c[3]]);
@@ -449,7 +559,7 @@ content:
     fn a_removed_copy_is_skipped_without_a_reviewer() {
         let (mut core, mut q, mut store, c) = setup("1", 3);
         for &id in &c {
-            q.enqueue(&mut core, &mut store, id, QueueClass::OwnDetection);
+            q.enqueue(&mut core, &mut store, id, QueueClass::OwnDetection, None);
         }
         store.remove(c[1]);
         q.forget_waiting(0);
@@ -465,12 +575,15 @@ content:
         let mut q = ReviewQueues::new(&core.model);
         let mut store = CopyStore::default();
         let id = store.insert(test_copy(1));
-        q.enqueue(&mut core, &mut store, id, QueueClass::OwnDetection);
-        q.enqueue(&mut core, &mut store, id, QueueClass::Referral);
+        q.enqueue(&mut core, &mut store, id, QueueClass::OwnDetection, None);
+        q.enqueue(&mut core, &mut store, id, QueueClass::Referral, None);
         let (t, ReviewEvent::End { platform, copy }) = core.queue.pop().unwrap();
         core.now = t;
         let verdict = q.review_end(&mut core, &mut store, platform, copy);
-        assert_eq!(verdict, Some(Verdict::Keep(Some(QueueClass::Referral))));
+        assert_eq!(
+            verdict,
+            Some(Verdict::Keep(Some((QueueClass::Referral, None))))
+        );
         assert_eq!(
             store.get(id).unwrap().pending.review,
             ReviewStatus::NotQueued
@@ -481,7 +594,7 @@ content:
     fn an_outage_holds_reviews_until_it_ends_and_only_its_own_end_ends_it() {
         let (mut core, mut q, mut store, c) = setup("2", 2);
         q.set_outage(&mut core, &mut store, 0, Some((7, 0)));
-        q.enqueue(&mut core, &mut store, c[0], QueueClass::OwnDetection);
+        q.enqueue(&mut core, &mut store, c[0], QueueClass::OwnDetection, None);
         assert_eq!(q.desks[0].busy, 0);
         // Another inject's end does not end this outage.
         q.end_outage(&mut core, &mut store, 0, 3);
@@ -497,7 +610,7 @@ content:
     fn unlimited_reviewers_start_every_review_at_once() {
         let (mut core, mut q, mut store, c) = setup("unlimited", 50);
         for &id in &c {
-            q.enqueue(&mut core, &mut store, id, QueueClass::OwnDetection);
+            q.enqueue(&mut core, &mut store, id, QueueClass::OwnDetection, None);
         }
         assert_eq!((q.desks[0].busy, q.desks[0].waiting), (50, 0));
         assert_eq!(core.queue.len(), 50);

@@ -62,6 +62,7 @@ pub enum Mechanism {
 pub const TAG_ORIGIN: u64 = 0x6f72_6967;
 pub const TAG_CAMPAIGN: u64 = 0x6361_6d70;
 pub const TAG_INJECT: u64 = 0x696e_6a65;
+pub const TAG_POST: u64 = 0x706f_7374;
 
 /// The root of one replication's randomness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

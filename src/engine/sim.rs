@@ -7,7 +7,7 @@ use std::sync::Arc;
 use bevy_ecs::world::World;
 
 use crate::scenario::{Capacity, Experiment, Jurisdiction, Minutes, Model, Variant};
-use crate::sink::{PlatformOutcome, RunId, RunOutcome, SampleRecord, Sink};
+use crate::sink::{PlatformOutcome, ProtocolOutcome, RunId, RunOutcome, SampleRecord, Sink};
 
 use super::authority::Authorities;
 use super::copies::Copies;
@@ -16,6 +16,7 @@ use super::dispatch::Event;
 use super::error::SimError;
 use super::hashes::HashLists;
 use super::injects::Injects;
+use super::posts::PostStore;
 use super::protocol::{Protocols, neutral_protocol};
 use super::review::ReviewQueues;
 use super::rng::RunKey;
@@ -37,7 +38,8 @@ pub struct SimInit {
     model: Arc<Model>,
     horizon: Minutes,
     sample_every: Minutes,
-    protocol: Option<usize>,
+    /// The protocols in play (indices into the model's), in the variant's order.
+    protocols: Vec<usize>,
     variant: Arc<str>,
     replication: u32,
     seed: u64,
@@ -53,21 +55,22 @@ impl SimInit {
             sample_every: experiment.sample_every,
             seed: experiment.seed,
             model: Arc::clone(&variant.model),
-            protocol: variant.protocol,
+            protocols: variant.protocols.clone(),
             variant: Arc::from(variant.name.as_str()),
             replication,
             manual: false,
         }
     }
 
-    /// An exercise run: the protocol never triggers or notifies by itself; players do
-    /// that with [`Decision`](super::Decision)s. Its parameters (delays, boost) are the
-    /// variant's protocol, or the scenario's first protocol if the variant has none, or
-    /// neutral defaults.
+    /// An exercise run: the protocols never trigger or notify by themselves; players do
+    /// that with [`Decision`](super::Decision)s. The protocols in play are the
+    /// variant's, or, if it lists none, every protocol of the scenario (the first is the
+    /// one `activate` and `notify` mean unnamed), or neutral defaults (no delays, no
+    /// boost) if the scenario defines none.
     pub fn exercise(mut self) -> Self {
         self.manual = true;
-        if self.protocol.is_none() && !self.model.protocols.is_empty() {
-            self.protocol = Some(0);
+        if self.protocols.is_empty() {
+            self.protocols = (0..self.model.protocols.len()).collect();
         }
         self
     }
@@ -96,6 +99,7 @@ impl SimInit {
 pub struct Storage {
     world: World,
     copies: CopyStore,
+    posts: PostStore,
 }
 
 impl Default for Storage {
@@ -103,6 +107,7 @@ impl Default for Storage {
         Storage {
             world: World::new(),
             copies: CopyStore::default(),
+            posts: PostStore::default(),
         }
     }
 }
@@ -130,11 +135,16 @@ pub struct Simulation {
     outcome: Option<RunOutcome>,
     outcome_sent: bool,
     platform_outcomes: Vec<PlatformOutcome>,
+    protocol_outcomes: Vec<ProtocolOutcome>,
 }
 
 impl Simulation {
     fn new(init: SimInit, storage: Storage) -> Self {
-        let Storage { mut world, copies } = storage;
+        let Storage {
+            mut world,
+            copies,
+            posts,
+        } = storage;
         let model = init.model;
         let key = RunKey::new(init.seed, init.replication);
         let run = RunId {
@@ -142,17 +152,14 @@ impl Simulation {
             replication: init.replication,
             seed: init.seed,
         };
-        let protocol = match init.protocol.and_then(|i| model.protocols.get(i).cloned()) {
-            None if init.manual => Some(neutral_protocol()),
-            p => p,
-        };
-        let entities = Entities::spawn(&mut world, &model, init.protocol);
+        let neutral = init.manual.then(neutral_protocol);
+        let entities = Entities::spawn(&mut world, &model, &init.protocols);
         let mut sim = Simulation {
-            copies: Copies::new(&model, key, copies),
+            copies: Copies::new(&model, key, copies, posts),
             review: ReviewQueues::new(&model),
             authorities: Authorities::new(&model),
             hashes: HashLists::new(&model),
-            protocol: Protocols::new(&model, protocol, init.manual),
+            protocol: Protocols::new(&model, &init.protocols, neutral, init.manual),
             injects: Injects,
             core: Core::new(Arc::clone(&model), init.horizon, key, run),
             world,
@@ -163,11 +170,12 @@ impl Simulation {
             outcome: None,
             outcome_sent: false,
             platform_outcomes: Vec::new(),
+            protocol_outcomes: Vec::new(),
         };
         // The first events, in this order (the order of scheduling breaks ties in time).
         sim.copies.schedule_origins(&mut sim.core);
         sim.injects.schedule_all(&mut sim.core);
-        sim.protocol.schedule_time_trigger(&mut sim.core);
+        sim.protocol.schedule_time_triggers(&mut sim.core);
         let first_sample = sim.sample_times[0];
         sim.schedule_sample(first_sample);
         for c in 0..model.contents.len() {
@@ -180,9 +188,14 @@ impl Simulation {
     /// Empty the simulation's storage for the next one (see [`Storage`]).
     pub fn into_storage(self) -> Storage {
         let (mut world, mut copies) = (self.world, self.copies.store);
+        let posts = self.copies.posts.into_store();
         copies.clear();
         world::despawn_run(&mut world);
-        Storage { world, copies }
+        Storage {
+            world,
+            copies,
+            posts,
+        }
     }
 
     /// The run this simulation is (variant, replication, seed).
@@ -338,6 +351,9 @@ impl Simulation {
         for p in self.platform_outcomes.drain(..) {
             sink.platform_outcome(run, &p);
         }
+        for p in self.protocol_outcomes.drain(..) {
+            sink.protocol_outcome(run, &p);
+        }
         if let Some(o) = &self.outcome
             && !self.outcome_sent
         {
@@ -350,18 +366,20 @@ impl Simulation {
     /// run finished).
     pub(super) fn sample(&mut self) {
         let now = self.core.now;
-        for p in 0..self.copies.platforms.len() {
-            let half_life = self.core.model.platforms[p].attention_half_life;
-            let ps = &mut self.copies.platforms[p];
-            ps.advance(now, half_life);
+        self.copies.advance_all(&self.core.model, now);
+        let views = self.copies.reported_views();
+        for (p, &views_cum) in views.iter().enumerate() {
+            let ps = &self.copies.platforms[p];
             self.samples.push(SampleRecord {
                 time: now,
                 platform: Arc::clone(&self.core.names.platforms[p]),
                 live: ps.live,
                 published_cum: ps.published,
                 removed_cum: ps.removed(),
-                views_cum: ps.views,
+                views_cum,
                 queue: self.review.desks[p].waiting,
+                attempts_cum: ps.attempts,
+                blocked_cum: ps.blocked,
             });
         }
         self.next_sample += 1;
@@ -378,16 +396,23 @@ impl Simulation {
         let mut exposure = 0.0;
         let mut exposure_eu = 0.0;
         let model = Arc::clone(&self.core.model);
+        self.copies.advance_all(&model, horizon);
+        let views = self.copies.reported_views();
+        let mut clicks = vec![0.0; model.platforms.len()];
+        self.copies.posts.add_clicks(&mut clicks);
+        let (mut live_views, mut post_views) = (0.0, 0.0);
         for (p, platform) in model.platforms.iter().enumerate() {
             let unlimited = platform.review.reviewers == Capacity::Unlimited;
-            let ps = &mut self.copies.platforms[p];
-            ps.advance(horizon, platform.attention_half_life);
+            let ps = &self.copies.platforms[p];
+            let posts = &self.copies.posts.platforms[p];
             let desk = &mut self.review.desks[p];
             desk.integrate_utilization(horizon);
-            exposure += ps.views;
+            exposure += views[p];
             if platform.jurisdiction == Jurisdiction::Eu {
-                exposure_eu += ps.views;
+                exposure_eu += views[p];
             }
+            live_views += ps.live_views;
+            post_views += posts.views;
             self.platform_outcomes.push(PlatformOutcome {
                 platform: Arc::clone(&self.core.names.platforms[p]),
                 attempts: ps.attempts,
@@ -397,17 +422,24 @@ impl Simulation {
                 removed_order: ps.removed_order,
                 removed_sweep: ps.removed_sweep,
                 live_at_end: ps.live,
-                views: ps.views,
+                views: views[p],
                 reviews: desk.reviews,
                 mean_wait_min: (desk.reviews_started > 0)
                     .then(|| desk.wait_total / desk.reviews_started as f64),
                 max_queue: desk.max_queue,
                 reviewer_utilization: (!unlimited && desk.capacity_area > 0.0)
                     .then(|| desk.busy_area / desk.capacity_area),
+                posts: posts.published,
+                posts_removed: posts.removed,
+                post_views: posts.views,
+                click_views: clicks[p],
+                first_detection_min: self.core.counts.first_detection_on[p],
             });
         }
+        self.protocol_outcomes.extend(self.protocol.outcomes());
         let c = &self.core.counts;
-        let protocol = &self.protocol.state;
+        let (triggered, activated) = self.protocol.earliest();
+        let posts = &self.copies.posts;
         self.outcome = Some(RunOutcome {
             attempts: c.attempts,
             blocked: c.blocked,
@@ -420,10 +452,16 @@ impl Simulation {
             variants: c.variants,
             variants_hashed: self.hashes.variants_listed(),
             first_detection_min: c.first_detection,
-            triggered_min: protocol.triggered_at,
-            activation_min: protocol.activated_at,
+            triggered_min: triggered,
+            activation_min: activated,
             contained_min: if c.live == 0 { c.last_zero } else { None },
             events: c.events,
+            stream_cut_min: c.stream_cut,
+            live_views,
+            posts: posts.published(),
+            posts_removed: posts.platforms.iter().map(|p| p.removed).sum(),
+            post_views,
+            click_views: clicks.iter().sum(),
         });
         self.core.now = horizon;
     }

@@ -14,12 +14,37 @@
 //!
 //! Platforms, authorities and variants stay entities of the `World`: there are few of
 //! them, and they live for the whole run.
+//!
+//! Link posts (contract section 18) live in an arena of their own of the same kind
+//! ([`PostStore`](super::posts::PostStore)), so that copies' rows and the part I hot path
+//! do not pay for them. A post's id is a [`CopyId`] with the post bit set in its slot: one
+//! review queue holds both, a copy id never finds a post and a post id never a copy.
 
 use std::num::NonZeroU32;
 
 use crate::sys::prefetch_lines;
 
 use super::copy::Copy;
+
+/// A row of an arena: it keeps the life number the arena gives it.
+pub trait Row {
+    fn life(&self) -> u32;
+    fn set_life(&mut self, life: u32);
+}
+
+impl Row for Copy {
+    #[inline]
+    fn life(&self) -> u32 {
+        self.life
+    }
+    #[inline]
+    fn set_life(&mut self, life: u32) {
+        self.life = life;
+    }
+}
+
+/// The bit of a slot that names a post rather than a copy.
+pub const POST_BIT: u32 = 1 << 31;
 
 /// A live copy's name: its slot in the [`CopyStore`] and the slot's life number.
 ///
@@ -38,6 +63,12 @@ impl CopyId {
     pub fn slot(self) -> u32 {
         self.slot
     }
+
+    /// Whether this is a link post's id rather than a copy's.
+    #[inline]
+    pub fn is_post(self) -> bool {
+        self.slot & POST_BIT != 0
+    }
 }
 
 const PREFETCH_LINES: usize = 3;
@@ -47,102 +78,124 @@ const CHUNK_BITS: u32 = 10;
 const CHUNK: usize = 1 << CHUNK_BITS;
 
 /// The live copies' rows, with the free slots.
-#[derive(Debug, Default)]
-pub struct CopyStore {
+pub type CopyStore = Arena<Copy, 0>;
+
+/// Live rows of one kind, with the free slots; `TAG` is set in the slot of every id it
+/// gives (0 for copies, [`POST_BIT`] for posts).
+#[derive(Debug)]
+pub struct Arena<T, const TAG: u32> {
     /// Slot s is row `s % CHUNK` of chunk `s / CHUNK`; every chunk but the last in use
     /// is full, and chunks past it are empty, kept from an earlier run.
-    chunks: Vec<Vec<Copy>>,
+    chunks: Vec<Vec<T>>,
     /// Slots in use, live or free.
     slots: usize,
     free: Vec<u32>,
 }
 
-impl CopyStore {
-    /// Store a new copy; returns its id.
-    pub fn insert(&mut self, mut copy: Copy) -> CopyId {
+impl<T, const TAG: u32> Default for Arena<T, TAG> {
+    fn default() -> Self {
+        Arena {
+            chunks: Vec::new(),
+            slots: 0,
+            free: Vec::new(),
+        }
+    }
+}
+
+impl<T: Row, const TAG: u32> Arena<T, TAG> {
+    /// Store a new row; returns its id.
+    pub fn insert(&mut self, mut row_data: T) -> CopyId {
         match self.free.pop() {
             Some(slot) => {
                 let row = self.row_mut(slot).expect("a free slot has a row");
-                copy.life = row.life.wrapping_add(1);
-                *row = copy;
+                row_data.set_life(row.life().wrapping_add(1));
+                *row = row_data;
                 CopyId {
                     slot,
-                    life: live_life(row.life),
+                    life: live_life(row.life()),
                 }
             }
             None => {
-                let slot = u32::try_from(self.slots).expect("fewer than 2^32 live copies");
+                let slot = u32::try_from(self.slots)
+                    .ok()
+                    .filter(|&s| s < POST_BIT)
+                    .expect("fewer than 2^31 live rows");
                 let chunk = self.slots >> CHUNK_BITS;
                 if chunk == self.chunks.len() {
                     self.chunks.push(Vec::with_capacity(CHUNK));
                 }
-                copy.life = 1;
-                self.chunks[chunk].push(copy);
+                row_data.set_life(1);
+                self.chunks[chunk].push(row_data);
                 self.slots += 1;
                 CopyId {
-                    slot,
+                    slot: slot | TAG,
                     life: NonZeroU32::MIN,
                 }
             }
         }
     }
 
-    /// The copy, if it is still live.
+    /// The row, if it is still live.
     #[inline]
-    pub fn get(&self, id: CopyId) -> Option<&Copy> {
-        self.row(id.slot).filter(|c| c.life == id.life.get())
+    pub fn get(&self, id: CopyId) -> Option<&T> {
+        self.row(id.slot).filter(|c| c.life() == id.life.get())
     }
 
-    /// The copy, if it is still live, to change in place.
+    /// The row, if it is still live, to change in place.
     #[inline]
-    pub fn get_mut(&mut self, id: CopyId) -> Option<&mut Copy> {
-        self.row_mut(id.slot).filter(|c| c.life == id.life.get())
+    pub fn get_mut(&mut self, id: CopyId) -> Option<&mut T> {
+        self.row_mut(id.slot).filter(|c| c.life() == id.life.get())
     }
 
+    /// The row in a slot (an id's, tag included: an id of the other kind finds nothing,
+    /// its slot being far beyond any chunk).
     #[inline]
-    fn row(&self, slot: u32) -> Option<&Copy> {
-        let slot = slot as usize;
+    fn row(&self, slot: u32) -> Option<&T> {
+        let slot = (slot ^ TAG) as usize;
         self.chunks.get(slot >> CHUNK_BITS)?.get(slot & (CHUNK - 1))
     }
 
     #[inline]
-    fn row_mut(&mut self, slot: u32) -> Option<&mut Copy> {
-        let slot = slot as usize;
+    fn row_mut(&mut self, slot: u32) -> Option<&mut T> {
+        let slot = (slot ^ TAG) as usize;
         self.chunks
             .get_mut(slot >> CHUNK_BITS)?
             .get_mut(slot & (CHUNK - 1))
     }
 
-    /// Remove a live copy; false if it was already gone. The row keeps its data until
+    /// Remove a live row; false if it was already gone. The row keeps its data until
     /// the slot is reused; nothing reads it, since every id of it is now stale.
     pub fn remove(&mut self, id: CopyId) -> bool {
         let Some(c) = self.get_mut(id) else {
             return false;
         };
-        c.life = c.life.wrapping_add(1);
+        c.set_life(c.life().wrapping_add(1));
         self.free.push(id.slot);
         true
     }
 
-    /// The live copies, in slot order.
-    pub fn iter(&self) -> impl Iterator<Item = (CopyId, &Copy)> {
+    /// The live rows, in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = (CopyId, &T)> {
         self.chunks
             .iter()
             .flatten()
             .enumerate()
-            .filter(|(_, c)| is_live(c.life))
+            .filter(|(_, c)| is_live(c.life()))
             .map(|(slot, c)| {
                 let id = CopyId {
-                    slot: slot as u32,
-                    life: live_life(c.life),
+                    slot: slot as u32 | TAG,
+                    life: live_life(c.life()),
                 };
                 (id, c)
             })
     }
 
-    /// The live copies, in slot order, to change in place.
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Copy> {
-        self.chunks.iter_mut().flatten().filter(|c| is_live(c.life))
+    /// The live rows, in slot order, to change in place.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.chunks
+            .iter_mut()
+            .flatten()
+            .filter(|c| is_live(c.life()))
     }
 
     /// Live copies.
@@ -170,9 +223,9 @@ impl CopyStore {
         self.free.clear();
     }
 
-    /// Hint the processor to load the first three cache lines of a copy's row, all that
-    /// most events read (the fourth holds only the stream for sweeps and orders). Live
-    /// or not: a hint never faults.
+    /// Hint the processor to load the first three cache lines of a row (of a copy: all
+    /// that most events read; the fourth holds only the stream for sweeps and orders).
+    /// Live or not: a hint never faults.
     #[inline]
     pub fn prefetch(&self, id: CopyId) {
         if let Some(row) = self.row(id.slot) {

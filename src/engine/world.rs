@@ -53,7 +53,7 @@ pub struct CrisisProtocol {
     pub members: Vec<Entity>,
 }
 
-/// The protocol the run's variant puts in force.
+/// A protocol the run's variant puts in force (each one it lists).
 #[derive(Component, Debug, Clone, Copy)]
 pub struct InForce;
 
@@ -86,9 +86,9 @@ pub struct Entities {
 }
 
 impl Entities {
-    /// Spawn a model's platforms, authorities and protocols (`in_force`: the protocol the
-    /// variant runs, marked [`InForce`]).
-    pub fn spawn(world: &mut World, model: &Model, in_force: Option<usize>) -> Self {
+    /// Spawn a model's platforms, authorities and protocols, each with its own members
+    /// (`in_force`: the protocols the variant runs, marked [`InForce`]).
+    pub fn spawn(world: &mut World, model: &Model, in_force: &[usize]) -> Self {
         let platforms: Vec<Entity> = model
             .platforms
             .iter()
@@ -122,15 +122,6 @@ impl Entities {
                     .id()
             })
             .collect();
-        // Every protocol reaches the platforms with `protocol_member: true` (part II of
-        // the contract gives each its own `members`).
-        let members: Vec<Entity> = model
-            .platforms
-            .iter()
-            .zip(&platforms)
-            .filter(|(p, _)| p.protocol_member)
-            .map(|(_, &e)| e)
-            .collect();
         let protocols = model
             .protocols
             .iter()
@@ -139,9 +130,9 @@ impl Entities {
                 let mut e = world.spawn(CrisisProtocol {
                     index: i as u32,
                     id: Arc::from(p.id.as_str()),
-                    members: members.clone(),
+                    members: p.members.iter().map(|&m| platforms[m]).collect(),
                 });
-                if in_force == Some(i) {
+                if in_force.contains(&i) {
                     e.insert(InForce);
                 }
                 e.id()
@@ -201,7 +192,7 @@ pub struct Directory {
 impl Directory {
     pub fn of(model: &Model) -> Self {
         let mut world = World::new();
-        Entities::spawn(&mut world, model, None);
+        Entities::spawn(&mut world, model, &[]);
         Directory { world }
     }
 

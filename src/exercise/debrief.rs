@@ -117,12 +117,12 @@ pub fn reference_milestones(
     let Some(v) = preferred
         .into_iter()
         .chain(0..scenario.variants.len())
-        .find(|&v| scenario.variants[v].protocol.is_some())
+        .find(|&v| !scenario.variants[v].protocols.is_empty())
     else {
         return Ok(None);
     };
     let variant = &scenario.variants[v];
-    let protocol = &variant.model.protocols[variant.protocol.unwrap_or(0)];
+    let protocol = &variant.model.protocols[variant.protocols.first().copied().unwrap_or(0)];
     let mut m = Milestones::default();
     let mut plan = RunPlan::for_scenario(scenario);
     plan.variants = vec![v];

@@ -1,4 +1,5 @@
-//! The run files' writer: `runs.csv`, `platforms.csv`, `timeseries.csv` and `events.csv`,
+//! The run files' writer: `runs.csv`, `platforms.csv`, `protocols.csv`, `timeseries.csv`
+//! and `events.csv`,
 //! each a header and a row per record, as [`crate::record`] defines them.
 
 use std::io;
@@ -9,7 +10,9 @@ use csv::Writer;
 use super::AtomicFile;
 use super::files::OWN_FILES;
 use crate::record::{self, Record};
-use crate::sink::{EventRecord, PlatformOutcome, RunId, RunOutcome, SampleRecord, Sink};
+use crate::sink::{
+    EventRecord, PlatformOutcome, ProtocolOutcome, RunId, RunOutcome, SampleRecord, Sink,
+};
 
 /// Which files to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -22,6 +25,7 @@ pub struct OutputFiles {
 pub struct CsvOutputs {
     runs: Writer<AtomicFile>,
     platforms: Writer<AtomicFile>,
+    protocols: Writer<AtomicFile>,
     timeseries: Writer<AtomicFile>,
     events: Option<Writer<AtomicFile>>,
     /// Other files committed with the run files (a shard's manifest).
@@ -58,6 +62,7 @@ impl CsvOutputs {
         Ok(CsvOutputs {
             runs: open::<RunOutcome>(dir)?,
             platforms: open::<PlatformOutcome>(dir)?,
+            protocols: open::<ProtocolOutcome>(dir)?,
             timeseries: open::<SampleRecord>(dir)?,
             events: if files.events {
                 Some(open::<EventRecord>(dir)?)
@@ -99,7 +104,7 @@ impl CsvOutputs {
         if let Some(e) = self.error {
             return Err(e);
         }
-        let mut files = vec![self.runs, self.platforms, self.timeseries];
+        let mut files = vec![self.runs, self.platforms, self.protocols, self.timeseries];
         files.extend(self.events);
         let mut inner = Vec::with_capacity(files.len() + self.extra.len());
         for w in files {
@@ -150,6 +155,11 @@ impl Sink for CsvOutputs {
 
     fn platform_outcome(&mut self, run: &RunId, p: &PlatformOutcome) {
         let r = write_row(&mut self.platforms, &mut self.cell, run, p);
+        self.note(r);
+    }
+
+    fn protocol_outcome(&mut self, run: &RunId, p: &ProtocolOutcome) {
+        let r = write_row(&mut self.protocols, &mut self.cell, run, p);
         self.note(r);
     }
 

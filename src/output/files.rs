@@ -1,7 +1,9 @@
 //! The names of the files ttx writes into an output directory: what a writer commits and
 //! what it removes when an earlier run left them behind.
 
-use crate::record::{EventRecord, PlatformOutcome, Record, RunOutcome, SampleRecord};
+use crate::record::{
+    EventRecord, PlatformOutcome, ProtocolOutcome, Record, RunOutcome, SampleRecord,
+};
 
 /// The manifest a shard's output directory holds beside its run files.
 pub const MANIFEST: &str = "shard.yaml";
@@ -13,9 +15,10 @@ pub const SUMMARY: &str = "summary.csv";
 pub const TIMESERIES_SUMMARY: &str = "timeseries_summary.csv";
 
 /// Every file ttx writes into an output directory.
-pub const OWN_FILES: [&str; 7] = [
+pub const OWN_FILES: [&str; 8] = [
     RunOutcome::FILE,
     PlatformOutcome::FILE,
+    ProtocolOutcome::FILE,
     SampleRecord::FILE,
     EventRecord::FILE,
     SUMMARY,

@@ -69,6 +69,7 @@ mod tests {
             activation_min: Some(7.12345),
             contained_min: None,
             events: 99,
+            ..RunOutcome::default()
         };
         let sample = SampleRecord {
             time: 30.0001,
@@ -78,6 +79,8 @@ mod tests {
             removed_cum: 2,
             views_cum: 17.25,
             queue: 1,
+            attempts_cum: 6,
+            blocked_cum: 1,
         };
         let mut out = CsvOutputs::create(tmp.path(), OutputFiles::default()).unwrap();
         out.sample(&run, &sample);

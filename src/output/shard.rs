@@ -24,7 +24,9 @@ use super::AtomicFile;
 pub use super::files::MANIFEST;
 use super::files::OWN_FILES;
 use super::read::{ReadError, RunsReader, SamplesReader};
-use crate::record::{EventRecord, PlatformOutcome, Record, RunOutcome, SampleRecord, neutralize};
+use crate::record::{
+    EventRecord, PlatformOutcome, ProtocolOutcome, Record, RunOutcome, SampleRecord, neutralize,
+};
 use crate::sink::Sink;
 
 /// What `format` says in a manifest this version writes.
@@ -182,7 +184,12 @@ impl ShardManifest {
 
     /// The run files this shard wrote.
     fn files(&self) -> Vec<&'static str> {
-        let mut files = vec![RunOutcome::FILE, PlatformOutcome::FILE, SampleRecord::FILE];
+        let mut files = vec![
+            RunOutcome::FILE,
+            PlatformOutcome::FILE,
+            ProtocolOutcome::FILE,
+            SampleRecord::FILE,
+        ];
         if self.events {
             files.push(EventRecord::FILE);
         }
@@ -784,7 +791,12 @@ mod tests {
         std::fs::write(dir.join(MANIFEST), m.to_yaml()).unwrap();
         let r = k - 1;
         let runs = format!("variant,replication\na,{r}\n'-b,{r}\nc,{r}\n");
-        for name in ["runs.csv", "platforms.csv", "timeseries.csv"] {
+        for name in [
+            "runs.csv",
+            "platforms.csv",
+            "protocols.csv",
+            "timeseries.csv",
+        ] {
             std::fs::write(dir.join(name), &runs).unwrap();
         }
         std::fs::write(dir.join("events.csv"), events).unwrap();

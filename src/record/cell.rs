@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use super::EventKind;
+use super::{EventKind, Trigger};
 
 /// Make text safe for a spreadsheet cell: a leading `=`, `+`, `-`, `@`, tab or carriage
 /// return would make spreadsheet programs treat it as a formula, so prefix a quote.
@@ -69,6 +69,8 @@ pub enum CellError {
     NotANumber(String),
     #[error("expected an event kind, found `{0}`")]
     NotAnEvent(String),
+    #[error("expected a protocol trigger, found `{0}`")]
+    NotATrigger(String),
 }
 
 /// A value a column can hold.
@@ -213,6 +215,23 @@ impl Cell for EventKind {
             .copied()
             .find(|k| k.as_str() == text)
             .ok_or_else(|| CellError::NotAnEvent(text.to_string()))
+    }
+    fn number(&self, _: Format) -> Option<f64> {
+        None
+    }
+}
+
+impl Cell for Trigger {
+    const NUMERIC: bool = false;
+    fn write(&self, _: Format, out: &mut String) {
+        out.push_str(self.as_str());
+    }
+    fn read(text: &str, _: Format) -> Result<Self, CellError> {
+        Trigger::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == text)
+            .ok_or_else(|| CellError::NotATrigger(text.to_string()))
     }
     fn number(&self, _: Format) -> Option<f64> {
         None

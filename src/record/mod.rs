@@ -251,6 +251,12 @@ event_kinds! {
     ProtocolDeactivated => "protocol_deactivated",
     /// A decision taken by the players of an exercise.
     Decision => "decision",
+    /// A livestream's live phase ended; its recording stays up (contract section 17).
+    StreamEnded => "stream_ended",
+    /// A link post was published (contract section 18).
+    PostPublished => "post_published",
+    /// A link post was removed by review.
+    PostRemoved => "post_removed",
 }
 
 record! {
@@ -286,8 +292,12 @@ record! {
         pub published_cum: u64 => "published_cum",
         pub removed_cum: u64 => "removed_cum",
         pub views_cum: f64 => "views_cum" as Fixed(3),
-        /// Copies waiting for review (not counting those under review).
+        /// Copies (and posts) waiting for review (not counting those under review).
         pub queue: u64 => "queue",
+        /// Upload attempts on the platform so far.
+        pub attempts_cum: u64 => "attempts_cum",
+        /// Attempts blocked by hash matching so far.
+        pub blocked_cum: u64 => "blocked_cum",
     }
 }
 
@@ -316,6 +326,16 @@ record! {
         pub max_queue: u64 => "max_queue",
         /// Busy reviewer-time over available reviewer-time (`None` with unlimited reviewers).
         pub reviewer_utilization: Option<f64> => "reviewer_utilization" as Fixed(4),
+        /// Link posts published on this platform (contract section 18).
+        pub posts: u64 => "posts",
+        /// Of those, removed by its reviews.
+        pub posts_removed: u64 => "posts_removed",
+        /// Views of the posts on this platform.
+        pub post_views: f64 => "post_views" as Fixed(3),
+        /// Views this platform's copies received from posts anywhere (in `views` too).
+        pub click_views: f64 => "click_views" as Fixed(3),
+        /// First detection by this platform or find by an authority of a copy on it.
+        pub first_detection_min: Option<Minutes> => "first_detection_min" as Fixed(3),
     }
 }
 
@@ -358,12 +378,77 @@ record! {
         pub contained_min: Option<Minutes> => "contained_min" as Fixed(3),
         /// Events the engine processed.
         pub events: u64 => "events",
+        /// When an origin livestream was removed while live (the first such cut).
+        pub stream_cut_min: Option<Minutes> => "stream_cut_min" as Fixed(3),
+        /// Views at the live rate during live phases (contract section 17).
+        pub live_views: f64 => "live_views" as Fixed(3),
+        /// Link posts published (contract section 18); they are not copies.
+        pub posts: u64 => "posts",
+        pub posts_removed: u64 => "posts_removed",
+        /// Views of posts.
+        pub post_views: f64 => "post_views" as Fixed(3),
+        /// Views copies received through posts (in `exposure` too).
+        pub click_views: f64 => "click_views" as Fixed(3),
     }
 }
 
 impl Record for RunOutcome {
     const FILE: &'static str = "runs.csv";
     const KEY: &'static [Column<RunId>] = RUN_AND_SEED;
+}
+
+/// Which condition triggered a protocol (`protocols.csv`'s `trigger`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Trigger {
+    ConfirmedRemovals,
+    Detections,
+    PlatformsReached,
+    After,
+    OrAt,
+    /// In an exercise: the players activated it.
+    Players,
+}
+
+impl Trigger {
+    /// Every trigger, in declaration order.
+    pub const ALL: &'static [Trigger] = &[
+        Trigger::ConfirmedRemovals,
+        Trigger::Detections,
+        Trigger::PlatformsReached,
+        Trigger::After,
+        Trigger::OrAt,
+        Trigger::Players,
+    ];
+
+    /// Its name in `protocols.csv` (the scenario field's name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::ConfirmedRemovals => "confirmed_removals",
+            Trigger::Detections => "detections",
+            Trigger::PlatformsReached => "platforms_reached",
+            Trigger::After => "after",
+            Trigger::OrAt => "or_at",
+            Trigger::Players => "players",
+        }
+    }
+}
+
+record! {
+    /// One protocol a variant lists, over one run (`protocols.csv`).
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub struct ProtocolOutcome {
+        pub protocol: Arc<str> => "protocol",
+        pub triggered_min: Option<Minutes> => "triggered_min" as Fixed(3),
+        pub activated_min: Option<Minutes> => "activated_min" as Fixed(3),
+        pub deactivated_min: Option<Minutes> => "deactivated_min" as Fixed(3),
+        /// The condition that fired (empty if none did).
+        pub trigger: Option<Trigger> => "trigger",
+    }
+}
+
+impl Record for ProtocolOutcome {
+    const FILE: &'static str = "protocols.csv";
+    const KEY: &'static [Column<RunId>] = RUN;
 }
 
 #[cfg(test)]
@@ -413,17 +498,25 @@ mod tests {
             activation_min: None,
             contained_min: Some(400.0),
             events: 999,
+            stream_cut_min: None,
+            live_views: 12.0,
+            posts: 4,
+            posts_removed: 1,
+            post_views: 0.5,
+            click_views: 0.25,
         };
         let cells = cells(&run(), &o);
         assert_eq!(
             cells.join(","),
-            "'-b,3,42,10,2,8,5,3,6,1234.568,0.000,2,1,12.346,,400.000,999"
+            "'-b,3,42,10,2,8,5,3,6,1234.568,0.000,2,1,12.346,,400.000,999,,12.000,4,1,0.500,0.250"
         );
+        // Part I's columns as they always were, part II's appended.
         assert_eq!(
             header::<RunOutcome>().collect::<Vec<_>>().join(","),
             "variant,replication,seed,attempts,blocked,published,removed,live_at_end,\
              peak_live,exposure,exposure_eu,variants,variants_hashed,first_detection_min,\
-             activation_min,contained_min,events"
+             activation_min,contained_min,events,stream_cut_min,live_views,posts,\
+             posts_removed,post_views,click_views"
         );
         // Back as the file holds it: rounded, and without what runs.csv leaves out.
         let back: RunOutcome = read_back(&cells);
@@ -464,6 +557,8 @@ mod tests {
             removed_cum: 5,
             views_cum: 10.25,
             queue: 1,
+            attempts_cum: 12,
+            blocked_cum: 3,
         };
         assert_eq!(read_back::<SampleRecord>(&cells(&run(), &s)), s);
 
@@ -472,11 +567,32 @@ mod tests {
             views: 3.5,
             mean_wait_min: Some(2.0),
             reviewer_utilization: Some(0.1234),
+            first_detection_min: Some(7.5),
             ..Default::default()
         };
         let c = cells(&run(), &p);
-        assert_eq!(c.last().map(String::as_str), Some("0.1234"));
+        assert_eq!(c.last().map(String::as_str), Some("7.500"));
         assert_eq!(read_back::<PlatformOutcome>(&c), p);
+
+        let p = ProtocolOutcome {
+            protocol: Arc::from("gifct-cip"),
+            triggered_min: Some(10.0),
+            activated_min: Some(100.0),
+            deactivated_min: None,
+            trigger: Some(Trigger::Detections),
+        };
+        let c = cells(&run(), &p);
+        assert_eq!(c.join(","), "'-b,3,gifct-cip,10.000,100.000,,detections");
+        assert_eq!(
+            header::<ProtocolOutcome>().collect::<Vec<_>>().join(","),
+            "variant,replication,protocol,triggered_min,activated_min,deactivated_min,trigger"
+        );
+        assert_eq!(read_back::<ProtocolOutcome>(&c), p);
+        for t in Trigger::ALL {
+            let mut cell = String::new();
+            Some(*t).write(Format::Plain, &mut cell);
+            assert_eq!(Option::<Trigger>::read(&cell, Format::Plain), Ok(Some(*t)));
+        }
     }
 
     #[test]

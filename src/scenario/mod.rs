@@ -129,26 +129,6 @@ pub fn load(path: &Path) -> Result<Scenario, LoadError> {
 /// Any text is safe to give: hostile input (huge, deeply nested, alias bombs) is refused
 /// quickly and with bounded memory by the [`guard`] checks, before it is read into values.
 pub fn parse(text: &str, source: &str) -> Result<Scenario, LoadError> {
-    let s = parse_format(text, source)?;
-    if let Some(what) = s.variants.iter().find_map(engine_lacks) {
-        return Err(LoadError::one(
-            source,
-            Problem::at_field(
-                what.0,
-                format!(
-                    "{} is part II of the scenario format, which this build of ttx reads but does not run yet",
-                    what.1
-                ),
-            ),
-        ));
-    }
-    Ok(s)
-}
-
-/// [`parse`] without refusing the part II features the engine does not run yet (for the
-/// tests of the format itself).
-#[doc(hidden)]
-pub fn parse_format(text: &str, source: &str) -> Result<Scenario, LoadError> {
     let checked = read_checked::<RawScenario>(
         text,
         source,
@@ -214,7 +194,6 @@ pub fn parse_format(text: &str, source: &str) -> Result<Scenario, LoadError> {
                 .map(|(p, v)| (p.clone(), error::render(v)))
                 .collect(),
             name: spec.name,
-            protocol: spec.protocols.first().copied(),
             protocols: spec.protocols,
             model,
         });
@@ -592,61 +571,4 @@ fn build_variant(
             }
         })
         .collect())
-}
-
-/// The first part II feature (contract sections 16-19) a variant uses that the engine
-/// does not run yet: (field path, what it is). Refused rather than silently ignored.
-fn engine_lacks(v: &Variant) -> Option<(String, &'static str)> {
-    let m = &v.model;
-    if v.protocols.len() > 1 {
-        return Some((
-            format!("variants[{}].protocol", v.name),
-            "a list of several protocols",
-        ));
-    }
-    for p in &m.protocols {
-        let at = format!("protocols.{}", p.id);
-        let a = &p.activation;
-        if p.members_listed {
-            return Some((format!("{at}.members"), "`members`"));
-        }
-        if a.detections.is_some()
-            || a.platforms_reached.is_some()
-            || a.after.is_some()
-            || a.content.is_some()
-        {
-            return Some((
-                format!("{at}.activation"),
-                "a `detections`, `platforms_reached`, `after` or `content` trigger",
-            ));
-        }
-    }
-    if let Some(c) = m.contents.iter().find(|c| c.live.is_some()) {
-        return Some((format!("content[{}].live", c.id), "a live phase"));
-    }
-    if let Some(i) = m.links.iter().position(|l| l.kind == LinkKind::Post) {
-        return Some((format!("links[{i}].kind"), "a post link"));
-    }
-    for p in &m.platforms {
-        let posture = p.crisis_posture.as_ref();
-        if p.on_match == OnMatch::Review || posture.is_some_and(|c| c.on_match.is_some()) {
-            return Some((format!("platforms[{}].on_match", p.id), "`on_match`"));
-        }
-        if posture.is_some_and(|c| c.views_factor != 1.0) {
-            return Some((
-                format!("platforms[{}].crisis_posture.views_factor", p.id),
-                "`views_factor`",
-            ));
-        }
-    }
-    if let Some(a) = m.authorities.iter().find(|a| a.acceptance.is_some()) {
-        return Some((format!("authorities[{}].acceptance", a.id), "`acceptance`"));
-    }
-    if let Some(o) = m.objectives.iter().find(|o| o.protocol.is_some()) {
-        return Some((
-            format!("objectives[{}].protocol", o.id),
-            "an objective naming a protocol",
-        ));
-    }
-    None
 }

@@ -455,9 +455,6 @@ pub struct Variant {
     /// Indices into `model.protocols`, in the order listed; empty is the built-in
     /// protocol `none`. Each runs on its own (contract section 16).
     pub protocols: Vec<usize>,
-    /// The first of `protocols` (`None` for `none`): what part I's single-protocol
-    /// code paths read.
-    pub protocol: Option<usize>,
     /// The dotted paths this variant overrides, in file order, for reports.
     pub overrides: Vec<(String, String)>,
     pub model: Arc<Model>,

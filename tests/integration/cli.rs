@@ -8,10 +8,11 @@ use predicates::str::contains;
 
 use crate::common::{Table, bad_fixture, shipped, snapshot, ttx};
 
-const RUNS_HEADER: &str = "variant,replication,seed,attempts,blocked,published,removed,live_at_end,peak_live,exposure,exposure_eu,variants,variants_hashed,first_detection_min,activation_min,contained_min,events";
-const PLATFORMS_HEADER: &str = "variant,replication,platform,attempts,blocked,published,removed_review,removed_order,removed_sweep,live_at_end,views,reviews,mean_wait_min,max_queue,reviewer_utilization";
-const TIMESERIES_HEADER: &str =
-    "variant,replication,time_min,platform,live,published_cum,removed_cum,views_cum,queue";
+const RUNS_HEADER: &str = "variant,replication,seed,attempts,blocked,published,removed,live_at_end,peak_live,exposure,exposure_eu,variants,variants_hashed,first_detection_min,activation_min,contained_min,events,stream_cut_min,live_views,posts,posts_removed,post_views,click_views";
+const PLATFORMS_HEADER: &str = "variant,replication,platform,attempts,blocked,published,removed_review,removed_order,removed_sweep,live_at_end,views,reviews,mean_wait_min,max_queue,reviewer_utilization,posts,posts_removed,post_views,click_views,first_detection_min";
+const PROTOCOLS_HEADER: &str =
+    "variant,replication,protocol,triggered_min,activated_min,deactivated_min,trigger";
+const TIMESERIES_HEADER: &str = "variant,replication,time_min,platform,live,published_cum,removed_cum,views_cum,queue,attempts_cum,blocked_cum";
 const EVENTS_HEADER: &str =
     "variant,replication,time_min,event,platform,copy,content,content_variant,detail";
 
@@ -342,9 +343,15 @@ fn run_tutorial_writes_three_files_with_headers_and_row_counts() {
 
     assert_eq!(
         names(&out),
-        ["platforms.csv", "runs.csv", "timeseries.csv"],
-        "exactly the three files, no events.csv without --events, no temporary files"
+        [
+            "platforms.csv",
+            "protocols.csv",
+            "runs.csv",
+            "timeseries.csv"
+        ],
+        "exactly the four files, no events.csv without --events, no temporary files"
     );
+    assert_eq!(first_line(&out.join("protocols.csv")), PROTOCOLS_HEADER);
     assert_eq!(first_line(&out.join("runs.csv")), RUNS_HEADER);
     assert_eq!(first_line(&out.join("platforms.csv")), PLATFORMS_HEADER);
     assert_eq!(first_line(&out.join("timeseries.csv")), TIMESERIES_HEADER);
@@ -530,7 +537,13 @@ fn run_events_writes_events_csv_in_time_order_per_run() {
         .success();
     assert_eq!(
         names(&out),
-        ["events.csv", "platforms.csv", "runs.csv", "timeseries.csv"]
+        [
+            "events.csv",
+            "platforms.csv",
+            "protocols.csv",
+            "runs.csv",
+            "timeseries.csv"
+        ]
     );
     assert_eq!(first_line(&out.join("events.csv")), EVENTS_HEADER);
 
@@ -772,7 +785,15 @@ fn run_default_out_dir_is_results_slash_stem_under_the_working_directory() {
         .assert()
         .success();
     let out = dir.path().join("results").join("my-exercise");
-    assert_eq!(names(&out), ["platforms.csv", "runs.csv", "timeseries.csv"]);
+    assert_eq!(
+        names(&out),
+        [
+            "platforms.csv",
+            "protocols.csv",
+            "runs.csv",
+            "timeseries.csv"
+        ]
+    );
     assert_eq!(first_line(&out.join("runs.csv")), RUNS_HEADER);
     // Nothing else appeared in the working directory.
     assert_eq!(names(dir.path()), ["my-exercise.yaml", "results"]);
@@ -796,7 +817,15 @@ fn run_default_out_dir_uses_only_the_file_stem() {
         .assert()
         .success();
     let out = dir.path().join("results/table-top");
-    assert_eq!(names(&out), ["platforms.csv", "runs.csv", "timeseries.csv"]);
+    assert_eq!(
+        names(&out),
+        [
+            "platforms.csv",
+            "protocols.csv",
+            "runs.csv",
+            "timeseries.csv"
+        ]
+    );
     assert_eq!(
         names(&sub),
         ["table-top.yaml"],

@@ -130,7 +130,7 @@ fn check_conservation(name: &str) {
             }
         }
         let v = variant_index[runs.text(i, "variant")];
-        if o.scenario.variants[v].protocol.is_none() {
+        if o.scenario.variants[v].protocols.is_empty() {
             assert_eq!(
                 runs.opt(i, "activation_min"),
                 None,

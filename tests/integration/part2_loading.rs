@@ -1,9 +1,8 @@
 //! Loading part II of the scenario format (contract sections 16-19): the contract's own
 //! examples load as written, and every new field refuses a wrong type, a wrong range
-//! and an unknown reference with a message that names the field. (Until the engine runs
-//! part II, `parse` refuses these features; the format is tested with `parse_format`.)
+//! and an unknown reference with a message that names the field.
 
-use ttx::scenario::{LinkKind, OnMatch, parse_format as parse};
+use ttx::scenario::{LinkKind, OnMatch, parse};
 
 /// A scenario with the platforms and content the contract's examples name.
 const BASE: &str = "\

@@ -307,7 +307,7 @@ fn protocols_reduce_exposure_on_the_shipped_livestream_scenario() {
     runner::run(&s, &plan, &mut sink, None, &mut |_| {}).expect("runs");
     let reference = &s.variants[0];
     assert!(
-        reference.protocol.is_none(),
+        reference.protocols.is_empty(),
         "the reference is the no-protocol baseline"
     );
     let base: Vec<f64> = sink
@@ -316,7 +316,7 @@ fn protocols_reduce_exposure_on_the_shipped_livestream_scenario() {
         .filter(|(v, _, _)| *v == reference.name)
         .map(|x| x.2)
         .collect();
-    for v in s.variants.iter().filter(|v| v.protocol.is_some()) {
+    for v in s.variants.iter().filter(|v| !v.protocols.is_empty()) {
         let this: Vec<f64> = sink
             .0
             .iter()

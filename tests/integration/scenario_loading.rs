@@ -299,16 +299,16 @@ fn full_scenario_loads_with_every_field() {
     // Variants: protocols resolved, the base shared where nothing is set.
     let names: Vec<&str> = s.variants.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(names, ["baseline", "ecp", "ecp-fast-hashes", "cip"]);
-    assert_eq!(s.variants[0].protocol, None);
-    assert_eq!(s.variants[1].protocol, Some(0));
-    assert_eq!(s.variants[3].protocol, Some(1));
+    assert_eq!(s.variants[0].protocols, Vec::<usize>::new());
+    assert_eq!(s.variants[1].protocols, vec![0]);
+    assert_eq!(s.variants[3].protocols, vec![1]);
     assert!(Arc::ptr_eq(&s.variants[0].model, &s.base));
     assert!(Arc::ptr_eq(&s.variants[1].model, &s.base));
     assert!(s.variants[0].overrides.is_empty());
 
     // Overrides reach the right fields, converted like the file's own values.
     let fast = s.variant("ecp-fast-hashes").unwrap();
-    assert_eq!(fast.protocol, Some(0));
+    assert_eq!(fast.protocols, vec![0]);
     let f = &*fast.model;
     assert_eq!(f.hash_sharing.delay, 15.0);
     assert_eq!(f.platforms[1].review.reviewers, Capacity::Limited(60));
@@ -375,7 +375,7 @@ fn defaults_where_the_file_is_silent() {
     assert_eq!(m.contents[0].origin_at, 0.0);
     assert_eq!(s.variants.len(), 1);
     assert_eq!(s.variants[0].name, "baseline");
-    assert_eq!(s.variants[0].protocol, None);
+    assert_eq!(s.variants[0].protocols, Vec::<usize>::new());
     assert!(Arc::ptr_eq(&s.variants[0].model, &s.base));
 }
 
