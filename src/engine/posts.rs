@@ -313,7 +313,7 @@ impl Posts {
             return false;
         }
         let (platform, ident, number) = (p.platform, p.ident, p.number);
-        core.log(EventKind::Detected, Some(platform), Some(ident), |_| {
+        core.log(EventKind::PostDetected, Some(platform), Some(ident), |_| {
             format!("the platform detected post {number}")
         });
         true

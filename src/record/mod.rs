@@ -255,6 +255,8 @@ event_kinds! {
     StreamEnded => "stream_ended",
     /// A link post was published (contract section 18).
     PostPublished => "post_published",
+    /// A platform detected a link post.
+    PostDetected => "post_detected",
     /// A link post was removed by review.
     PostRemoved => "post_removed",
 }

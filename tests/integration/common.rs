@@ -21,6 +21,11 @@ pub fn run_one(s: &Scenario, v: usize, r: u32, events: bool) -> (RunOutcome, Rec
     (out, rec)
 }
 
+/// The scenario that uses every part II feature (tests/fixtures/scenarios/part2.yaml).
+pub fn part2_fixture() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scenarios/part2.yaml")
+}
+
 /// Path of a shipped scenario.
 pub fn shipped(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -26,8 +26,17 @@ struct Outputs {
     timeseries: Table,
 }
 
+/// A shipped scenario, or the part II fixture.
+fn scenario_path(name: &str) -> std::path::PathBuf {
+    if name == "part2.yaml" {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scenarios/part2.yaml")
+    } else {
+        shipped(name)
+    }
+}
+
 fn run_all_variants(name: &str, dir: &Path) -> Outputs {
-    let path = shipped(name);
+    let path = scenario_path(name);
     let scenario = ttx::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
     let out = dir.join("out");
     ttx()
@@ -153,6 +162,11 @@ fn check_conservation(name: &str) {
         live: u64,
         views: f64,
         views_eu: f64,
+        posts: u64,
+        posts_removed: u64,
+        post_views: f64,
+        click_views: f64,
+        first_detection: Option<f64>,
         n: usize,
     }
     let mut sums: BTreeMap<(String, u64), Sum> = BTreeMap::new();
@@ -185,6 +199,22 @@ fn check_conservation(name: &str) {
         if let Some(u) = platforms.opt(i, "reviewer_utilization") {
             assert!((0.0..=1.0).contains(&u), "{at}: utilization {u}");
         }
+        // Part II: posts are not copies; the click views are in the platform's views.
+        let (posts, posts_removed) = (platforms.int(i, "posts"), platforms.int(i, "posts_removed"));
+        assert!(posts_removed <= posts, "{at}: more posts removed than made");
+        let (post_views, click_views) = (
+            platforms.num(i, "post_views"),
+            platforms.num(i, "click_views"),
+        );
+        assert!(
+            post_views >= 0.0 && click_views >= 0.0,
+            "{at}: negative post views"
+        );
+        assert!(
+            click_views <= views + tol(1, views),
+            "{at}: click views beyond views"
+        );
+        let first = platforms.opt(i, "first_detection_min");
 
         let k = key(platforms, i);
         let v = variant_index[k.0.as_str()];
@@ -205,6 +235,14 @@ fn check_conservation(name: &str) {
         if p.jurisdiction == Jurisdiction::Eu {
             s.views_eu += views;
         }
+        s.posts += posts;
+        s.posts_removed += posts_removed;
+        s.post_views += post_views;
+        s.click_views += click_views;
+        s.first_detection = match (s.first_detection, first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         s.n += 1;
         assert!(
             platform_row.insert((k.0, k.1, platform), i).is_none(),
@@ -239,6 +277,28 @@ fn check_conservation(name: &str) {
             "{at}: exposure_eu {exposure_eu} vs sum of views on eu platforms {}",
             s.views_eu
         );
+        assert_eq!(s.posts, runs.int(i, "posts"), "{at}: posts");
+        assert_eq!(
+            s.posts_removed,
+            runs.int(i, "posts_removed"),
+            "{at}: posts_removed"
+        );
+        for (sum, col) in [(s.post_views, "post_views"), (s.click_views, "click_views")] {
+            let total = runs.num(i, col);
+            assert!(
+                (sum - total).abs() <= tol(s.n, total),
+                "{at}: {col} {total} vs {sum}"
+            );
+        }
+        assert!(
+            runs.num(i, "live_views") <= exposure + tol(1, exposure),
+            "{at}: live views"
+        );
+        assert_eq!(
+            s.first_detection,
+            runs.opt(i, "first_detection_min"),
+            "{at}: the first detection is the first on some platform"
+        );
     }
 
     // ---- timeseries.csv: per (run, platform), in time order ----
@@ -249,6 +309,8 @@ fn check_conservation(name: &str) {
         views: f64,
         live: u64,
         max_queue: u64,
+        attempts: u64,
+        blocked: u64,
         samples: usize,
     }
     let mut series: BTreeMap<(String, u64, String), Series> = BTreeMap::new();
@@ -264,6 +326,8 @@ fn check_conservation(name: &str) {
         let removed = ts.int(i, "removed_cum");
         let views = ts.num(i, "views_cum");
         let queue = ts.int(i, "queue");
+        let (attempts, blocked) = (ts.int(i, "attempts_cum"), ts.int(i, "blocked_cum"));
+        assert!(blocked <= attempts, "{at}: blocked_cum > attempts_cum");
         assert_eq!(
             published,
             removed + live,
@@ -286,6 +350,8 @@ fn check_conservation(name: &str) {
                         views,
                         live,
                         max_queue: queue,
+                        attempts,
+                        blocked,
                         samples: 1,
                     },
                 );
@@ -295,6 +361,12 @@ fn check_conservation(name: &str) {
                 assert!(published >= s.published, "{at}: published_cum decreases");
                 assert!(removed >= s.removed, "{at}: removed_cum decreases");
                 assert!(views >= s.views, "{at}: views_cum decreases");
+                assert!(
+                    attempts >= s.attempts && blocked >= s.blocked,
+                    "{at}: a count decreases"
+                );
+                s.attempts = attempts;
+                s.blocked = blocked;
                 s.last_time = t;
                 s.published = published;
                 s.removed = removed;
@@ -328,6 +400,8 @@ fn check_conservation(name: &str) {
             + platforms.int(i, "removed_sweep");
         assert_eq!(s.removed, removed, "{at}: removed");
         assert_eq!(s.live, platforms.int(i, "live_at_end"), "{at}: live");
+        assert_eq!(s.attempts, platforms.int(i, "attempts"), "{at}: attempts");
+        assert_eq!(s.blocked, platforms.int(i, "blocked"), "{at}: blocked");
         let views = platforms.num(i, "views");
         assert!(
             (s.views - views).abs() <= tol(1, views),
@@ -364,7 +438,7 @@ fn check_conservation(name: &str) {
 /// `contained_min`, the protocol's activation is `activation_min`, and the originals plus
 /// the new-variant events are `variants`.
 fn check_events(name: &str, replications: u32) {
-    let path = shipped(name);
+    let path = scenario_path(name);
     let scenario = ttx::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
@@ -498,6 +572,16 @@ fn livestream_attack_every_row_balances() {
 #[test]
 fn tutorial_every_row_balances() {
     check_conservation("tutorial.yaml");
+}
+
+#[test]
+fn part_two_every_row_balances() {
+    check_conservation("part2.yaml");
+}
+
+#[test]
+fn part_two_event_log_matches_the_outcomes() {
+    check_events("part2.yaml", 20);
 }
 
 #[test]

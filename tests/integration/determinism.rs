@@ -3,13 +3,15 @@
 //! variant uses the same random streams (common random numbers); and the engine itself is
 //! deterministic step by step.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ttx::engine::{SimInit, Step};
 use ttx::runner::{self, RunPlan};
-use ttx::sink::{EventRecord, PlatformOutcome, Recorder, RunId, RunOutcome, SampleRecord, Sink};
+use ttx::sink::{
+    EventRecord, PlatformOutcome, ProtocolOutcome, Recorder, RunId, RunOutcome, SampleRecord, Sink,
+};
 
-use crate::common::{shipped, snapshot, ttx};
+use crate::common::{part2_fixture, shipped, snapshot, ttx};
 
 /// Run `ttx run SCENARIO --quiet --out DIR ARGS...` and return DIR's files.
 fn run_files(
@@ -106,6 +108,36 @@ fn thread_count_does_not_change_the_files() {
         &[&args[..], &["--threads", "3"]].concat(),
     );
     assert_same_files(&one, &three, "--threads 1 vs --threads 3");
+}
+
+/// The part II scenario (several protocols, a live phase, link posts, `on_match:
+/// review`, `acceptance`), protocols.csv included: the same files on 1 and 2 threads,
+/// and twice in a row.
+#[test]
+fn part_two_files_do_not_depend_on_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = part2_fixture();
+    let common = ["--events", "--replications", "9"];
+    let one = run_files(
+        &scenario,
+        &dir.path().join("t1"),
+        &[&common[..], &["--threads", "1"]].concat(),
+    );
+    let two = run_files(
+        &scenario,
+        &dir.path().join("t2"),
+        &[&common[..], &["--threads", "2"]].concat(),
+    );
+    let again = run_files(
+        &scenario,
+        &dir.path().join("t3"),
+        &[&common[..], &["--threads", "2"]].concat(),
+    );
+    assert_eq!(one.len(), 5);
+    let protocols = String::from_utf8_lossy(&one["protocols.csv"]);
+    assert!(protocols.lines().count() > 40, "{protocols}");
+    assert_same_files(&one, &two, "part II: --threads 1 vs --threads 2");
+    assert_same_files(&two, &again, "part II: twice");
 }
 
 #[test]
@@ -267,6 +299,7 @@ struct Collect {
     events: Vec<(RunId, EventRecord)>,
     samples: Vec<(RunId, SampleRecord)>,
     platforms: Vec<(RunId, PlatformOutcome)>,
+    protocols: Vec<(RunId, ProtocolOutcome)>,
     runs: Vec<(RunId, RunOutcome)>,
 }
 
@@ -283,6 +316,9 @@ impl Sink for Collect {
     fn platform_outcome(&mut self, run: &RunId, p: &PlatformOutcome) {
         self.platforms.push((run.clone(), p.clone()));
     }
+    fn protocol_outcome(&mut self, run: &RunId, p: &ProtocolOutcome) {
+        self.protocols.push((run.clone(), p.clone()));
+    }
     fn run_outcome(&mut self, run: &RunId, o: &RunOutcome) {
         self.runs.push((run.clone(), o.clone()));
     }
@@ -290,9 +326,21 @@ impl Sink for Collect {
 
 #[test]
 fn replications_split_into_shards_give_the_same_records() {
-    let s = ttx::scenario::load(&shipped("tutorial.yaml")).unwrap();
+    for path in [shipped("tutorial.yaml"), part2_fixture()] {
+        let s = ttx::scenario::load(&path).unwrap();
+        // The reference, and the variant running the most protocols.
+        let most = (0..s.variants.len())
+            .max_by_key(|&v| s.variants[v].protocols.len())
+            .unwrap();
+        for v in [0, most] {
+            split_into_shards(&s, v);
+        }
+    }
+}
+
+fn split_into_shards(s: &ttx::scenario::Scenario, v: usize) {
     let plan = |first: u32, count: u32, threads: usize| RunPlan {
-        variants: vec![0],
+        variants: vec![v],
         first_replication: first,
         replications: count,
         seed: s.experiment.seed,
@@ -301,10 +349,10 @@ fn replications_split_into_shards_give_the_same_records() {
         decisions: None,
     };
     let mut whole = Collect::default();
-    runner::run(&s, &plan(0, 10, 2), &mut whole, None, &mut |_| {}).unwrap();
+    runner::run(s, &plan(0, 10, 2), &mut whole, None, &mut |_| {}).unwrap();
     let mut shards = Collect::default();
-    runner::run(&s, &plan(0, 3, 1), &mut shards, None, &mut |_| {}).unwrap();
-    runner::run(&s, &plan(3, 7, 2), &mut shards, None, &mut |_| {}).unwrap();
+    runner::run(s, &plan(0, 3, 1), &mut shards, None, &mut |_| {}).unwrap();
+    runner::run(s, &plan(3, 7, 2), &mut shards, None, &mut |_| {}).unwrap();
     assert_eq!(whole.runs.len(), 10);
     assert_eq!(
         whole
@@ -314,9 +362,10 @@ fn replications_split_into_shards_give_the_same_records() {
             .collect::<Vec<_>>(),
         (0..10).collect::<Vec<_>>()
     );
+    assert_eq!(whole.protocols.len(), 10 * s.variants[v].protocols.len());
     assert!(
         whole == shards,
-        "shards 0..3 + 3..10 differ from one plan 0..10"
+        "variant {v}: shards 0..3 + 3..10 differ from one plan 0..10"
     );
 }
 
@@ -331,13 +380,22 @@ fn assert_same_records(a: &Recorder, b: &Recorder, at: &str) {
     assert_eq!(a.events.last(), b.events.last(), "{at}: last event");
     assert_eq!(a.samples.last(), b.samples.last(), "{at}: last sample");
     assert_eq!(a.platforms, b.platforms, "{at}: platform outcomes");
+    assert_eq!(a.protocols, b.protocols, "{at}: protocol outcomes");
     assert_eq!(a.run, b.run, "{at}: run outcome");
 }
 
 #[test]
 fn engine_two_simulations_in_lockstep_stay_identical() {
-    let path: PathBuf = shipped("tutorial.yaml");
-    let s = ttx::scenario::load(&path).unwrap();
+    lockstep(&shipped("tutorial.yaml"));
+}
+
+#[test]
+fn engine_part_two_simulations_in_lockstep_stay_identical() {
+    lockstep(&part2_fixture());
+}
+
+fn lockstep(path: &Path) {
+    let s = ttx::scenario::load(path).unwrap();
     // Every variant (the protocol variant exercises activation, notification, ramps).
     for (v, variant) in s.variants.iter().enumerate() {
         for r in [0u32, 7] {
@@ -407,7 +465,13 @@ fn engine_two_simulations_in_lockstep_stay_identical() {
 #[test]
 fn engine_events_off_gives_the_same_outcomes() {
     // Building the event log must not consume randomness or change the run.
-    let s = ttx::scenario::load(&shipped("livestream-attack.yaml")).unwrap();
+    for path in [shipped("livestream-attack.yaml"), part2_fixture()] {
+        events_off(&path);
+    }
+}
+
+fn events_off(path: &Path) {
+    let s = ttx::scenario::load(path).unwrap();
     for (v, variant) in s.variants.iter().enumerate() {
         let mut with = Recorder::new(true);
         let mut without = Recorder::new(false);
@@ -422,6 +486,7 @@ fn engine_events_off_gives_the_same_outcomes() {
         assert!(!with.events.is_empty() && without.events.is_empty());
         assert_eq!(with.samples, without.samples, "variant {v}");
         assert_eq!(with.platforms, without.platforms, "variant {v}");
+        assert_eq!(with.protocols, without.protocols, "variant {v}");
         assert_eq!(with.run, without.run, "variant {v}");
     }
 }
@@ -433,6 +498,7 @@ fn engine_events_off_gives_the_same_outcomes() {
 fn engine_storage_reused_from_earlier_runs_changes_nothing() {
     let livestream = ttx::scenario::load(&shipped("livestream-attack.yaml")).unwrap();
     let tutorial = ttx::scenario::load(&shipped("tutorial.yaml")).unwrap();
+    let part2 = ttx::scenario::load(&part2_fixture()).unwrap();
     let fresh = |v: usize, r: u32| {
         let mut rec = Recorder::new(true);
         SimInit::new(&livestream.experiment, &livestream.variants[v], r)
@@ -463,5 +529,29 @@ fn engine_storage_reused_from_earlier_runs_changes_nothing() {
             rec.samples, want.samples,
             "variant {v}, replication {r}: samples"
         );
+    }
+    // Posts' storage too: a part II run after a part II run, after a part I run.
+    let part2_fresh = |v: usize, r: u32| {
+        let mut rec = Recorder::new(true);
+        SimInit::new(&part2.experiment, &part2.variants[v], r)
+            .build()
+            .run(&mut rec)
+            .unwrap();
+        rec
+    };
+    let last = part2.variants.len() - 1;
+    for (v, r) in [(last, 1), (last, 4), (0, 2)] {
+        let mut rec = Recorder::new(true);
+        let mut sim = SimInit::new(&part2.experiment, &part2.variants[v], r).build_in(storage);
+        sim.run(&mut rec).unwrap();
+        storage = sim.into_storage();
+        let want = part2_fresh(v, r);
+        assert!(want.run.as_ref().is_some_and(|o| o.posts > 0) || v == 0);
+        assert_same_records(
+            &rec,
+            &want,
+            &format!("part II variant {v}, replication {r}"),
+        );
+        assert_eq!(rec.events, want.events);
     }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use predicates::str::contains;
 
-use crate::common::{shipped, snapshot, ttx};
+use crate::common::{part2_fixture, shipped, snapshot, ttx};
 
 /// Run `scenario` as shard `spec` (K/N) of `reps` replications into `out`.
 fn run_shard(scenario: &Path, reps: u32, spec: &str, threads: u32, out: &Path, extra: &[&str]) {
@@ -88,6 +88,37 @@ fn merged_shards_equal_one_unsharded_run_byte_for_byte() {
             "timeseries.csv"
         ]
     );
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        assert!(bytes == &b[name], "{name} differs after merging");
+    }
+}
+
+/// The part II scenario in three shards merges into the unsharded files, protocols.csv
+/// included, byte for byte.
+#[test]
+fn part_two_shards_merge_into_the_unsharded_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = part2_fixture();
+    let full = tmp.path().join("full");
+    ttx()
+        .arg("run")
+        .arg(&scenario)
+        .args(["--replications", "8", "--events", "--quiet", "--out"])
+        .arg(&full)
+        .assert()
+        .success();
+    let shards: Vec<PathBuf> = (1..=3)
+        .map(|k| {
+            let dir = tmp.path().join(format!("s{k}"));
+            run_shard(&scenario, 8, &format!("{k}/3"), 1, &dir, &["--events"]);
+            dir
+        })
+        .collect();
+    let merged = tmp.path().join("merged");
+    merge_cmd(&[&shards[1], &shards[2], &shards[0]], &merged).success();
+    let (a, b) = (snapshot(&full), snapshot(&merged));
+    assert!(a.contains_key("protocols.csv"));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (name, bytes) in &a {
         assert!(bytes == &b[name], "{name} differs after merging");
