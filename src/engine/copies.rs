@@ -346,6 +346,7 @@ impl Copies {
         )
     }
 
+    #[inline]
     pub fn schedule_campaign_attempt<E: From<CopyEvent>>(
         &mut self,
         core: &mut Core<E>,
@@ -365,6 +366,7 @@ impl Copies {
     }
 
     /// A campaign's attempt: which platform it goes to, and which variant it uploads.
+    #[inline]
     pub fn campaign_attempt<E>(&mut self, core: &Core<E>, campaign: u32) -> Upload {
         let state = &mut self.campaigns[campaign as usize];
         let n = state.attempts;
@@ -437,6 +439,7 @@ impl Copies {
     /// drawn and scheduled, and its first find drawn by `first_find` (the authorities'),
     /// all before it is stored, so that no look-up is needed; returns the copy and its
     /// first find, for the dispatch to schedule.
+    #[inline]
     pub fn publish<E: From<CopyEvent>>(
         &mut self,
         core: &mut Core<E>,
@@ -650,6 +653,8 @@ impl Copies {
     /// A post along post link `link` of the live copy `copy` (lineage key `key`):
     /// published on the link's target, and one of the copy's children (for URL sharing
     /// and for its removal to turn the post into a dead link).
+    #[cold]
+    #[inline(never)]
     pub fn make_post<E: From<CopyEvent>>(
         &mut self,
         core: &mut Core<E>,
@@ -675,6 +680,8 @@ impl Copies {
     }
 
     /// Draw a post's next detection from now (cancelling any pending one).
+    #[cold]
+    #[inline(never)]
     pub fn schedule_post_detection<E: From<CopyEvent>>(
         &mut self,
         core: &mut Core<E>,
@@ -690,6 +697,8 @@ impl Copies {
     /// Take a live post down (by review); returns its platform and whether it was
     /// waiting for review, None if it was already gone. The click views it sent its
     /// copy are the copy's (in the views its removal reports).
+    #[cold]
+    #[inline(never)]
     pub fn remove_post<E>(&mut self, core: &mut Core<E>, post: CopyId) -> Option<(u32, bool)> {
         let removed = self.posts.remove(core, post)?;
         if let Some(c) = self.store.get_mut(removed.copy) {
@@ -702,6 +711,8 @@ impl Copies {
     /// The end of a livestream's live phase: the copy stays up as a recording and
     /// follows part I from now on, its age counted from now (a fresh copy's view and
     /// onward rates, decaying). False if the copy is gone (the stream was cut).
+    #[cold]
+    #[inline(never)]
     pub fn end_stream<E: From<CopyEvent>>(&mut self, core: &mut Core<E>, copy: CopyId) -> bool {
         let now = core.now;
         let model = &core.model;
@@ -788,6 +799,8 @@ impl Copies {
 
     /// A copy just published from an upload that matched its platform's hash list,
     /// which sends matches to review (`on_match: review`): a detection by the platform.
+    #[cold]
+    #[inline(never)]
     pub fn matched_for_review<E>(&mut self, core: &mut Core<E>, copy: CopyId) -> Option<Spotted> {
         let c = self.store.get_mut(copy)?;
         let first = !std::mem::replace(&mut c.pending.spotted, true);
@@ -1073,6 +1086,7 @@ impl DetectionRates {
 
 /// Draw a copy's next link-caused attempt from `now`, cancelling any pending one:
 /// (time, generation) if it comes before the horizon.
+#[inline]
 fn next_link(
     c: &mut Copy,
     now: Minutes,
@@ -1097,6 +1111,7 @@ fn next_link(
 /// Draw a copy's next detection from `now`, cancelling any pending one. Detection is
 /// the first of two independent hazards: automated (constant) and user flags
 /// (proportional to the view rate).
+#[inline]
 fn next_detection(
     c: &mut Copy,
     now: Minutes,

@@ -42,8 +42,10 @@ pub struct HashLists {
     /// Variants submitted to the shared database whose normal delivery is pending.
     pending: Vec<u32>,
     live: LiveIndex,
-    /// What a match does on each platform now (its own rule, or its crisis posture's).
+    /// What a match does on each platform now (its own rule, or its crisis posture's),
+    /// and whether any sends matches to review.
     on_match: Vec<OnMatch>,
+    any_review: bool,
 }
 
 impl HashLists {
@@ -56,6 +58,10 @@ impl HashLists {
             pending: Vec::new(),
             live: LiveIndex::new(model.hash_sharing.sweep),
             on_match: model.platforms.iter().map(|p| p.on_match).collect(),
+            any_review: model
+                .platforms
+                .iter()
+                .any(|p| p.on_match == OnMatch::Review),
         }
     }
 
@@ -74,6 +80,7 @@ impl HashLists {
     }
 
     /// Whether an attempt of a listed variant is matched (probability `hash_recall`).
+    #[inline]
     pub fn matched<E>(&self, core: &Core<E>, platform: u32, key: u64) -> bool {
         let recall = core.model.platforms[platform as usize].hash_recall;
         core.key.unit(key, Mechanism::Screening) < recall
@@ -82,12 +89,16 @@ impl HashLists {
     /// What a match does on a platform now.
     #[inline]
     pub fn on_match(&self, platform: u32) -> OnMatch {
+        if !self.any_review {
+            return OnMatch::Block;
+        }
         self.on_match[platform as usize]
     }
 
     /// Change what a match does on a platform (a crisis posture's rule, or back).
     pub fn set_on_match(&mut self, platform: u32, on_match: OnMatch) {
         self.on_match[platform as usize] = on_match;
+        self.any_review = self.on_match.contains(&OnMatch::Review);
     }
 
     /// A copy was published of a variant not on its platform's list: a sweep may take it.

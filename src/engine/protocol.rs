@@ -119,10 +119,13 @@ pub struct Protocols {
     manual: bool,
     /// Platforms in crisis posture (notified, or surged by the players).
     crisis: Vec<bool>,
-    /// Some protocol counts removals / detections / publications.
+    /// Some protocol not yet triggered counts removals / detections / publications (kept
+    /// up to date as protocols trigger, so that a removal costs nothing once none does).
     watch_removals: bool,
     watch_detections: bool,
     watch_publications: bool,
+    /// Some active protocol shares URLs.
+    url_sharing: bool,
     /// Whether content c has been published on platform p, at `c * platforms + p`.
     reached: Vec<bool>,
     platforms: usize,
@@ -168,14 +171,16 @@ impl Protocols {
         {
             in_play.push(play(p, None));
         }
-        let any = |f: fn(&Activation) -> bool| {
-            !manual && in_play.iter().any(|p| f(&p.protocol.activation))
-        };
-        Protocols {
-            watch_removals: any(|a| a.confirmed_removals.is_some()),
-            watch_detections: any(|a| a.detections.is_some()),
-            watch_publications: any(|a| a.platforms_reached.is_some()),
-            reached: if any(|a| a.platforms_reached.is_some()) {
+        let reaching = !manual
+            && in_play
+                .iter()
+                .any(|p| p.protocol.activation.platforms_reached.is_some());
+        let mut protocols = Protocols {
+            watch_removals: false,
+            watch_detections: false,
+            watch_publications: false,
+            url_sharing: false,
+            reached: if reaching {
                 vec![false; model.contents.len() * platforms]
             } else {
                 Vec::new()
@@ -185,7 +190,27 @@ impl Protocols {
             crisis: vec![false; platforms],
             platforms,
             views_factor: vec![1.0; platforms],
-        }
+        };
+        protocols.refresh();
+        protocols
+    }
+
+    /// Recompute what the protocols watch, after a change of phase.
+    fn refresh(&mut self) {
+        let waiting = |f: fn(&Activation) -> bool| {
+            !self.manual
+                && self
+                    .in_play
+                    .iter()
+                    .any(|p| p.state.phase == ProtocolPhase::Inactive && f(&p.protocol.activation))
+        };
+        self.watch_removals = waiting(|a| a.confirmed_removals.is_some());
+        self.watch_detections = waiting(|a| a.detections.is_some());
+        self.watch_publications = waiting(|a| a.platforms_reached.is_some());
+        self.url_sharing = self
+            .in_play
+            .iter()
+            .any(|p| p.state.active() && p.protocol.url_sharing.is_some());
     }
 
     /// How many protocols are in play.
@@ -272,15 +297,24 @@ impl Protocols {
 
     /// After a removal of a copy of `content` on `platform`: has a removal count been
     /// reached?
+    #[inline]
     pub fn after_removal<E: From<ProtocolEvent>>(
         &mut self,
         core: &mut Core<E>,
         platform: u32,
         content: u32,
     ) {
-        if !self.watch_removals {
-            return;
+        if self.watch_removals {
+            self.count_removal(core, platform, content);
         }
+    }
+
+    fn count_removal<E: From<ProtocolEvent>>(
+        &mut self,
+        core: &mut Core<E>,
+        platform: u32,
+        content: u32,
+    ) {
         for k in 0..self.in_play.len() {
             let p = &mut self.in_play[k];
             let Some(needed) = p.protocol.activation.confirmed_removals else {
@@ -326,9 +360,6 @@ impl Protocols {
         platform: u32,
         content: u32,
     ) {
-        if !self.watch_detections {
-            return;
-        }
         for k in 0..self.in_play.len() {
             let p = &mut self.in_play[k];
             let Some(needed) = p.protocol.activation.detections else {
@@ -365,9 +396,6 @@ impl Protocols {
         platform: u32,
         content: u32,
     ) {
-        if !self.watch_publications {
-            return;
-        }
         let i = content as usize * self.platforms + platform as usize;
         if std::mem::replace(&mut self.reached[i], true) {
             return;
@@ -442,6 +470,7 @@ impl Protocols {
         core.log(EventKind::ProtocolTriggered, None, None, |_| {
             format!("protocol {id} triggered: {why}; decision in {decision:.0} min")
         });
+        self.refresh();
     }
 
     /// Protocol `k` becomes active, and (not in an exercise) schedules the notification
@@ -482,6 +511,7 @@ impl Protocols {
                 }
             }
         }
+        self.refresh();
         true
     }
 
@@ -677,6 +707,7 @@ impl Protocols {
         core.log(EventKind::ProtocolDeactivated, None, None, |_| {
             format!("protocol {id} deactivated: no copy published for a while")
         });
+        self.refresh();
     }
 
     /// The faster deliveries of a submission by `platform` to the shared database: one
@@ -704,7 +735,21 @@ impl Protocols {
     /// platform as a member refers the copy's live parent and children on its other
     /// member platforms, and the live posts on its member platforms that link to the
     /// copy (in `children` too), after its URL-sharing delay.
+    #[inline]
     pub fn share_urls<E: From<ProtocolEvent>>(
+        &self,
+        core: &mut Core<E>,
+        stores: (&CopyStore, &PostStore),
+        platform: u32,
+        parent: Option<CopyId>,
+        children: &[CopyId],
+    ) {
+        if self.url_sharing {
+            self.refer_relatives(core, stores, platform, parent, children);
+        }
+    }
+
+    fn refer_relatives<E: From<ProtocolEvent>>(
         &self,
         core: &mut Core<E>,
         (copies, posts): (&CopyStore, &PostStore),

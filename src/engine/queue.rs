@@ -305,6 +305,7 @@ impl<E> EventQueue<E> {
         Some(&second.event)
     }
 
+    #[inline]
     pub fn pop(&mut self) -> Option<(Minutes, E)> {
         let e = self.active.pop()?;
         self.len -= 1;

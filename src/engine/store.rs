@@ -104,6 +104,7 @@ impl<T, const TAG: u32> Default for Arena<T, TAG> {
 
 impl<T: Row, const TAG: u32> Arena<T, TAG> {
     /// Store a new row; returns its id.
+    #[inline]
     pub fn insert(&mut self, mut row_data: T) -> CopyId {
         match self.free.pop() {
             Some(slot) => {
@@ -165,6 +166,7 @@ impl<T: Row, const TAG: u32> Arena<T, TAG> {
 
     /// Remove a live row; false if it was already gone. The row keeps its data until
     /// the slot is reused; nothing reads it, since every id of it is now stale.
+    #[inline]
     pub fn remove(&mut self, id: CopyId) -> bool {
         let Some(c) = self.get_mut(id) else {
             return false;
