@@ -28,4 +28,5 @@ pub mod sink;
 pub mod summary;
 #[allow(unsafe_code)]
 pub mod sys;
+pub mod targets;
 pub mod text;

@@ -17,6 +17,7 @@ pub mod plan;
 pub mod protocols;
 pub mod report;
 pub mod run;
+pub mod targets;
 pub mod validate;
 pub mod variants;
 pub mod warnings;

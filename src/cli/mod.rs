@@ -14,6 +14,7 @@ mod console;
 mod exercise;
 mod merge;
 mod run;
+mod targets;
 
 pub use console::Console;
 
@@ -59,6 +60,10 @@ pub enum Command {
     /// loop measured in the same run, wall time per replication, peak memory, and the
     /// speed-up of 2 threads over 1.
     Bench(bench::BenchArgs),
+    /// Check a scenario against a targets file of published figures: the model's mean and
+    /// 95% interval against each figure, whether it matches, and the distance; writes
+    /// fit.csv. Exits 0 when every target matches, 1 when one does not.
+    Targets(targets::TargetsArgs),
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ mod protocols;
 mod robustness;
 mod scenario_loading;
 mod shards;
+mod targets;
 mod theory_branching;
 mod theory_erlang_c;
 mod theory_hash_recall;
