@@ -16,6 +16,7 @@ pub mod allocator;
 pub mod analysis;
 pub mod app;
 pub mod bench;
+pub mod calibrate;
 pub mod compare;
 pub mod describe;
 pub mod engine;

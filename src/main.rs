@@ -56,6 +56,7 @@ fn dispatch(command: Command, console: &mut Console) -> Result<Done, Error> {
         }
         Command::Msel(args) => app::msel::run(&args.request(), console).map(|_| Done::Ok),
         Command::Bench(args) => app::bench::run(&args.request()?, console).map(|_| Done::Ok),
+        Command::Calibrate(args) => app::calibrate::run(&args.request(), console).map(|_| Done::Ok),
         Command::Targets(args) => app::targets::run(&args.request(), console).map(|fit| {
             if fit.all_match() {
                 Done::Ok

@@ -83,6 +83,9 @@ pub enum InputError {
     /// Shards that cannot be merged (anything but failing to write the merged files).
     #[error(transparent)]
     Merge(MergeError),
+    /// `--fit` or the calibration's set-up is wrong.
+    #[error(transparent)]
+    Calibration(crate::calibrate::SetupError),
     /// A comparison shard's manifest names a metric this build does not know.
     #[error("{}: {message}", .shard.display())]
     ShardMetric {

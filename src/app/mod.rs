@@ -8,6 +8,7 @@
 //! Nothing here parses flags or picks exit codes: that is the binary's.
 
 pub mod bench;
+pub mod calibrate;
 pub mod compare;
 pub mod error;
 pub mod exercise;

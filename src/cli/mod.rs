@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod calibrate;
 mod common;
 mod compare;
 mod console;
@@ -64,6 +65,11 @@ pub enum Command {
     /// 95% interval against each figure, whether it matches, and the distance; writes
     /// fit.csv. Exits 0 when every target matches, 1 when one does not.
     Targets(targets::TargetsArgs),
+    /// Fit named parameters of a scenario to a targets file: a derivative-free search
+    /// (Nelder-Mead with restarts, common random numbers) within a budget of
+    /// evaluations; writes calibrated.yaml (the scenario with the fitted values in
+    /// place), candidates.csv and fit.csv, keeping the best so far if interrupted.
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 #[cfg(test)]

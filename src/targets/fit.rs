@@ -140,7 +140,7 @@ impl Fit {
                 t.id.clone(),
                 observed,
                 model,
-                format!("{:+.2}", t.error),
+                format!("{:+.3}", t.error),
                 if t.matches { "yes" } else { "NO" }.to_string(),
             ]);
         }

@@ -8,6 +8,7 @@ mod app;
 
 mod compare;
 
+mod calibrate;
 mod cli;
 mod conservation;
 mod determinism;
