@@ -219,7 +219,12 @@ pub fn parse(line: &str, model: &Model) -> Result<Command, CommandError> {
             if d.starts_with('-') {
                 return Err(not_positive());
             }
-            let m = parse_duration(d).map_err(CommandError::BadDuration)?;
+            let m = parse_duration(d).map_err(|mut e| {
+                // The message quotes what was typed.
+                e.message = crate::text::one_line(&e.message).into_owned();
+                e.hint = e.hint.map(|h| crate::text::one_line(&h).into_owned());
+                CommandError::BadDuration(e)
+            })?;
             if m <= 0.0 {
                 return Err(not_positive());
             }

@@ -65,7 +65,7 @@ pub enum DecisionFileError {
         given: String,
         given_sha256: String,
     },
-    #[error("{file}:{}{source}", at(.source))]
+    #[error("{file}:{}{}", at(.source), crate::text::one_line(&.source.to_string()))]
     Yaml {
         file: String,
         source: serde_yaml::Error,
@@ -106,6 +106,13 @@ pub enum DecisionFileError {
         index: usize,
         source: CommandError,
     },
+}
+
+/// A duration error with what it quotes from the file neutralised.
+fn dur_error(mut e: DurError) -> DurError {
+    e.message = crate::text::one_line(&e.message).into_owned();
+    e.hint = e.hint.map(|h| crate::text::one_line(&h).into_owned());
+    e
 }
 
 fn minutes(m: &Minutes) -> String {
@@ -301,7 +308,7 @@ impl Replay {
         check: &ScenarioCheck,
     ) -> Result<Replay, DecisionFileError> {
         let text = read_text(path)?;
-        let label = path.display().to_string();
+        let label = crate::text::one_line(&path.display().to_string()).into_owned();
         let (file, cut) = DecisionFile::parse_recovering(&text, &label)?;
         let mut notes = file.check_scenario(check, &label)?;
         let mut replay = file.resolve(scenario, &label)?;
@@ -458,13 +465,13 @@ impl DecisionFile {
             .position(|v| v.name == self.variant)
             .ok_or_else(|| DecisionFileError::UnknownVariant {
                 file: file(),
-                variant: self.variant.clone(),
+                variant: crate::text::one_line(&self.variant).into_owned(),
                 scenario: scenario.source.clone(),
             })?;
         let model = &scenario.variants[variant].model;
         let step = parse_duration(&self.step).map_err(|error| DecisionFileError::Step {
             file: file(),
-            error,
+            error: dur_error(error),
         })?;
         let mut decisions = Vec::new();
         let mut last = 0.0;
@@ -472,13 +479,13 @@ impl DecisionFile {
             let at = parse_duration(&line.at).map_err(|error| DecisionFileError::At {
                 file: file(),
                 index,
-                error,
+                error: dur_error(error),
             })?;
             if at < last {
                 return Err(DecisionFileError::OutOfOrder {
                     file: file(),
                     index,
-                    at: line.at.clone(),
+                    at: crate::text::one_line(&line.at).into_owned(),
                     after: last,
                 });
             }
@@ -494,7 +501,7 @@ impl DecisionFile {
                     return Err(DecisionFileError::NotADecision {
                         file: file(),
                         index,
-                        decision: line.decision.clone(),
+                        decision: crate::text::one_line(&line.decision).into_owned(),
                     });
                 }
                 Err(source) => {

@@ -27,6 +27,7 @@ mod spawn;
 mod closed_stdout;
 mod debrief_wording;
 mod exercise_safety;
+mod fuzz_regressions_cli;
 mod misleading_messages;
 mod prompt_limits;
 mod protocols_as_variants_run_them;
