@@ -73,8 +73,18 @@ pub enum InputError {
     Volume(f64),
     #[error("--step: {0}")]
     Step(DurError),
-    #[error("--step: the move must be longer than 0")]
+    #[error("--step: expected a duration > 0, like `30m`")]
     StepNotPositive,
+    /// `--out` or `--record` of an exercise cannot be written: found before the first move.
+    #[error(
+        "{flag} {}: cannot write there ({source}); nothing was played. Give a place you can write to",
+        .path.display()
+    )]
+    Unwritable {
+        flag: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
     /// A decision file (`--decisions`) that cannot be replayed.
     #[error(transparent)]
     Decisions(#[from] DecisionFileError),

@@ -25,7 +25,7 @@ pub mod warnings;
 
 pub use error::{Error, InputError, RunFailure};
 pub use plan::RunOptions;
-pub use report::{Captured, Report};
+pub use report::{Captured, Report, Stop};
 
 use std::path::Path;
 

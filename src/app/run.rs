@@ -29,7 +29,7 @@ pub enum Mode {
     Shard(ShardSpec),
     /// An exercise's recorded decisions (from `ttx exercise --record`) replayed in every
     /// replication, as variant `players`.
-    Decisions(PathBuf),
+    Decisions(exercise::Decisions),
 }
 
 /// What `ttx run` wrote.
@@ -59,11 +59,12 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Ran, Error> {
     let mut csv = p.open_outputs(manifest.as_ref())?;
     let mut summary = SummarySink::default();
     match &req.mode {
-        Mode::Decisions(path) => exercise::run_decisions(
+        Mode::Decisions(d) => exercise::run_decisions(
             &p.scenario,
-            path,
+            d,
             &p.plan,
             &mut Tee(vec![&mut csv, &mut summary]),
+            report,
         )?,
         Mode::Variants | Mode::Shard(_) => {
             p.progress_start(report, p.plan.total());

@@ -42,3 +42,24 @@ impl CommonArgs {
         }
     }
 }
+
+/// `--replications N` (or `--max-replications N`) of at least 1: the limit said the one
+/// way every command says it.
+pub fn at_least_1(text: &str) -> Result<u32, String> {
+    at_least(text, 1)
+}
+
+/// `--replications N` of at least 2 (a debrief, a comparison).
+pub fn at_least_2(text: &str) -> Result<u32, String> {
+    at_least(text, 2)
+}
+
+fn at_least(text: &str, min: u32) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(n) if n >= min => Ok(n),
+        _ => Err(format!(
+            "expected a whole number of at least {min}, found `{}`",
+            ttx::text::one_line(text)
+        )),
+    }
+}

@@ -15,9 +15,10 @@ mod console;
 mod exercise;
 mod merge;
 mod run;
+pub mod signals;
 mod targets;
 
-pub use console::Console;
+pub use console::{Console, StdinPrompt};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -51,6 +52,10 @@ pub enum Command {
     Protocols {
         /// Scenario file (YAML).
         scenario: PathBuf,
+        /// Describe only this variant's protocol, as it runs it (its `set` applied).
+        /// Default: every protocol, once per way its variants run it.
+        #[arg(long, value_name = "NAME")]
+        variant: Option<String>,
     },
     /// Play a facilitated exercise: the players are the protocol; decisions at a prompt
     /// (or replayed from a file); a debrief against the automated variants at the end.

@@ -422,6 +422,10 @@ impl Collector {
         for (v, name) in self.variants.iter().enumerate() {
             let cell = |m: Metric, decimals: usize| {
                 self.describe(v, m).map_or("-".to_string(), |d| {
+                    if d.n < 2 {
+                        // One replication has no interval.
+                        return format!("{} (n = 1)", group(d.mean, decimals));
+                    }
                     format!(
                         "{} ({}–{})",
                         group(d.mean, decimals),
