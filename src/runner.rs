@@ -210,7 +210,7 @@ fn run_here(
 
 /// What a run hands to the writer.
 enum Handed {
-    Records(RunId, Recorder),
+    Records(RunId, Box<Recorder>),
     /// The run is over (all its records handed over), or failed.
     End(Result<(), RunError>),
 }
@@ -383,7 +383,7 @@ impl HandOver<'_> {
         s.queues
             .entry(self.index)
             .or_default()
-            .push_back((Handed::Records(run, chunk), n));
+            .push_back((Handed::Records(run, Box::new(chunk)), n));
         shared.handed.notify_all();
     }
 }
