@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::output::select::Writer;
-use crate::output::shard::{ShardCommand, ShardManifest, ShardSpec};
+use crate::output::shard::{ShardManifest, ShardSpec};
 use crate::output::{Committed, CsvOutputs, Output, Outputs, remove_stale_temporaries};
 use crate::runner::{self, RunPlan};
 use crate::scenario::Scenario;
@@ -201,14 +201,6 @@ impl Prepared {
             }
         }
         Ok(done)
-    }
-
-    /// The command a shard of this plan records.
-    pub fn shard_command(&self) -> ShardCommand {
-        match self.command {
-            Writer::Run => ShardCommand::Run,
-            Writer::Compare => ShardCommand::Compare,
-        }
     }
 
     /// Run `plan` into `sink`. `progress` is the number of runs already shown as done in
