@@ -54,6 +54,9 @@ pub enum InputError {
     /// `--metrics` names an unknown metric (the message is the metric parser's).
     #[error("--metrics: {0}")]
     Metrics(crate::compare::UnknownMetric),
+    /// `--outputs` names a file the command does not write.
+    #[error(transparent)]
+    Outputs(crate::output::OutputsError),
     #[error("--precision: expected a share above 0, like 0.05 for 5%, found {0}")]
     Precision(f64),
     #[error("--replications: expected a whole number of at least 2, or `auto`, found `{0}`")]

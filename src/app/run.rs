@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::output::select::Writer;
 use crate::output::shard::{ShardManifest, ShardSpec};
 use crate::sink::Tee;
 use crate::summary::SummarySink;
@@ -47,7 +48,7 @@ pub struct Ran {
 /// Run the request, printing (unless quiet) the scenario's name, the summary table and the
 /// files written.
 pub fn run(req: &Request, report: &mut dyn Report) -> Result<Ran, Error> {
-    let mut p = plan::prepare(&req.options, report)?;
+    let mut p = plan::prepare(&req.options, Writer::Run, report)?;
     if let Some(n) = req.replications {
         p.plan.replications = n;
     }
@@ -55,8 +56,11 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Ran, Error> {
         Mode::Shard(spec) => Some(p.shard(*spec)?),
         _ => None,
     };
+    if !matches!(req.mode, Mode::Decisions(_)) {
+        p.warn_output_size(report, false);
+    }
     let cancel = report.interrupt();
-    let mut csv = p.open_outputs(manifest.as_ref())?;
+    let mut csv = p.open_outputs(manifest.as_ref(), report)?;
     let mut summary = SummarySink::default();
     match &req.mode {
         Mode::Decisions(d) => exercise::run_decisions(
@@ -79,7 +83,7 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Ran, Error> {
             result?;
         }
     }
-    let files = csv.commit().map_err(|e| Error::write(&p.out, e))?;
+    let files = p.commit(csv, report)?.written;
     if !p.quiet {
         report.line(&p.scenario.base.name);
         if let Some(m) = &manifest {

@@ -24,6 +24,10 @@ pub struct CommonArgs {
     /// Also write events.csv, the timeline of every event of every run.
     #[arg(long)]
     events: bool,
+    /// Write only these files, comma-separated: runs, platforms, timeseries, events
+    /// (and for compare: summary, timeseries_summary); default: all but events.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    outputs: Vec<String>,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -38,6 +42,7 @@ impl CommonArgs {
             out: self.out,
             threads: self.threads.map(|t| t as usize),
             events: self.events,
+            outputs: self.outputs,
             quiet: self.quiet,
         }
     }
