@@ -20,7 +20,7 @@ mod cli;
 
 use ttx::compare::{Collector, Metric};
 use ttx::output::shard::{self, ShardCommand, ShardManifest, ShardSpec};
-use ttx::output::{CsvOutputs, OutputFiles};
+use ttx::output::{CsvOutputs, OutputFiles, RunMeta};
 use ttx::runner::{self, RunError, RunPlan};
 use ttx::scenario::{self, Scenario};
 use ttx::sink::Tee;
@@ -377,6 +377,10 @@ fn run(args: RunArgs) -> Result<(), Failure> {
         .transpose()?;
     let cancel = interrupt_flag();
     let mut csv = open_outputs(&p, manifest.as_ref())?;
+    let meta = RunMeta::new("run", &scenario_path, &p.scenario, &p.plan)
+        .sharded(manifest.as_ref())
+        .with_decisions(args.decisions.as_deref());
+    csv.add_meta(&meta).map_err(|e| write_failure(&p.out, e))?;
     let mut summary = SummarySink::default();
     let result = match &args.decisions {
         Some(path) => cli::exercise::run_decisions(
@@ -693,6 +697,11 @@ fn compare(args: CompareArgs) -> Result<(), Failure> {
             Some(note)
         }
     };
+    let meta = RunMeta::new("compare", &scenario_path, &p.scenario, &p.plan)
+        .sharded(manifest.as_ref())
+        .with_metrics(collector.metrics())
+        .with_replications(auto.map(|_| collector.replications()));
+    csv.add_meta(&meta).map_err(|e| write_failure(&p.out, e))?;
     let mut files = csv.commit().map_err(|e| write_failure(&p.out, e))?;
     if let Some(m) = &manifest {
         if !p.quiet {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use ttx::engine::clock;
 use ttx::exercise::{self, Command, DecisionFile, HELP, Outcome, PLAYERS, Replay, Session, msel};
-use ttx::output::{AtomicFile, CsvOutputs, OutputFiles};
+use ttx::output::{AtomicFile, CsvOutputs, OutputFiles, RunMeta};
 use ttx::runner::RunPlan;
 use ttx::scenario::{Minutes, Scenario, parse_duration};
 use ttx::sink::{RunId, Sink};
@@ -226,6 +226,10 @@ pub fn exercise(args: ExerciseArgs) -> Result<(), Failure> {
     std::fs::create_dir_all(&out).map_err(|e| write_failure(&out, e))?;
     let mut csv = CsvOutputs::create(&out, OutputFiles { events: true })
         .map_err(|e| write_failure(&out, e))?;
+    let decisions = args.decisions.as_deref().or(args.record.as_deref());
+    let played = &scenario.variants[variant].name;
+    let meta = RunMeta::exercise(&args.scenario, &scenario, played, seed, step, decisions);
+    csv.add_meta(&meta).map_err(|e| write_failure(&out, e))?;
     let id = RunId {
         variant: Arc::from(PLAYERS),
         replication: 0,

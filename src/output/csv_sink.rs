@@ -85,6 +85,11 @@ impl CsvOutputs {
         Ok(())
     }
 
+    /// Also write `run.yaml`, what produced these files, committed with them.
+    pub fn add_meta(&mut self, meta: &super::RunMeta) -> io::Result<()> {
+        self.add_file(super::RUN_META, meta.to_yaml().as_bytes())
+    }
+
     fn note(&mut self, r: csv::Result<()>) {
         if let Err(e) = r
             && self.error.is_none()

@@ -10,12 +10,14 @@
 mod atomic;
 mod csv_sink;
 pub mod files;
+pub mod meta;
 mod read;
 pub mod shard;
 
 pub use atomic::AtomicFile;
 pub use csv_sink::{CsvOutputs, OutputFiles};
-pub use files::OWN_FILES;
+pub use files::{OWN_FILES, RUN_META};
+pub use meta::RunMeta;
 pub use read::ReadError;
 
 // Where cells have always been formatted from; the formatting is the records' own.

@@ -22,7 +22,8 @@ use sha2::{Digest, Sha256};
 
 use super::AtomicFile;
 pub use super::files::MANIFEST;
-use super::files::OWN_FILES;
+use super::files::{OWN_FILES, RUN_META};
+use super::meta::RunMeta;
 use super::read::{ReadError, RunsReader, SamplesReader};
 use crate::record::{EventRecord, PlatformOutcome, Record, RunOutcome, SampleRecord, neutralize};
 use crate::sink::Sink;
@@ -197,7 +198,7 @@ fn same_dir(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -482,6 +483,8 @@ pub struct Batch {
     shards: Vec<Shard>,
     /// Per run file (in [`ShardManifest::files`] order), per shard: where the rows are.
     layouts: Vec<Vec<Layout>>,
+    /// The first shard's `run.yaml` without its shard: the whole batch's.
+    meta: Option<RunMeta>,
 }
 
 impl Batch {
@@ -530,7 +533,17 @@ impl Batch {
             }
             layouts.push(per_shard);
         }
-        Ok(Batch { shards, layouts })
+        let meta = RunMeta::read(&shards[0].dir)
+            .map_err(|e| MergeError::BadFile {
+                path: shards[0].dir.join(RUN_META),
+                message: e.to_string(),
+            })?
+            .map(|m| RunMeta { shard: None, ..m });
+        Ok(Batch {
+            shards,
+            layouts,
+            meta,
+        })
     }
 
     /// The batch's manifest (that of its first shard; all agree on the batch).
@@ -659,8 +672,9 @@ impl Batch {
     }
 
     /// Write the merged run files into `out`, and `extra` files (name, contents) beside
-    /// them, all committed together; returns the paths written. Fails without writing
-    /// anything if `out` is one of the shards.
+    /// them, all committed together, with the batch's `run.yaml` when the shards have
+    /// one; returns the paths written. Fails without writing anything if `out` is one of
+    /// the shards.
     pub fn write(&self, out: &Path, extra: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>, MergeError> {
         let write_err = |source| MergeError::Write {
             dir: out.to_path_buf(),
@@ -682,7 +696,11 @@ impl Batch {
             target.finish_writing().map_err(write_err)?;
             pending.push(target);
         }
-        for (name, contents) in extra {
+        let meta = self
+            .meta
+            .as_ref()
+            .map(|m| (RUN_META, m.to_yaml().into_bytes()));
+        for (name, contents) in extra.iter().chain(meta.as_ref()) {
             let mut f = AtomicFile::create(&out.join(name)).map_err(write_err)?;
             f.write_all(contents).map_err(write_err)?;
             f.finish_writing().map_err(write_err)?;
