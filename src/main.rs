@@ -64,6 +64,9 @@ enum Command {
     Exercise(cli::exercise::ExerciseArgs),
     /// Write the Master Scenario Events List (MSEL) for the facilitator, as CSV.
     Msel(cli::exercise::MselArgs),
+    /// Write an HTML debrief of a results directory, with charts (also as SVG files for
+    /// slides), that opens offline.
+    Report(ttx::report::ReportArgs),
     /// Measure the engine on a scenario: events per second, its ratio to a bare event
     /// loop measured in the same run, wall time per replication, peak memory, and the
     /// speed-up of 2 threads over 1.
@@ -196,6 +199,10 @@ fn main() -> ExitCode {
         Command::Exercise(args) => cli::exercise::exercise(args),
         Command::Msel(args) => cli::exercise::msel(args),
         Command::Bench(args) => bench(args),
+        Command::Report(args) => ttx::report::command(&args).map_err(|e| match e.is_bad_input() {
+            true => Failure::BadInput(e.to_string()),
+            false => Failure::RunFailed(e.to_string()),
+        }),
         Command::Protocols { scenario } => load(&scenario).map(|s| {
             print!("{}", ttx::describe::protocols(&s));
         }),

@@ -1,5 +1,6 @@
 //! ttx's integration tests: one binary, one module per behaviour.
 
+mod browser;
 mod common;
 
 mod compare;
@@ -11,6 +12,7 @@ mod exercise;
 mod memory;
 mod part2_loading;
 mod protocols;
+mod report;
 mod robustness;
 mod scenario_loading;
 mod shards;
