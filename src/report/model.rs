@@ -1308,6 +1308,16 @@ fn rating_words(r: &str) -> &'static str {
     }
 }
 
+/// The short tag of a reference milestone on the time line (the table spells it out).
+fn milestone_tag(what: &str) -> String {
+    match what {
+        "trigger" => "T".into(),
+        "active" => "A".into(),
+        "members notified" => "N".into(),
+        other => other.chars().next().map(String::from).unwrap_or_default(),
+    }
+}
+
 fn exercise_section(r: &Results, s: Option<&ScenarioInfo>) -> Result<Option<Section>, ChartError> {
     let Some(a): Option<&AfterAction> = r.after_action.as_ref() else {
         return Ok(None);
@@ -1353,13 +1363,13 @@ fn exercise_section(r: &Results, s: Option<&ScenarioInfo>) -> Result<Option<Sect
         .unwrap_or_default();
     if !a.milestones.is_empty() {
         lanes.push(Lane {
-            label: format!("reference `{protocol}`"),
+            label: format!("reference: {protocol}"),
             marks: a
                 .milestones
                 .iter()
                 .map(|m| Mark {
                     at: hours(m.median),
-                    tag: m.what.clone(),
+                    tag: milestone_tag(&m.what),
                     range: m.range.map(|(lo, hi)| (hours(lo), hours(hi))),
                 })
                 .collect(),
@@ -1380,7 +1390,7 @@ fn exercise_section(r: &Results, s: Option<&ScenarioInfo>) -> Result<Option<Sect
             "",
         )
         .described(format!(
-            "A time line with {} lanes: {}. Decisions are numbered D1, D2 and so on; the reference protocol's milestones are medians across runs, with bars for the middle 90% of runs.",
+            "A time line with {} lanes: {}. Decisions are numbered D1, D2 and so on; the reference protocol's milestones (T trigger, A active, N members notified) are medians across runs, with bars for the middle 90% of runs.",
             lanes.len(),
             lanes.iter().map(|l| l.label.replace('`', "")).collect::<Vec<_>>().join(", ")
         )),
@@ -1405,7 +1415,7 @@ fn exercise_section(r: &Results, s: Option<&ScenarioInfo>) -> Result<Option<Sect
         .collect();
     for m in &a.milestones {
         rows.push(vec![
-            m.what.clone(),
+            format!("{} ({})", milestone_tag(&m.what), m.what),
             clock(m.median),
             format!("reference `{}`", m.protocol),
             m.range.map_or("median".into(), |(lo, hi)| {
