@@ -23,6 +23,7 @@ pub mod engine;
 pub mod exercise;
 pub mod output;
 pub mod record;
+pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod sink;

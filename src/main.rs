@@ -83,6 +83,9 @@ fn dispatch(command: Command, console: &mut Console) -> Result<Done, Error> {
             })
         }
         Command::Msel(args) => app::msel::run(&args.request(), console).map(drop).map(done),
+        Command::Report(args) => app::html_report::run(&args.request(), console)
+            .map(drop)
+            .map(done),
         Command::Bench(args) => app::bench::run(&args.request()?, console)
             .map(drop)
             .map(done),

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::compare::{Collector, Metric};
 use crate::output::select::Writer;
 use crate::output::shard::{ShardManifest, ShardSpec};
-use crate::output::{AtomicFile, CsvOutputs, Output};
+use crate::output::{AtomicFile, CsvOutputs, Output, RunMeta};
 use crate::sink::{EventRecord, PlatformOutcome, RunId, RunOutcome, SampleRecord, Sink, Tee};
 
 use super::plan::{self, RunOptions};
@@ -275,6 +275,11 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Compared, Error> {
     if manifest.is_none() {
         attach_summaries(&mut csv, &collector, &p)?;
     }
+    let meta = RunMeta::new("compare", &p.path, &p.scenario, &p.plan)
+        .sharded(manifest.as_ref())
+        .with_metrics(&req.metrics)
+        .with_replications(stop.map(|_| collector.replications()));
+    csv.add_meta(&meta).map_err(|e| Error::write(&p.out, e))?;
     let files = p.commit(csv, report)?.written;
     if let Some(m) = &manifest {
         if !p.quiet {

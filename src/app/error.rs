@@ -99,6 +99,9 @@ pub enum InputError {
     /// `--fit` or the calibration's set-up is wrong.
     #[error(transparent)]
     Calibration(crate::calibrate::SetupError),
+    /// A results directory `ttx report` cannot read, or its scenario.
+    #[error(transparent)]
+    Report(crate::report::ReportError),
     /// A comparison shard's manifest names a metric this build does not know.
     #[error("{}: {message}", .shard.display())]
     ShardMetric {
@@ -116,6 +119,9 @@ pub enum RunFailure {
     /// A single simulation (an exercise, a benchmark) that stopped.
     #[error(transparent)]
     Simulation(#[from] SimError),
+    /// A report's chart that could not be drawn.
+    #[error(transparent)]
+    Report(crate::report::ReportError),
     #[error("cannot write to {}: {source}", .path.display())]
     Write { path: PathBuf, source: io::Error },
     /// Writing the merged files of shards.

@@ -12,7 +12,7 @@ use crate::exercise::record::DecisionLine;
 use crate::exercise::{
     self, Command, Debrief, DecisionFile, HELP, Outcome, PLAYERS, Replay, Session,
 };
-use crate::output::{AtomicFile, CsvOutputs, OutputFiles};
+use crate::output::{AtomicFile, CsvOutputs, OutputFiles, RunMeta};
 use crate::runner::RunPlan;
 use crate::scenario::duration::format_minutes;
 use crate::scenario::{Minutes, Scenario, parse_duration};
@@ -431,6 +431,13 @@ pub fn run(
     std::fs::create_dir_all(&out).map_err(|e| Error::write(&out, e))?;
     let mut csv = CsvOutputs::create(&out, OutputFiles { events: true })
         .map_err(|e| Error::write(&out, e))?;
+    let decisions = match &req.mode {
+        Mode::Replay(path) => Some(path.as_path()),
+        Mode::Live { .. } => req.record.as_deref(),
+    };
+    let played = &scenario.variants[variant].name;
+    let meta = RunMeta::exercise(&req.scenario, &scenario, played, seed, step, decisions);
+    csv.add_meta(&meta).map_err(|e| Error::write(&out, e))?;
     let id = RunId {
         variant: Arc::from(PLAYERS),
         replication: 0,

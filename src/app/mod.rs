@@ -12,6 +12,7 @@ pub mod calibrate;
 pub mod compare;
 pub mod error;
 pub mod exercise;
+pub mod html_report;
 pub mod merge;
 pub mod msel;
 pub mod plan;

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::output::RunMeta;
 use crate::output::select::Writer;
 use crate::output::shard::{ShardManifest, ShardSpec};
 use crate::sink::Tee;
@@ -61,6 +62,14 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Ran, Error> {
     }
     let cancel = report.interrupt();
     let mut csv = p.open_outputs(manifest.as_ref(), report)?;
+    let decisions = match &req.mode {
+        Mode::Decisions(d) => Some(d.path.as_path()),
+        _ => None,
+    };
+    let meta = RunMeta::new("run", &p.path, &p.scenario, &p.plan)
+        .sharded(manifest.as_ref())
+        .with_decisions(decisions);
+    csv.add_meta(&meta).map_err(|e| Error::write(&p.out, e))?;
     let mut summary = SummarySink::default();
     match &req.mode {
         Mode::Decisions(d) => exercise::run_decisions(

@@ -14,6 +14,7 @@ mod compare;
 mod console;
 mod exercise;
 mod merge;
+mod report;
 mod run;
 pub mod signals;
 mod targets;
@@ -62,6 +63,9 @@ pub enum Command {
     Exercise(exercise::ExerciseArgs),
     /// Write the Master Scenario Events List (MSEL) for the facilitator, as CSV.
     Msel(exercise::MselArgs),
+    /// Write an HTML debrief of a results directory, with charts (also as SVG files for
+    /// slides), that opens offline.
+    Report(report::ReportArgs),
     /// Measure the engine on a scenario: events per second, its ratio to a bare event
     /// loop measured in the same run, wall time per replication, peak memory, and the
     /// speed-up of 2 threads over 1.

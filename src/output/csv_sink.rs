@@ -175,6 +175,11 @@ impl CsvOutputs {
         Ok(())
     }
 
+    /// Also write `run.yaml`, what produced these files, committed with them.
+    pub fn add_meta(&mut self, meta: &super::RunMeta) -> io::Result<()> {
+        self.add_file(super::RUN_META, meta.to_yaml().as_bytes())
+    }
+
     /// Commit `file` (written beside the run files) with them.
     pub fn attach(&mut self, file: AtomicFile) {
         self.extra.push(file);

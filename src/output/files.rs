@@ -12,8 +12,11 @@ pub const SUMMARY: &str = "summary.csv";
 /// A comparison's time-series quantiles.
 pub const TIMESERIES_SUMMARY: &str = "timeseries_summary.csv";
 
+/// What produced an output directory's files ([`super::meta::RunMeta`]).
+pub const RUN_META: &str = "run.yaml";
+
 /// Every file ttx writes into an output directory.
-pub const OWN_FILES: [&str; 7] = [
+pub const OWN_FILES: [&str; 8] = [
     RunOutcome::FILE,
     PlatformOutcome::FILE,
     SampleRecord::FILE,
@@ -21,4 +24,5 @@ pub const OWN_FILES: [&str; 7] = [
     SUMMARY,
     TIMESERIES_SUMMARY,
     MANIFEST,
+    RUN_META,
 ];

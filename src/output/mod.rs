@@ -12,13 +12,15 @@
 mod atomic;
 mod csv_sink;
 pub mod files;
+pub mod meta;
 mod read;
 pub mod select;
 pub mod shard;
 
 pub use atomic::{AtomicFile, Cleanup, remove_stale_temporaries};
 pub use csv_sink::{Committed, CsvOutputs, OutputFiles};
-pub use files::OWN_FILES;
+pub use files::{OWN_FILES, RUN_META};
+pub use meta::RunMeta;
 pub use read::ReadError;
 pub use select::{Output, Outputs, OutputsError};
 

@@ -30,6 +30,8 @@ use super::AtomicFile;
 use super::atomic::hex;
 use super::csv_sink::{Committed, commit_all};
 pub use super::files::MANIFEST;
+use super::files::RUN_META;
+use super::meta::RunMeta;
 use super::read::{ReadError, RunsReader, SamplesReader};
 use super::select::{Output, Outputs, Writer};
 use crate::record::{Record, RunOutcome, SampleRecord, neutralize};
@@ -304,7 +306,7 @@ fn same_dir(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
@@ -655,6 +657,8 @@ pub struct Batch {
     shards: Vec<Shard>,
     /// Per run file (in [`ShardManifest::files`] order), per shard: where the rows are.
     layouts: Vec<Vec<Layout>>,
+    /// The first shard's `run.yaml` without its shard: the whole batch's.
+    meta: Option<RunMeta>,
 }
 
 impl Batch {
@@ -703,7 +707,17 @@ impl Batch {
             }
             layouts.push(per_shard);
         }
-        Ok(Batch { shards, layouts })
+        let meta = RunMeta::read(&shards[0].dir)
+            .map_err(|e| MergeError::BadFile {
+                path: shards[0].dir.join(RUN_META),
+                message: e.to_string(),
+            })?
+            .map(|m| RunMeta { shard: None, ..m });
+        Ok(Batch {
+            shards,
+            layouts,
+            meta,
+        })
     }
 
     /// The batch's manifest (that of its first shard; all agree on the batch).
@@ -893,7 +907,8 @@ impl Batch {
     }
 
     /// Write the merged run files (those of the batch's outputs) into `out`, and `extra`
-    /// files beside them, all committed together; says what it wrote, replaced and
+    /// files beside them (and the batch's `run.yaml` when the shards have one), all
+    /// committed together; says what it wrote, replaced and
     /// removed. Fails without writing anything if `out` is one of the shards, or if a
     /// shard's file is not the one its manifest's checksum describes.
     pub fn write(&self, out: &Path, extra: Vec<AtomicFile>) -> Result<Committed, MergeError> {
@@ -923,6 +938,12 @@ impl Batch {
             pending.push(target);
         }
         pending.extend(extra);
+        if let Some(m) = &self.meta {
+            let mut f = AtomicFile::create(&out.join(RUN_META)).map_err(write_err)?;
+            f.write_all(m.to_yaml().as_bytes()).map_err(write_err)?;
+            f.finish_writing().map_err(write_err)?;
+            pending.push(f);
+        }
         commit_all(out, pending).map_err(write_err)
     }
 }

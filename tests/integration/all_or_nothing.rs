@@ -19,7 +19,8 @@ fn earlier_comparison(root: &Path) -> PathBuf {
         .arg(shipped("tutorial.yaml"))
         .assert()
         .success();
-    assert_eq!(snapshot(&out).len(), 5, "{:?}", snapshot(&out).keys());
+    // five CSV files and run.yaml
+    assert_eq!(snapshot(&out).len(), 6, "{:?}", snapshot(&out).keys());
     out
 }
 

@@ -342,8 +342,8 @@ fn run_tutorial_writes_three_files_with_headers_and_row_counts() {
 
     assert_eq!(
         names(&out),
-        ["platforms.csv", "runs.csv", "timeseries.csv"],
-        "exactly the three files, no events.csv without --events, no temporary files"
+        ["platforms.csv", "run.yaml", "runs.csv", "timeseries.csv"],
+        "exactly the three run files and run.yaml, no events.csv without --events, no temporary files"
     );
     assert_eq!(first_line(&out.join("runs.csv")), RUNS_HEADER);
     assert_eq!(first_line(&out.join("platforms.csv")), PLATFORMS_HEADER);
@@ -530,7 +530,13 @@ fn run_events_writes_events_csv_in_time_order_per_run() {
         .success();
     assert_eq!(
         names(&out),
-        ["events.csv", "platforms.csv", "runs.csv", "timeseries.csv"]
+        [
+            "events.csv",
+            "platforms.csv",
+            "run.yaml",
+            "runs.csv",
+            "timeseries.csv"
+        ]
     );
     assert_eq!(first_line(&out.join("events.csv")), EVENTS_HEADER);
 
@@ -772,7 +778,10 @@ fn run_default_out_dir_is_results_slash_stem_under_the_working_directory() {
         .assert()
         .success();
     let out = dir.path().join("results").join("my-exercise");
-    assert_eq!(names(&out), ["platforms.csv", "runs.csv", "timeseries.csv"]);
+    assert_eq!(
+        names(&out),
+        ["platforms.csv", "run.yaml", "runs.csv", "timeseries.csv"]
+    );
     assert_eq!(first_line(&out.join("runs.csv")), RUNS_HEADER);
     // Nothing else appeared in the working directory.
     assert_eq!(names(dir.path()), ["my-exercise.yaml", "results"]);
@@ -796,7 +805,10 @@ fn run_default_out_dir_uses_only_the_file_stem() {
         .assert()
         .success();
     let out = dir.path().join("results/table-top");
-    assert_eq!(names(&out), ["platforms.csv", "runs.csv", "timeseries.csv"]);
+    assert_eq!(
+        names(&out),
+        ["platforms.csv", "run.yaml", "runs.csv", "timeseries.csv"]
+    );
     assert_eq!(
         names(&sub),
         ["table-top.yaml"],

@@ -6,6 +6,7 @@ mod common;
 
 mod all_or_nothing;
 mod app;
+mod browser;
 mod calibrate;
 mod cli;
 mod closed_stdout;
@@ -29,6 +30,7 @@ mod protocols_as_variants_run_them;
 mod record_checksum;
 mod replaced_outputs;
 mod replay_scale;
+mod report;
 mod robustness;
 mod scenario_loading;
 mod shard_checksums;

@@ -64,10 +64,16 @@ fn records_held_do_not_grow_with_replications_of_a_fine_sampling_scenario() {
             "{n} replications held {peak} records, more than the budget's {bound}"
         );
     }
-    let (two, thirty) = (peaks[0].1, peaks[2].1);
+    // The bound does not depend on the replications, and it is less than one run's rows
+    // (before, 30 replications held 30 runs' rows). How close each batch comes to the
+    // bound depends on how the two threads are scheduled, so the peaks are not compared
+    // with each other.
+    const ROWS_PER_RUN: usize = 345_601;
+    assert!(bound < ROWS_PER_RUN);
+    let thirty = peaks[2].1;
     assert!(
-        thirty <= two + 2 * CHUNK,
-        "records held grew with the replications: {peaks:?}"
+        thirty < ROWS_PER_RUN,
+        "30 replications held a whole run's rows or more: {peaks:?}"
     );
 }
 

@@ -46,7 +46,8 @@ fn run_writes_only_the_files_outputs_names_and_prints_the_same_summary() {
         &tutorial,
         &some,
     );
-    assert_eq!(names(&some), ["platforms.csv", "runs.csv"]);
+    // run.yaml (what produced the files) is always written.
+    assert_eq!(names(&some), ["platforms.csv", "run.yaml", "runs.csv"]);
     assert_eq!(
         table(&every),
         table(&only),
@@ -67,7 +68,7 @@ fn run_writes_only_the_files_outputs_names_and_prints_the_same_summary() {
         &tutorial,
         &ev,
     );
-    assert_eq!(names(&ev), ["events.csv"]);
+    assert_eq!(names(&ev), ["events.csv", "run.yaml"]);
 }
 
 #[test]
@@ -112,7 +113,7 @@ fn compare_writes_only_the_summaries_asked_for() {
         &tutorial,
         &some,
     );
-    assert_eq!(names(&some), ["summary.csv"]);
+    assert_eq!(names(&some), ["run.yaml", "summary.csv"]);
     assert_eq!(table(&every), table(&only));
     assert_eq!(
         std::fs::read(all.join("summary.csv")).unwrap(),
@@ -146,7 +147,7 @@ fn merge_merges_shards_written_with_a_subset() {
         .collect();
     assert_eq!(
         names(&shards[0]),
-        ["runs.csv", "shard.yaml", "timeseries.csv"]
+        ["run.yaml", "runs.csv", "shard.yaml", "timeseries.csv"]
     );
     let merged = tmp.path().join("merged");
     ttx()
@@ -178,7 +179,7 @@ fn merge_merges_shards_written_with_a_subset() {
         .collect();
     assert_eq!(
         names(&shards[0]),
-        ["platforms.csv", "runs.csv", "shard.yaml"]
+        ["platforms.csv", "run.yaml", "runs.csv", "shard.yaml"]
     );
     let merged = tmp.path().join("cmp-merged");
     ttx()
@@ -188,7 +189,7 @@ fn merge_merges_shards_written_with_a_subset() {
         .arg(&merged)
         .assert()
         .success();
-    assert_eq!(names(&merged), ["platforms.csv", "summary.csv"]);
+    assert_eq!(names(&merged), ["platforms.csv", "run.yaml", "summary.csv"]);
     assert_eq!(snapshot(&cmp_whole), snapshot(&merged));
 }
 
@@ -222,5 +223,5 @@ fn merge_refuses_shards_written_with_different_outputs() {
         .success()
         .stderr(contains("no runs.csv"))
         .stdout(contains("variant ").not());
-    assert_eq!(names(&out), ["platforms.csv"]);
+    assert_eq!(names(&out), ["platforms.csv", "run.yaml"]);
 }

@@ -29,7 +29,7 @@ fn a_second_run_into_one_out_says_which_files_it_replaced() {
     let out = tmp.path().join("x");
     run(&["run", "--replications", "2"], &out).stderr(contains("replaced").not());
     run(&["run", "--replications", "3"], &out).stderr(contains(format!(
-        "replaced {}, platforms.csv, timeseries.csv (from an earlier run)",
+        "replaced {}, platforms.csv, timeseries.csv, run.yaml (from an earlier run)",
         path(&out, "runs.csv")
     )));
     // Quiet is quiet.
@@ -46,7 +46,7 @@ fn the_readme_worked_examples_second_command_says_it_replaced_the_first_results(
         &out,
     )
     .stderr(contains(format!(
-        "replaced {}, platforms.csv, timeseries.csv (from an earlier run)",
+        "replaced {}, platforms.csv, timeseries.csv, run.yaml (from an earlier run)",
         path(&out, "runs.csv")
     )))
     .stderr(contains("events.csv").not());
@@ -59,7 +59,7 @@ fn a_run_after_a_comparison_says_it_removed_the_summaries_and_why() {
     run(&["compare", "--replications", "3"], &out);
     run(&["run", "--replications", "3", "--outputs", "runs"], &out)
         .stderr(contains(format!(
-            "replaced {} (from an earlier run)",
+            "replaced {}, run.yaml (from an earlier run)",
             path(&out, "runs.csv")
         )))
         .stderr(contains(format!(
@@ -100,7 +100,7 @@ fn merge_says_what_it_removes_and_why() {
         .assert()
         .success()
         .stderr(contains(format!(
-            "replaced {}, platforms.csv, timeseries.csv (from an earlier run)",
+            "replaced {}, platforms.csv, timeseries.csv, run.yaml (from an earlier run)",
             path(&out, "runs.csv")
         )))
         .stderr(contains(format!(

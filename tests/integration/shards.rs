@@ -80,7 +80,13 @@ fn merged_shards_equal_one_unsharded_run_byte_for_byte() {
     let (a, b) = (snapshot(&full), snapshot(&merged));
     assert_eq!(
         a.keys().collect::<Vec<_>>(),
-        vec!["events.csv", "platforms.csv", "runs.csv", "timeseries.csv"]
+        vec![
+            "events.csv",
+            "platforms.csv",
+            "run.yaml",
+            "runs.csv",
+            "timeseries.csv"
+        ]
     );
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (name, bytes) in &a {

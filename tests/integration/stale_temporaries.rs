@@ -135,7 +135,8 @@ fn sigkill_mid_run_leaves_temporaries_that_the_next_run_removes() {
     child.wait().unwrap();
 
     let left = temp_files(&out);
-    assert_eq!(left.len(), 3, "{left:?}");
+    // runs, platforms, timeseries and run.yaml
+    assert_eq!(left.len(), 4, "{left:?}");
     let after = snapshot(&out);
     for (name, bytes) in &before {
         assert!(after[name] == *bytes, "the kill changed {name}");
@@ -148,7 +149,7 @@ fn sigkill_mid_run_leaves_temporaries_that_the_next_run_removes() {
         .assert()
         .success()
         .stderr(contains(
-            "removed 3 temporary files left by an interrupted run",
+            "removed 4 temporary files left by an interrupted run",
         ));
     assert!(temp_files(&out).is_empty(), "{:?}", temp_files(&out));
 }
