@@ -30,8 +30,24 @@ fn list(items: &[String]) -> String {
     }
 }
 
-/// What each protocol of the scenario does, in the scenario's own terms (using the base
-/// model; variants' overrides are listed with the variants that use each protocol).
+/// How a variant is named in a description: with its `set` overrides, if any.
+fn user(v: &crate::scenario::Variant) -> String {
+    if v.overrides.is_empty() {
+        format!("`{}`", v.name)
+    } else {
+        let sets: Vec<String> = v
+            .overrides
+            .iter()
+            .map(|(k, val)| format!("{k} = {val}"))
+            .collect();
+        format!("`{}` (with {})", v.name, sets.join(", "))
+    }
+}
+
+/// What each protocol of the scenario does, as the variants that use it run it: a
+/// variant's `set` overrides (membership, delays, postures) are applied. Where the
+/// variants using a protocol run it differently, it is described once per way they run
+/// it; a protocol no variant uses is described from the scenario as written.
 pub fn protocols(scenario: &Scenario) -> String {
     let model = &scenario.base;
     let mut out = String::new();
@@ -42,25 +58,37 @@ pub fn protocols(scenario: &Scenario) -> String {
         model.protocols.len()
     );
     for (i, p) in model.protocols.iter().enumerate() {
-        let users: Vec<String> = scenario
+        // (description without its "Used by" line, the variants that run it so).
+        let mut ways: Vec<(String, &Model, &Protocol, Vec<String>)> = Vec::new();
+        for v in scenario
             .variants
             .iter()
             .filter(|v| v.protocols.contains(&i))
-            .map(|v| {
-                if v.overrides.is_empty() {
-                    format!("`{}`", v.name)
-                } else {
-                    let sets: Vec<String> = v
-                        .overrides
-                        .iter()
-                        .map(|(k, val)| format!("{k} = {val}"))
-                        .collect();
-                    format!("`{}` (with {})", v.name, sets.join(", "))
-                }
-            })
-            .collect();
-        out.push_str(&protocol(model, p, &users));
-        out.push('\n');
+        {
+            let vp = v.model.protocols.get(i).unwrap_or(p);
+            let text = protocol(&v.model, vp, &[]);
+            match ways.iter_mut().find(|w| w.0 == text) {
+                Some(w) => w.3.push(user(v)),
+                None => ways.push((text, &v.model, vp, vec![user(v)])),
+            }
+        }
+        if ways.is_empty() {
+            out.push_str(&protocol(model, p, &[]));
+            out.push('\n');
+        }
+        let several = ways.len() > 1;
+        for (_, m, vp, users) in &ways {
+            if several {
+                let _ = writeln!(
+                    out,
+                    "(`{}` is run differently by its variants: as {} run(s) it)",
+                    p.id,
+                    list(users)
+                );
+            }
+            out.push_str(&protocol(m, vp, users));
+            out.push('\n');
+        }
     }
     let none: Vec<String> = scenario
         .variants
@@ -74,6 +102,33 @@ pub fn protocols(scenario: &Scenario) -> String {
             "Protocol `none` (built in): never activates; platforms and authorities work as normal. Used by {}.",
             list(&none)
         );
+    }
+    out
+}
+
+/// The protocols of one variant, as that variant runs them (its `set` overrides
+/// applied), in the order it lists them.
+pub fn variant_protocol(scenario: &Scenario, variant: usize) -> String {
+    let v = &scenario.variants[variant];
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: variant `{}`\n", scenario.base.name, v.name);
+    let listed: Vec<&Protocol> = v
+        .protocols
+        .iter()
+        .filter_map(|&i| v.model.protocols.get(i))
+        .collect();
+    if listed.is_empty() {
+        let _ = writeln!(
+            out,
+            "Protocol `none` (built in): never activates; platforms and authorities work as normal. Used by {}.",
+            user(v)
+        );
+    }
+    for (k, p) in listed.iter().enumerate() {
+        if k > 0 {
+            out.push('\n');
+        }
+        out.push_str(&protocol(&v.model, p, &[user(v)]));
     }
     out
 }

@@ -2,14 +2,18 @@
 //! command run by the library ([`ttx::app`]) reporting to the terminal, and its failure
 //! turned into a message and an exit code ([`exit`]).
 //!
-//! Exit codes: 0 success, 1 a run that failed, 2 bad input (scenario or flags), 130
-//! interrupted.
+//! Exit codes: 0 success, 1 a run that failed (or a target of `ttx targets` not
+//! matched), 2 bad input (scenario or flags), 128 + the signal when a signal stopped it
+//! (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
+
+#![deny(unsafe_code)]
 
 /// mimalloc rather than the system allocator (see [`ttx::allocator`]): about 10% faster
 /// on large runs, and the same on every platform.
 #[global_allocator]
 static GLOBAL: ttx::allocator::Allocator = ttx::allocator::Allocator;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -18,31 +22,83 @@ use ttx::app::{self, Error};
 
 mod cli;
 
-use cli::{Cli, Command, Console};
+use cli::{Cli, Command, Console, StdinPrompt, signals};
 
 fn main() -> ExitCode {
     ttx::allocator::configure();
+    signals::install();
     let cli = Cli::parse();
     match dispatch(cli.command, &mut Console::default()) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Done::Complete) => ExitCode::SUCCESS,
+        // `ttx targets` with a target that does not match: a check that failed.
+        Ok(Done::Missed) => ExitCode::from(1),
+        Ok(Done::Interrupted) => {
+            say(
+                "interrupted: the session ended early; its record, outcome files and debrief were written",
+            );
+            ExitCode::from(signals::exit_code())
+        }
         Err(e) => exit(e),
     }
 }
 
+/// How a command that did not fail ended.
+enum Done {
+    Complete,
+    /// Stopped by a signal, with everything written (an exercise).
+    Interrupted,
+    /// A check found what it checks for missing (a target not matched).
+    Missed,
+}
+
+/// A line on standard error; nothing if it cannot be written.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// Run the command; what it prints goes to `console`.
-fn dispatch(command: Command, console: &mut Console) -> Result<(), Error> {
+fn dispatch(command: Command, console: &mut Console) -> Result<Done, Error> {
+    let done = |()| Done::Complete;
     match command {
-        Command::Validate { scenarios } => app::validate::run(&scenarios, console),
-        Command::Run(args) => app::run::run(&args.request(), console).map(drop),
-        Command::Merge(args) => app::merge::run(&args.request(), console).map(drop),
-        Command::Compare(args) => app::compare::run(&args.request()?, console).map(drop),
-        Command::Protocols { scenario } => app::protocols::run(&scenario, console).map(drop),
+        Command::Validate { scenarios } => app::validate::run(&scenarios, console).map(done),
+        Command::Run(args) => app::run::run(&args.request(), console).map(drop).map(done),
+        Command::Merge(args) => app::merge::run(&args.request(), console)
+            .map(drop)
+            .map(done),
+        Command::Compare(args) => app::compare::run(&args.request()?, console)
+            .map(drop)
+            .map(done),
+        Command::Protocols { scenario, variant } => {
+            app::protocols::run(&scenario, variant.as_deref(), console)
+                .map(drop)
+                .map(done)
+        }
         Command::Exercise(args) => {
             let req = args.request()?;
-            app::exercise::run(&req, &mut std::io::stdin().lock(), console).map(drop)
+            let played = app::exercise::run(&req, &mut StdinPrompt::default(), console)?;
+            Ok(if played.interrupted {
+                Done::Interrupted
+            } else {
+                Done::Complete
+            })
         }
-        Command::Msel(args) => app::msel::run(&args.request(), console).map(drop),
-        Command::Bench(args) => app::bench::run(&args.request()?, console).map(drop),
+        Command::Msel(args) => app::msel::run(&args.request(), console).map(drop).map(done),
+        Command::Report(args) => app::html_report::run(&args.request(), console)
+            .map(drop)
+            .map(done),
+        Command::Bench(args) => app::bench::run(&args.request()?, console)
+            .map(drop)
+            .map(done),
+        Command::Targets(args) => app::targets::run(&args.request(), console).map(|fit| {
+            if fit.all_match() {
+                Done::Complete
+            } else {
+                Done::Missed
+            }
+        }),
+        Command::Calibrate(args) => app::calibrate::run(&args.request(), console)
+            .map(drop)
+            .map(done),
     }
 }
 
@@ -51,16 +107,16 @@ fn dispatch(command: Command, console: &mut Console) -> Result<(), Error> {
 fn exit(e: Error) -> ExitCode {
     match e {
         Error::BadInput(e) => {
-            eprintln!("{e}");
+            say(&e.to_string());
             ExitCode::from(2)
         }
         Error::RunFailed(e) => {
-            eprintln!("error: {e}");
+            say(&format!("error: {e}"));
             ExitCode::from(1)
         }
         Error::Interrupted => {
-            eprintln!("interrupted: no output files were changed");
-            ExitCode::from(130)
+            say("interrupted: no output files were changed");
+            ExitCode::from(signals::exit_code())
         }
     }
 }

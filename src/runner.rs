@@ -2,18 +2,27 @@
 //! parallel, and pushed into the sink in a fixed order, so outputs are byte-identical
 //! whatever the thread count.
 //!
-//! Work is done in chunks a few times the thread count: each chunk's replications run in
-//! parallel into in-memory recorders, then are replayed into the sink in order before the
-//! next chunk starts. Memory is bounded by the chunk, not by the number of replications.
+//! Worker threads take the runs in order, at most a window of runs ahead of the one being
+//! written. Each run hands its records over in chunks of [`CHUNK`] as it makes them: the
+//! run being written (the head) streams them to the caller's thread, which writes them
+//! into the sink at once; a run ahead of it keeps its chunks in memory until its turn, but
+//! only while the records held for all runs stay within a budget ([`Budget`]). A run
+//! ahead that would go over waits (its thread stops) until the head has been written far
+//! enough, or it becomes the head itself and streams. So the records in memory are
+//! bounded by the budget, plus a chunk per thread, whatever the number of replications
+//! and however many records one run makes. With one thread, runs are streamed straight
+//! into the sink.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
-
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
 
 use crate::engine::{DecisionSchedule, SimError, SimInit, Simulation, Storage};
 use crate::scenario::Scenario;
-use crate::sink::{Recorder, RunId, Sink};
+use crate::sink::{
+    EventRecord, PlatformOutcome, ProtocolOutcome, Recorder, RunId, RunOutcome, SampleRecord, Sink,
+};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -63,9 +72,50 @@ pub enum RunError {
     Threads(String),
 }
 
+/// Records a run hands over at a time.
+pub const CHUNK: usize = 4096;
+
+/// How far the runner may work ahead of the run it is writing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Runs started ahead of the one being written, per thread.
+    pub runs_per_thread: usize,
+    /// Records held in memory for runs not yet written (chunks handed over and waiting).
+    /// The run being written may go past it by two chunks, and each thread holds up to
+    /// one chunk it is filling.
+    pub records: usize,
+}
+
+impl Default for Budget {
+    /// 32 runs per thread and 262,144 records: a scenario of ordinary size (a few
+    /// thousand records per run) never meets the record budget, and when a run makes
+    /// more, the records waiting take about 16 MB (time-series rows are 64 bytes; event
+    /// log rows about 150).
+    fn default() -> Self {
+        Budget {
+            runs_per_thread: 32,
+            records: 1 << 18,
+        }
+    }
+}
+
+/// What a batch held in memory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// Runs written.
+    pub runs: u64,
+    /// The most records held at once for runs not yet written (not counting the chunk
+    /// each thread is filling).
+    pub peak_records_held: usize,
+}
+
 /// Run the plan, pushing records into `sink` in (variant, replication) order. `progress`
 /// is called with the number of runs written so far as it grows; `cancel`, when set,
 /// stops the batch (runs in progress see it within a slice of their horizon).
+///
+/// The records of each run reach the sink as the run makes them, each kind (events,
+/// samples, platform outcomes, the run's outcome) in order, its outcome last. If a run
+/// fails, the records it made before reach the sink and the batch stops with its error.
 pub fn run(
     scenario: &Scenario,
     plan: &RunPlan,
@@ -73,69 +123,380 @@ pub fn run(
     cancel: Option<&AtomicBool>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), RunError> {
+    run_with(scenario, plan, sink, cancel, progress, Budget::default()).map(drop)
+}
+
+/// [`run`] with a given budget, returning what it held in memory.
+pub fn run_with(
+    scenario: &Scenario,
+    plan: &RunPlan,
+    sink: &mut dyn Sink,
+    cancel: Option<&AtomicBool>,
+    progress: &mut dyn FnMut(u64),
+    budget: Budget,
+) -> Result<RunStats, RunError> {
     let items: Vec<(usize, u32)> = plan
         .variants
         .iter()
         .flat_map(|&v| (0..plan.replications).map(move |r| (v, plan.first_replication + r)))
         .collect();
-    let threads = plan.threads.max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| RunError::Threads(e.to_string()))?;
-    // A sliding window instead of chunks with a barrier between them: the runs are
-    // handed to the pool at most `window` ahead of the next one to be written, and the
-    // caller's thread writes each run's records, in order, as soon as it and all before
-    // it are done, while the pool goes on. The window bounds the records held in memory
-    // (smaller with the event log on).
-    let window = threads * if plan.events { 4 } else { 32 };
-    // Each worker thread keeps the storage of its last replication for its next one.
-    let storage: Vec<Mutex<Option<Storage>>> = (0..threads).map(|_| Mutex::new(None)).collect();
-    let one = |(v, r): (usize, u32)| -> Result<(RunId, Recorder), RunError> {
-        let mut rec = Recorder::new(plan.events);
-        let spare = &storage[rayon::current_thread_index().unwrap_or(0) % threads];
-        let taken = spare.lock().ok().and_then(|mut s| s.take());
-        let sim = replicate(scenario, v, r, plan, &mut rec, cancel, taken)?;
-        let id = sim.run_id().clone();
-        if let Ok(mut s) = spare.lock() {
-            *s = Some(sim.into_storage());
-        }
-        Ok((id, rec))
+    // The engine builds the event log only if both the plan and the sink want it.
+    let events = plan.events && sink.wants_events();
+    let mut sink = Gate {
+        inner: sink,
+        events,
     };
-    let (tx, rx) = std::sync::mpsc::channel();
-    pool.in_place_scope(|scope| {
-        let mut next_spawn = 0;
-        let mut next_write = 0;
-        let mut done: BTreeMap<usize, Result<(RunId, Recorder), RunError>> = BTreeMap::new();
-        while next_write < items.len() {
-            if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-                return Err(RunError::Interrupted);
-            }
-            while next_spawn < items.len() && next_spawn < next_write + window {
-                let (tx, item, index) = (tx.clone(), items[next_spawn], next_spawn);
-                let one = &one;
-                scope.spawn(move |_| {
-                    // The receiver outlives the scope; a send fails only if it is gone.
-                    let _ = tx.send((index, one(item)));
+    let threads = plan.threads.max(1).min(items.len().max(1));
+    if threads == 1 {
+        return run_here(scenario, plan, &items, &mut sink, cancel, progress);
+    }
+    let window = threads * budget.runs_per_thread.max(1);
+    let shared = Shared {
+        state: Mutex::new(State::default()),
+        written: Condvar::new(),
+        handed: Condvar::new(),
+        stop: AtomicBool::new(false),
+    };
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let (shared, items) = (&shared, &items);
+            let spawned = std::thread::Builder::new()
+                .name(format!("ttx-run-{t}"))
+                .spawn_scoped(scope, move || {
+                    let _guard = PanicGuard(shared);
+                    work(
+                        scenario,
+                        plan,
+                        items,
+                        shared,
+                        window,
+                        budget.records,
+                        events,
+                    );
                 });
-                next_spawn += 1;
-            }
-            let Ok((index, result)) = rx.recv() else {
-                return Err(RunError::Interrupted);
-            };
-            done.insert(index, result);
-            let before = next_write;
-            while let Some(result) = done.remove(&next_write) {
-                let (id, rec) = result?;
-                rec.replay(&id, sink);
-                next_write += 1;
-            }
-            if next_write > before {
-                progress(next_write as u64);
+            if let Err(e) = spawned {
+                shared.halt();
+                return Err(RunError::Threads(e.to_string()));
             }
         }
-        Ok(())
+        let result = write(&shared, items.len(), &mut sink, cancel, progress);
+        // Whatever happened, the workers stop at their next look.
+        shared.halt();
+        result
     })
+}
+
+/// One thread: every run straight into the sink, in order.
+fn run_here(
+    scenario: &Scenario,
+    plan: &RunPlan,
+    items: &[(usize, u32)],
+    sink: &mut dyn Sink,
+    cancel: Option<&AtomicBool>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<RunStats, RunError> {
+    let mut storage = None;
+    for (done, &(v, r)) in items.iter().enumerate() {
+        if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(RunError::Interrupted);
+        }
+        let sim = replicate(scenario, v, r, plan, sink, cancel, storage.take())?;
+        storage = Some(sim.into_storage());
+        progress(done as u64 + 1);
+    }
+    Ok(RunStats {
+        runs: items.len() as u64,
+        peak_records_held: 0,
+    })
+}
+
+/// What a run hands to the writer.
+enum Handed {
+    Records(RunId, Box<Recorder>),
+    /// The run is over (all its records handed over), or failed.
+    End(Result<(), RunError>),
+}
+
+#[derive(Default)]
+struct State {
+    /// The next run a worker takes, and the run being written.
+    next_take: usize,
+    head: usize,
+    /// What each run not yet written has handed over, in order.
+    queues: BTreeMap<usize, VecDeque<(Handed, usize)>>,
+    /// Records in `queues`, and the most there were.
+    held: usize,
+    peak: usize,
+    /// A worker thread panicked.
+    panicked: bool,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// Signalled when the head moves on or records are written (workers wait on it).
+    written: Condvar,
+    /// Signalled when a run hands something over (the writer waits on it).
+    handed: Condvar,
+    /// Set when the batch is over, failed or was interrupted: workers stop.
+    stop: AtomicBool,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A worker that panicked holds no records anyone needs: go on with the state.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn halt(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _guard = self.lock();
+        self.written.notify_all();
+        self.handed.notify_all();
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
+
+/// Tells the writer if its worker thread panics, so that it does not wait for it.
+struct PanicGuard<'a>(&'a Shared);
+
+impl Drop for PanicGuard<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.lock().panicked = true;
+            self.0.halt();
+        }
+    }
+}
+
+/// A worker: take runs in order and run them, handing their records over.
+fn work(
+    scenario: &Scenario,
+    plan: &RunPlan,
+    items: &[(usize, u32)],
+    shared: &Shared,
+    window: usize,
+    budget: usize,
+    events: bool,
+) {
+    let mut storage: Option<Storage> = None;
+    loop {
+        let index = {
+            let mut s = shared.lock();
+            loop {
+                if shared.stopped() || s.next_take >= items.len() {
+                    return;
+                }
+                if s.next_take < s.head + window {
+                    break;
+                }
+                s = shared.written.wait(s).unwrap_or_else(|e| e.into_inner());
+            }
+            s.next_take += 1;
+            s.next_take - 1
+        };
+        let (v, r) = items[index];
+        let mut hand = HandOver {
+            shared,
+            index,
+            budget,
+            events,
+            run: None,
+            chunk: Recorder::new(events),
+            count: 0,
+        };
+        let result = replicate(
+            scenario,
+            v,
+            r,
+            plan,
+            &mut hand,
+            Some(&shared.stop),
+            storage.take(),
+        );
+        let end = match result {
+            Ok(sim) => {
+                hand.hand_over();
+                storage = Some(sim.into_storage());
+                Ok(())
+            }
+            // Stopped because the batch is over: nobody is waiting for this run.
+            Err(RunError::Interrupted) if shared.stopped() => return,
+            Err(e) => Err(e),
+        };
+        let mut s = shared.lock();
+        s.queues
+            .entry(index)
+            .or_default()
+            .push_back((Handed::End(end), 0));
+        shared.handed.notify_all();
+    }
+}
+
+/// The sink a worker's run writes into: chunks of records handed to the writer.
+struct HandOver<'a> {
+    shared: &'a Shared,
+    index: usize,
+    budget: usize,
+    events: bool,
+    run: Option<RunId>,
+    chunk: Recorder,
+    count: usize,
+}
+
+impl HandOver<'_> {
+    fn took(&mut self, run: &RunId) {
+        if self.run.is_none() {
+            self.run = Some(run.clone());
+        }
+        self.count += 1;
+        if self.count >= CHUNK {
+            self.hand_over();
+        }
+    }
+
+    /// Hand the chunk over, waiting while that would hold more records than the budget
+    /// for a run that is not being written (or more than two chunks of the head's).
+    fn hand_over(&mut self) {
+        let (Some(run), n) = (self.run.clone(), self.count) else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        let chunk = std::mem::replace(&mut self.chunk, Recorder::new(self.events));
+        self.count = 0;
+        let shared = self.shared;
+        let mut s = shared.lock();
+        loop {
+            if shared.stopped() {
+                return;
+            }
+            let queued = s.queues.get(&self.index).map_or(0, VecDeque::len);
+            if s.held + n <= self.budget || (s.head == self.index && queued < 2) {
+                break;
+            }
+            s = shared.written.wait(s).unwrap_or_else(|e| e.into_inner());
+        }
+        s.held += n;
+        s.peak = s.peak.max(s.held);
+        s.queues
+            .entry(self.index)
+            .or_default()
+            .push_back((Handed::Records(run, Box::new(chunk)), n));
+        shared.handed.notify_all();
+    }
+}
+
+impl Sink for HandOver<'_> {
+    fn wants_events(&self) -> bool {
+        self.events
+    }
+    fn event(&mut self, run: &RunId, e: &EventRecord) {
+        self.chunk.event(run, e);
+        self.took(run);
+    }
+    fn sample(&mut self, run: &RunId, s: &SampleRecord) {
+        self.chunk.sample(run, s);
+        self.took(run);
+    }
+    fn platform_outcome(&mut self, run: &RunId, p: &PlatformOutcome) {
+        self.chunk.platform_outcome(run, p);
+        self.took(run);
+    }
+    fn protocol_outcome(&mut self, run: &RunId, p: &ProtocolOutcome) {
+        self.chunk.protocol_outcome(run, p);
+        self.took(run);
+    }
+    fn run_outcome(&mut self, run: &RunId, o: &RunOutcome) {
+        self.chunk.run_outcome(run, o);
+        self.took(run);
+    }
+}
+
+/// The caller's thread: write the head's records as they come, run after run.
+fn write(
+    shared: &Shared,
+    total: usize,
+    sink: &mut dyn Sink,
+    cancel: Option<&AtomicBool>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<RunStats, RunError> {
+    let mut s = shared.lock();
+    while s.head < total {
+        if cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+            return Err(RunError::Interrupted);
+        }
+        if s.panicked {
+            return Err(RunError::Threads(
+                "a worker thread stopped unexpectedly".into(),
+            ));
+        }
+        let head = s.head;
+        let Some((handed, n)) = s.queues.get_mut(&head).and_then(VecDeque::pop_front) else {
+            // Look at the interrupt flag now and then while waiting.
+            s = shared
+                .handed
+                .wait_timeout(s, Duration::from_millis(20))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+            continue;
+        };
+        s.held -= n;
+        match handed {
+            Handed::Records(run, records) => {
+                shared.written.notify_all();
+                drop(s);
+                records.replay(&run, sink);
+                s = shared.lock();
+            }
+            Handed::End(Err(e)) => return Err(e),
+            Handed::End(Ok(())) => {
+                s.queues.remove(&head);
+                s.head += 1;
+                shared.written.notify_all();
+                let done = s.head as u64;
+                drop(s);
+                progress(done);
+                s = shared.lock();
+            }
+        }
+    }
+    Ok(RunStats {
+        runs: total as u64,
+        peak_records_held: s.peak,
+    })
+}
+
+/// Passes records on, and the event log only if the plan asks for it.
+struct Gate<'a> {
+    inner: &'a mut dyn Sink,
+    events: bool,
+}
+
+impl Sink for Gate<'_> {
+    fn wants_events(&self) -> bool {
+        self.events
+    }
+    fn event(&mut self, run: &RunId, e: &EventRecord) {
+        if self.events {
+            self.inner.event(run, e);
+        }
+    }
+    fn sample(&mut self, run: &RunId, s: &SampleRecord) {
+        self.inner.sample(run, s);
+    }
+    fn platform_outcome(&mut self, run: &RunId, p: &PlatformOutcome) {
+        self.inner.platform_outcome(run, p);
+    }
+    fn protocol_outcome(&mut self, run: &RunId, p: &ProtocolOutcome) {
+        self.inner.protocol_outcome(run, p);
+    }
+    fn run_outcome(&mut self, run: &RunId, o: &RunOutcome) {
+        self.inner.run_outcome(run, o);
+    }
 }
 
 /// Run replication `r` of variant `v` to the horizon into `sink`, replaying the plan's

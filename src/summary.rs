@@ -47,22 +47,33 @@ impl SummarySink {
                 "{:<width$} {:>5} {:>24} {:>18} {:>12.0} {:>12.0}\n",
                 name,
                 s.exposure.n,
-                format!(
-                    "{:.0} ± {:.0}",
-                    s.exposure.mean,
-                    s.exposure.ci95_half_width()
-                ),
-                format!(
-                    "{:.1} ± {:.1}",
-                    s.peak_live.mean,
-                    s.peak_live.ci95_half_width()
-                ),
+                mean_ci(&s.exposure, 0),
+                mean_ci(&s.peak_live, 1),
                 s.published.mean,
                 s.blocked.mean,
             ));
         }
         out.push_str("(means over replications, ± the half-width of a 95% confidence interval)\n");
+        if self.by_variant.values().any(|s| s.exposure.n < 2) {
+            out.push_str("(n = 1: one replication has no interval)\n");
+        }
         out
+    }
+}
+
+/// `mean ± half-width`, or `mean (n = 1)`: one replication gives no interval, and a
+/// `± 0` would read as certainty.
+fn mean_ci(m: &Moments, decimals: usize) -> String {
+    if m.n < 2 {
+        format!("{:.*} (n = 1)", decimals, m.mean)
+    } else {
+        format!(
+            "{:.*} ± {:.*}",
+            decimals,
+            m.mean,
+            decimals,
+            m.ci95_half_width()
+        )
     }
 }
 

@@ -1,5 +1,5 @@
-//! The crate's only `unsafe` code: processor prefetch hints and mimalloc's run-time
-//! options.
+//! The crate's only `unsafe` code: processor prefetch hints, mimalloc's run-time
+//! options, and the signal handler's installation and exit.
 //!
 //! Everything else in the crate is `#![deny(unsafe_code)]` (see `lib.rs`); each function
 //! here is a safe wrapper whose comment says why its one `unsafe` block is sound.
@@ -38,4 +38,29 @@ pub fn mimalloc_option_get(option: libmimalloc_sys::mi_option_t) -> c_long {
     // SAFETY: reading an option is a plain load from mimalloc's option table (it is
     // initialised on first use), valid at any time.
     unsafe { libmimalloc_sys::mi_option_get(option) }
+}
+
+/// Install `handler` for each of `signals`, with interrupted system calls restarted.
+#[cfg(unix)]
+pub fn set_signal_handler(signals: &[libc::c_int], handler: extern "C" fn(libc::c_int)) {
+    for &sig in signals {
+        // SAFETY: a zeroed `sigaction` is a valid value to fill in, and the handler is a
+        // plain `extern "C" fn`; the caller's handler does only async-signal-safe work.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = handler as *const () as libc::sighandler_t;
+            action.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(sig, &action, std::ptr::null_mut());
+        }
+    }
+}
+
+/// End the process at once with `code`, without running destructors or flushing: what a
+/// signal handler may do (`_exit` is async-signal-safe). Output files are atomic, so an
+/// exit here leaves each complete or absent.
+#[cfg(unix)]
+pub fn exit_now(code: libc::c_int) -> ! {
+    // SAFETY: `_exit` takes any code and never returns; it is async-signal-safe.
+    unsafe { libc::_exit(code) }
 }

@@ -8,8 +8,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::compare::{Collector, Metric};
+use crate::output::select::Writer;
 use crate::output::shard::{ShardManifest, ShardSpec};
-use crate::sink::{Sink, Tee};
+use crate::output::{AtomicFile, CsvOutputs, Output, RunMeta};
+use crate::sink::{EventRecord, PlatformOutcome, RunId, RunOutcome, SampleRecord, Sink, Tee};
 
 use super::plan::{self, RunOptions};
 use super::{Error, InputError, Report};
@@ -165,24 +167,35 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Compared, Error> {
     if let Replications::Auto(rule) = req.replications {
         check_precision(rule.precision)?;
     }
-    let mut p = plan::prepare(&req.options, report)?;
+    let mut p = plan::prepare(&req.options, Writer::Compare, report)?;
     if let Replications::Fixed(n) = req.replications {
         p.plan.replications = n;
     }
     let manifest = match req.shard {
         Some(spec) => Some(
-            p.shard(spec)?.for_compare(
-                req.metrics.iter().map(|m| m.name().to_string()).collect(),
-                p.scenario
-                    .base
-                    .platforms
-                    .iter()
-                    .map(|x| x.id.clone())
-                    .collect(),
-            ),
+            p.shard(spec)?
+                .for_compare(
+                    req.metrics.iter().map(|m| m.name().to_string()).collect(),
+                    p.scenario
+                        .base
+                        .platforms
+                        .iter()
+                        .map(|x| x.id.clone())
+                        .collect(),
+                )
+                .with_outputs(p.outputs),
         ),
         None => None,
     };
+    match req.replications {
+        Replications::Auto(rule) => {
+            let planned = p.plan.replications;
+            p.plan.replications = rule.max_replications;
+            p.warn_output_size(report, true);
+            p.plan.replications = planned;
+        }
+        _ => p.warn_output_size(report, false),
+    }
     if p.plan.variants.len() < 2 {
         report.note("note: only one variant is run, so there is nothing to compare it with");
     }
@@ -201,17 +214,23 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Compared, Error> {
         .collect();
     let mut collector = Collector::new(variants, platforms, req.metrics.clone());
     let cancel = report.interrupt();
-    let mut csv = p.open_outputs(manifest.as_ref())?;
+    let mut csv = p.open_outputs(manifest.as_ref(), report)?;
+    // The collector keeps time-series values only for timeseries_summary.csv.
+    let series = p.outputs.contains(Output::TimeseriesSummary);
 
     let stop = match req.replications {
         Replications::Scenario | Replications::Fixed(_) => {
             p.progress_start(report, p.plan.total());
             // A shard writes only its run files: the comparison is made when merging, so
             // its values are not collected here.
+            let mut collect = Collect {
+                collector: &mut collector,
+                series,
+            };
             let sink: &mut dyn Sink = if manifest.is_some() {
                 &mut csv
             } else {
-                &mut Tee(vec![&mut csv, &mut collector])
+                &mut Tee(vec![&mut csv, &mut collect])
             };
             let result = p.execute(&p.plan, sink, &cancel, report, &mut 0);
             report.progress_end();
@@ -229,9 +248,13 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Compared, Error> {
                 let mut batch = p.plan.clone();
                 batch.first_replication = done;
                 batch.replications = n;
+                let mut collect = Collect {
+                    collector: &mut collector,
+                    series,
+                };
                 let result = p.execute(
                     &batch,
-                    &mut Tee(vec![&mut csv, &mut collector]),
+                    &mut Tee(vec![&mut csv, &mut collect]),
                     &cancel,
                     report,
                     &mut progress,
@@ -249,7 +272,15 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Compared, Error> {
             Some(stop)
         }
     };
-    let mut files = csv.commit().map_err(|e| Error::write(&p.out, e))?;
+    if manifest.is_none() {
+        attach_summaries(&mut csv, &collector, &p)?;
+    }
+    let meta = RunMeta::new("compare", &p.path, &p.scenario, &p.plan)
+        .sharded(manifest.as_ref())
+        .with_metrics(&req.metrics)
+        .with_replications(stop.map(|_| collector.replications()));
+    csv.add_meta(&meta).map_err(|e| Error::write(&p.out, e))?;
+    let files = p.commit(csv, report)?.written;
     if let Some(m) = &manifest {
         if !p.quiet {
             report.line(&p.scenario.base.name);
@@ -266,11 +297,6 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Compared, Error> {
             shard: manifest,
         });
     }
-    files.extend(
-        collector
-            .write_files(&p.out)
-            .map_err(|e| Error::write(&p.out, e))?,
-    );
     if !p.quiet {
         report.line(&p.scenario.base.name);
         let note = stop.map(|s| s.to_string());
@@ -286,6 +312,77 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Compared, Error> {
         stop,
         shard: None,
     })
+}
+
+/// The comparison's summary files the outputs ask for, written beside the run files and
+/// committed with them (all the files or none).
+fn attach_summaries(
+    csv: &mut CsvOutputs,
+    collector: &Collector,
+    p: &plan::Prepared,
+) -> Result<(), Error> {
+    for f in summary_files(
+        csv.dir(),
+        collector,
+        p.outputs.contains(Output::Summary),
+        p.outputs.contains(Output::TimeseriesSummary),
+    )
+    .map_err(|e| Error::write(&p.out, e))?
+    {
+        csv.attach(f);
+    }
+    Ok(())
+}
+
+/// `summary.csv` and `timeseries_summary.csv` (those asked for) of `collector`, written
+/// in `dir` under temporary names, to be committed by the caller.
+pub(crate) fn summary_files(
+    dir: &std::path::Path,
+    collector: &Collector,
+    summary: bool,
+    series: bool,
+) -> std::io::Result<Vec<AtomicFile>> {
+    let mut files = Vec::new();
+    if summary {
+        let mut f = AtomicFile::create(&dir.join(Output::Summary.file()))?;
+        collector.write_summary(&mut f)?;
+        f.finish_writing()?;
+        files.push(f);
+    }
+    if series {
+        let mut f = AtomicFile::create(&dir.join(Output::TimeseriesSummary.file()))?;
+        collector.write_timeseries_summary(&mut f)?;
+        f.finish_writing()?;
+        files.push(f);
+    }
+    Ok(files)
+}
+
+/// The collector, fed time-series samples only if `series` (they are what it keeps the
+/// most of, and only `timeseries_summary.csv` needs them).
+struct Collect<'a> {
+    collector: &'a mut Collector,
+    series: bool,
+}
+
+impl Sink for Collect<'_> {
+    fn wants_events(&self) -> bool {
+        self.collector.wants_events()
+    }
+    fn event(&mut self, run: &RunId, e: &EventRecord) {
+        self.collector.event(run, e);
+    }
+    fn sample(&mut self, run: &RunId, s: &SampleRecord) {
+        if self.series {
+            self.collector.sample(run, s);
+        }
+    }
+    fn platform_outcome(&mut self, run: &RunId, o: &PlatformOutcome) {
+        self.collector.platform_outcome(run, o);
+    }
+    fn run_outcome(&mut self, run: &RunId, o: &RunOutcome) {
+        self.collector.run_outcome(run, o);
+    }
 }
 
 /// The comparison's heading and table, as `compare` and `merge` print them.

@@ -54,6 +54,9 @@ pub enum InputError {
     /// `--metrics` names an unknown metric (the message is the metric parser's).
     #[error("--metrics: {0}")]
     Metrics(crate::compare::UnknownMetric),
+    /// `--outputs` names a file the command does not write.
+    #[error(transparent)]
+    Outputs(crate::output::OutputsError),
     #[error("--precision: expected a share above 0, like 0.05 for 5%, found {0}")]
     Precision(f64),
     #[error("--replications: expected a whole number of at least 2, or `auto`, found `{0}`")]
@@ -73,8 +76,18 @@ pub enum InputError {
     Volume(f64),
     #[error("--step: {0}")]
     Step(DurError),
-    #[error("--step: the move must be longer than 0")]
+    #[error("--step: expected a duration > 0, like `30m`")]
     StepNotPositive,
+    /// `--out` or `--record` of an exercise cannot be written: found before the first move.
+    #[error(
+        "{flag} {}: cannot write there ({source}); nothing was played. Give a place you can write to",
+        .path.display()
+    )]
+    Unwritable {
+        flag: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
     /// A decision file (`--decisions`) that cannot be replayed.
     #[error(transparent)]
     Decisions(#[from] DecisionFileError),
@@ -83,6 +96,12 @@ pub enum InputError {
     /// Shards that cannot be merged (anything but failing to write the merged files).
     #[error(transparent)]
     Merge(MergeError),
+    /// `--fit` or the calibration's set-up is wrong.
+    #[error(transparent)]
+    Calibration(crate::calibrate::SetupError),
+    /// A results directory `ttx report` cannot read, or its scenario.
+    #[error(transparent)]
+    Report(crate::report::ReportError),
     /// A comparison shard's manifest names a metric this build does not know.
     #[error("{}: {message}", .shard.display())]
     ShardMetric {
@@ -100,6 +119,9 @@ pub enum RunFailure {
     /// A single simulation (an exercise, a benchmark) that stopped.
     #[error(transparent)]
     Simulation(#[from] SimError),
+    /// A report's chart that could not be drawn.
+    #[error(transparent)]
+    Report(crate::report::ReportError),
     #[error("cannot write to {}: {source}", .path.display())]
     Write { path: PathBuf, source: io::Error },
     /// Writing the merged files of shards.

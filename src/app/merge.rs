@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::compare::{Collector, Metric};
-use crate::output::shard::{Batch, ShardCommand, ShardManifest};
+use crate::output::shard::{Batch, MergeError, ShardCommand, ShardManifest};
+use crate::output::{Output, remove_stale_temporaries};
 use crate::summary::SummarySink;
 
-use super::compare::print_comparison;
+use super::compare::{print_comparison, summary_files};
 use super::{Error, InputError, Report};
 
 /// What `ttx merge` is asked to join.
@@ -65,7 +66,8 @@ fn collector(m: &ShardManifest, first_shard: &Path) -> Result<Collector, InputEr
 }
 
 /// Merge the shards, printing (unless quiet) what was merged, the table the unsharded
-/// command prints, and the files written.
+/// command prints, and the files written (and those of an earlier run it replaced or
+/// removed).
 pub fn run(req: &Request, report: &mut dyn Report) -> Result<Merged, Error> {
     let out = req
         .out
@@ -75,34 +77,61 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Merged, Error> {
     let batch = Batch::open(&req.shards)?;
     batch.check_output(&out)?;
     let m = batch.manifest().clone();
-    // A comparison's summaries are recomputed from the merged runs.
-    let collector = if m.command == ShardCommand::Compare {
+    let outputs = batch.outputs();
+    if !req.quiet {
+        for note in batch.notes() {
+            report.note(&note);
+        }
+    }
+    // A comparison's summaries are recomputed from the merged runs (the time series only
+    // if its summary is wanted).
+    let wants = |o| outputs.contains(o);
+    let compare = m.command == ShardCommand::Compare;
+    let collector = if compare {
         let mut c = collector(&m, &req.shards[0])?;
         let platforms = m.platforms.iter().map(|p| Arc::from(p.as_str())).collect();
-        batch.replay(Some(platforms), &mut c)?;
+        let series = wants(Output::TimeseriesSummary).then_some(platforms);
+        batch.replay(series, &mut c)?;
         Some(c)
     } else {
         None
     };
-    let mut extra = Vec::new();
-    if let Some(c) = &collector {
-        let mut summary = Vec::new();
-        let mut series = Vec::new();
-        c.write_summary(&mut summary)
-            .and_then(|()| c.write_timeseries_summary(&mut series))
-            .map_err(|e| Error::write(&out, e))?;
-        extra.push(("summary.csv", summary));
-        extra.push(("timeseries_summary.csv", series));
-    }
     // A run's terminal summary, as `ttx run` prints it (from the files' values).
-    let summary = if collector.is_none() && !req.quiet {
+    let summary = if collector.is_none() && !req.quiet && batch.has(Output::Runs) {
         let mut summary = SummarySink::default();
         batch.replay(None, &mut summary)?;
         Some(summary)
     } else {
         None
     };
-    let files = batch.write(&out, &extra)?;
+    // Nothing is created before every shard's files are known to be the ones they wrote.
+    batch.verify()?;
+    let write_err = |e| {
+        Error::from(MergeError::Write {
+            dir: out.clone(),
+            source: e,
+        })
+    };
+    let cleanup = remove_stale_temporaries(&out).map_err(write_err)?;
+    if !req.quiet
+        && let Some(message) = cleanup.message(&out)
+    {
+        report.note(&message);
+    }
+    let extra = match &collector {
+        Some(c) => {
+            std::fs::create_dir_all(&out).map_err(write_err)?;
+            summary_files(
+                &out,
+                c,
+                wants(Output::Summary),
+                wants(Output::TimeseriesSummary),
+            )
+            .map_err(write_err)?
+        }
+        None => Vec::new(),
+    };
+    let done = batch.write(&out, extra)?;
     if !req.quiet {
         report.line(&format!(
             "merged {} shards of {} ({})",
@@ -110,18 +139,25 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Merged, Error> {
         ));
         if let Some(summary) = &summary {
             report.out(&summary.table());
+        } else if !compare {
+            report.note(
+                "note: the shards hold no runs.csv (`--outputs`), so there is no summary table",
+            );
         }
         if let Some(c) = &collector {
             print_comparison(report, c, m.seed, None);
         }
-        for f in &files {
+        for f in &done.written {
             report.line(&format!("wrote {}", f.display()));
+        }
+        for note in done.notes() {
+            report.note(&note);
         }
     }
     Ok(Merged {
         out,
         manifest: m,
-        files,
+        files: done.written,
         collector,
     })
 }

@@ -8,22 +8,25 @@
 //! Nothing here parses flags or picks exit codes: that is the binary's.
 
 pub mod bench;
+pub mod calibrate;
 pub mod compare;
 pub mod error;
 pub mod exercise;
+pub mod html_report;
 pub mod merge;
 pub mod msel;
 pub mod plan;
 pub mod protocols;
 pub mod report;
 pub mod run;
+pub mod targets;
 pub mod validate;
 pub mod variants;
 pub mod warnings;
 
 pub use error::{Error, InputError, RunFailure};
 pub use plan::RunOptions;
-pub use report::{Captured, Report};
+pub use report::{Captured, Report, Stop};
 
 use std::path::Path;
 

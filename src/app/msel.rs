@@ -7,7 +7,7 @@ use crate::exercise::{self, msel};
 use crate::scenario::Minutes;
 
 use super::exercise::write_atomic;
-use super::{Error, Report, load, stem, threads};
+use super::{Error, Report, load, stem, threads, variants};
 
 /// What `ttx msel` is asked to write.
 #[derive(Debug, Clone)]
@@ -17,6 +17,9 @@ pub struct Request {
     pub out: Option<PathBuf>,
     /// Replications for the protocol milestones' median times.
     pub replications: u32,
+    /// The variant the exercise plays (`--variant`; default: the first): its injects, and
+    /// the milestones of the protocol its debrief compares with.
+    pub variant: Option<String>,
 }
 
 /// What `ttx msel` wrote.
@@ -28,12 +31,17 @@ pub struct Written {
 /// Write the MSEL and say where, with how many rows.
 pub fn run(req: &Request, report: &mut dyn Report) -> Result<Written, Error> {
     let scenario = load(&req.scenario)?;
-    // The reference protocol: the first variant that runs one.
+    let variant = match &req.variant {
+        Some(name) => Some(variants::pick_one(&scenario, Some(name), &req.scenario)?),
+        None => None,
+    };
+    // The reference protocol: the variant's if it runs one (as the exercise's debrief
+    // takes it), else the first variant that runs one.
     let mut milestones: Vec<(Minutes, String)> = Vec::new();
     let n = req.replications;
     let reference = exercise::debrief::reference_milestones(
         &scenario,
-        None,
+        variant,
         n,
         scenario.experiment.seed,
         threads(None),
@@ -59,7 +67,8 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Written, Error> {
             ));
         }
     }
-    let rows = msel::rows(&scenario, &milestones);
+    let model = variant.map_or(&scenario.base, |v| &scenario.variants[v].model);
+    let rows = msel::rows_of(model, &milestones);
     let out = req
         .out
         .clone()

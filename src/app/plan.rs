@@ -1,12 +1,14 @@
-//! What `run` and `compare` share: the scenario loaded with the run plan and output
-//! directory the options ask for, a shard's share of the replications, the output files
-//! opened, and a batch run with its progress and interruption.
+//! What `run` and `compare` share: the scenario loaded with the run plan, output files
+//! and output directory the options ask for, a shard's share of the replications, the
+//! output files opened (after clearing what a killed run left), warnings about their
+//! size, and a batch run with its progress and interruption.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::output::shard::{self, ShardManifest, ShardSpec};
-use crate::output::{CsvOutputs, OutputFiles};
+use crate::output::select::Writer;
+use crate::output::shard::{ShardManifest, ShardSpec};
+use crate::output::{Committed, CsvOutputs, Output, Outputs, remove_stale_temporaries};
 use crate::runner::{self, RunPlan};
 use crate::scenario::Scenario;
 use crate::sink::Sink;
@@ -28,6 +30,8 @@ pub struct RunOptions {
     pub threads: Option<usize>,
     /// Also write the event log.
     pub events: bool,
+    /// The files to write, by their `--outputs` names; empty: the command's default.
+    pub outputs: Vec<String>,
     /// Print nothing but errors (warnings and progress included).
     pub quiet: bool,
 }
@@ -55,12 +59,22 @@ pub struct Prepared {
     pub out: PathBuf,
     /// Whether `out` is the default (a shard then writes into a directory of its own).
     pub default_out: bool,
+    /// The files the command writes (a comparison's summaries included).
+    pub outputs: Outputs,
+    /// Which command.
+    pub command: Writer,
     pub quiet: bool,
 }
 
-/// Load the scenario, pick the variants (warning about their size unless quiet) and plan
-/// their runs.
-pub fn prepare(options: &RunOptions, report: &mut dyn Report) -> Result<Prepared, Error> {
+/// Check the options' outputs, load the scenario, pick the variants (warning about their
+/// size unless quiet) and plan their runs for `command`.
+pub fn prepare(
+    options: &RunOptions,
+    command: Writer,
+    report: &mut dyn Report,
+) -> Result<Prepared, Error> {
+    let outputs =
+        Outputs::parse(&options.outputs, command, options.events).map_err(InputError::Outputs)?;
     let scenario = load(&options.scenario)?;
     let variants = variants::pick(&scenario, &options.variants, &options.scenario)?;
     if !options.quiet {
@@ -82,7 +96,7 @@ pub fn prepare(options: &RunOptions, report: &mut dyn Report) -> Result<Prepared
     if let Some(t) = options.threads {
         plan.threads = t;
     }
-    plan.events = options.events;
+    plan.events = outputs.contains(Output::Events);
     Ok(Prepared {
         scenario,
         path: options.scenario.clone(),
@@ -92,6 +106,8 @@ pub fn prepare(options: &RunOptions, report: &mut dyn Report) -> Result<Prepared
             .clone()
             .unwrap_or_else(|| default_out_dir(&options.scenario)),
         default_out: options.out.is_none(),
+        outputs,
+        command,
         quiet: options.quiet,
     })
 }
@@ -126,23 +142,65 @@ impl Prepared {
             spec,
             range,
             self.plan.events,
-        ))
+        )
+        .with_outputs(self.outputs))
     }
 
-    /// The run files, and a shard's manifest beside them if this is a shard.
-    pub fn open_outputs(&self, shard: Option<&ShardManifest>) -> Result<CsvOutputs, Error> {
-        let mut csv = CsvOutputs::create(
-            &self.out,
-            OutputFiles {
-                events: self.plan.events,
-            },
-        )
-        .map_err(|e| Error::write(&self.out, e))?;
-        if let Some(m) = shard {
-            csv.add_file(shard::MANIFEST, m.to_yaml().as_bytes())
-                .map_err(|e| Error::write(&self.out, e))?;
+    /// Warn (unless quiet) about output files that will be very large, for the plan as
+    /// it stands (`up_to`: its replications are a cap, as with `--replications auto`).
+    pub fn warn_output_size(&self, report: &mut dyn Report, up_to: bool) {
+        if self.quiet {
+            return;
         }
-        Ok(csv)
+        let batch = warnings::Batch {
+            scenario: &self.scenario,
+            variants: &self.plan.variants,
+            first_replication: self.plan.first_replication,
+            replications: self.plan.replications,
+            up_to,
+        };
+        for w in warnings::output_warnings(&self.path, &batch, self.outputs) {
+            report.note(&w);
+        }
+    }
+
+    /// The run files asked for, and a shard's manifest beside them (with their
+    /// checksums) if this is a shard. First removes the temporary files that a run
+    /// killed before it could clean up left in the output directory, and says so.
+    pub fn open_outputs(
+        &self,
+        shard: Option<&ShardManifest>,
+        report: &mut dyn Report,
+    ) -> Result<CsvOutputs, Error> {
+        let cleanup =
+            remove_stale_temporaries(&self.out).map_err(|e| Error::write(&self.out, e))?;
+        if !self.quiet
+            && let Some(message) = cleanup.message(&self.out)
+        {
+            report.note(&message);
+        }
+        let csv = match shard {
+            Some(m) => {
+                let files = ShardManifest::shard_files(m.command, self.outputs);
+                CsvOutputs::create_shard(&self.out, files, m.clone())
+            }
+            None => CsvOutputs::create_selected(&self.out, self.outputs.run_files_only()),
+        };
+        csv.map_err(|e| Error::write(&self.out, e))
+    }
+
+    /// Commit the outputs, and say (unless quiet) which files of an earlier run they
+    /// replaced or removed.
+    pub fn commit(&self, csv: CsvOutputs, report: &mut dyn Report) -> Result<Committed, Error> {
+        let done = csv
+            .commit_report()
+            .map_err(|e| Error::write(&self.out, e))?;
+        if !self.quiet {
+            for note in done.notes() {
+                report.note(&note);
+            }
+        }
+        Ok(done)
     }
 
     /// Run `plan` into `sink`. `progress` is the number of runs already shown as done in

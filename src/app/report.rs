@@ -22,11 +22,27 @@ pub trait Report {
     /// it just before it starts writing outputs.
     fn interrupt(&mut self) -> Arc<AtomicBool>;
 
+    /// What the last interrupt asks for: at the exercise prompt, Ctrl-C asks first
+    /// ([`Stop::Ask`]); a termination request (SIGTERM, a closed terminal) ends the
+    /// session at once ([`Stop::Now`]), its files written.
+    fn stop(&mut self) -> Stop {
+        Stop::Ask
+    }
+
     /// A line of results.
     fn line(&mut self, line: &str) {
         self.out(line);
         self.out("\n");
     }
+}
+
+/// What an interrupt asks for (see [`Report::stop`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// Ctrl-C: ask before ending a session.
+    Ask,
+    /// A termination request: end now.
+    Now,
 }
 
 /// A [`Report`] that keeps what is printed.
@@ -40,6 +56,8 @@ pub struct Captured {
     pub cancel: Arc<AtomicBool>,
     /// The totals of the batches started, in order.
     pub batches: Vec<u64>,
+    /// Interrupts are termination requests ([`Stop::Now`]) rather than Ctrl-C.
+    pub terminate: bool,
 }
 
 impl Report for Captured {
@@ -55,5 +73,8 @@ impl Report for Captured {
     }
     fn interrupt(&mut self) -> Arc<AtomicBool> {
         Arc::clone(&self.cancel)
+    }
+    fn stop(&mut self) -> Stop {
+        if self.terminate { Stop::Now } else { Stop::Ask }
     }
 }

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use crate::output::RunMeta;
+use crate::output::select::Writer;
 use crate::output::shard::{ShardManifest, ShardSpec};
 use crate::sink::Tee;
 use crate::summary::SummarySink;
@@ -29,7 +31,7 @@ pub enum Mode {
     Shard(ShardSpec),
     /// An exercise's recorded decisions (from `ttx exercise --record`) replayed in every
     /// replication, as variant `players`.
-    Decisions(PathBuf),
+    Decisions(exercise::Decisions),
 }
 
 /// What `ttx run` wrote.
@@ -47,7 +49,7 @@ pub struct Ran {
 /// Run the request, printing (unless quiet) the scenario's name, the summary table and the
 /// files written.
 pub fn run(req: &Request, report: &mut dyn Report) -> Result<Ran, Error> {
-    let mut p = plan::prepare(&req.options, report)?;
+    let mut p = plan::prepare(&req.options, Writer::Run, report)?;
     if let Some(n) = req.replications {
         p.plan.replications = n;
     }
@@ -55,15 +57,27 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Ran, Error> {
         Mode::Shard(spec) => Some(p.shard(*spec)?),
         _ => None,
     };
+    if !matches!(req.mode, Mode::Decisions(_)) {
+        p.warn_output_size(report, false);
+    }
     let cancel = report.interrupt();
-    let mut csv = p.open_outputs(manifest.as_ref())?;
+    let mut csv = p.open_outputs(manifest.as_ref(), report)?;
+    let decisions = match &req.mode {
+        Mode::Decisions(d) => Some(d.path.as_path()),
+        _ => None,
+    };
+    let meta = RunMeta::new("run", &p.path, &p.scenario, &p.plan)
+        .sharded(manifest.as_ref())
+        .with_decisions(decisions);
+    csv.add_meta(&meta).map_err(|e| Error::write(&p.out, e))?;
     let mut summary = SummarySink::default();
     match &req.mode {
-        Mode::Decisions(path) => exercise::run_decisions(
+        Mode::Decisions(d) => exercise::run_decisions(
             &p.scenario,
-            path,
+            d,
             &p.plan,
             &mut Tee(vec![&mut csv, &mut summary]),
+            report,
         )?,
         Mode::Variants | Mode::Shard(_) => {
             p.progress_start(report, p.plan.total());
@@ -78,7 +92,7 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Ran, Error> {
             result?;
         }
     }
-    let files = csv.commit().map_err(|e| Error::write(&p.out, e))?;
+    let files = p.commit(csv, report)?.written;
     if !p.quiet {
         report.line(&p.scenario.base.name);
         if let Some(m) = &manifest {

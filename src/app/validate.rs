@@ -20,6 +20,9 @@ pub fn run(paths: &[PathBuf], report: &mut dyn Report) -> Result<(), Error> {
                         report.note(&w);
                     }
                 }
+                for w in warnings::scenario_output_warnings(path, &s) {
+                    report.note(&w);
+                }
             }
             Err(e) => bad.push(e),
         }

@@ -24,6 +24,10 @@ pub struct CommonArgs {
     /// Also write events.csv, the timeline of every event of every run.
     #[arg(long)]
     events: bool,
+    /// Write only these files, comma-separated: runs, platforms, timeseries, events
+    /// (and for compare: summary, timeseries_summary); default: all but events.
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    outputs: Vec<String>,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -38,7 +42,29 @@ impl CommonArgs {
             out: self.out,
             threads: self.threads.map(|t| t as usize),
             events: self.events,
+            outputs: self.outputs,
             quiet: self.quiet,
         }
+    }
+}
+
+/// `--replications N` (or `--max-replications N`) of at least 1: the limit said the one
+/// way every command says it.
+pub fn at_least_1(text: &str) -> Result<u32, String> {
+    at_least(text, 1)
+}
+
+/// `--replications N` of at least 2 (a debrief, a comparison).
+pub fn at_least_2(text: &str) -> Result<u32, String> {
+    at_least(text, 2)
+}
+
+fn at_least(text: &str, min: u32) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(n) if n >= min => Ok(n),
+        _ => Err(format!(
+            "expected a whole number of at least {min}, found `{}`",
+            ttx::text::one_line(text)
+        )),
     }
 }

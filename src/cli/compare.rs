@@ -23,7 +23,7 @@ pub struct CompareArgs {
     #[arg(long, value_name = "SHARE", default_value_t = 0.05)]
     precision: f64,
     /// With `--replications auto`: never run more than this many replications per variant.
-    #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(2..))]
+    #[arg(long, value_name = "N", default_value_t = 2000, value_parser = super::common::at_least_2)]
     max_replications: u32,
     /// Metrics to summarise, comma-separated (default: exposure, exposure_eu,
     /// peak_live, published, blocked, removed, live_at_end).

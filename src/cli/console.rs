@@ -2,16 +2,63 @@
 //! come, for the exercise prompt), notes to standard error, a progress bar on standard
 //! error when it is a terminal, and Ctrl-C (or SIGTERM) as the interrupt.
 
-use std::io::{IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
 
-use ttx::app::Report;
+use ttx::app::exercise::{Prompt, Typed, line_of};
+use ttx::app::{Report, Stop};
 
+use super::signals;
+
+/// Write errors are ignored everywhere: a closed or full standard output (`| head`,
+/// `>/dev/full`) must not stop a command that writes its files, nor make it panic.
 #[derive(Default)]
 pub struct Console {
     bar: Option<indicatif::ProgressBar>,
     interrupt: Option<Arc<AtomicBool>>,
+}
+
+/// Standard input as the exercise prompt: read on a thread of its own, so that an
+/// interrupt is answered while the prompt waits for a line.
+#[derive(Default)]
+pub struct StdinPrompt {
+    lines: Option<Receiver<Option<String>>>,
+}
+
+impl Prompt for StdinPrompt {
+    fn next_line(&mut self, interrupt: &AtomicBool) -> Typed {
+        let lines = self.lines.get_or_insert_with(|| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let mut input = std::io::stdin().lock();
+                loop {
+                    let mut bytes = Vec::new();
+                    let line = match input.read_until(b'\n', &mut bytes) {
+                        Ok(0) | Err(_) => None,
+                        Ok(_) => Some(line_of(&bytes)),
+                    };
+                    let end = line.is_none();
+                    if tx.send(line).is_err() || end {
+                        break;
+                    }
+                }
+            });
+            rx
+        });
+        loop {
+            if interrupt.load(Ordering::SeqCst) {
+                return Typed::Interrupted;
+            }
+            match lines.recv_timeout(Duration::from_millis(50)) {
+                Ok(Some(line)) => return Typed::Line(line),
+                Ok(None) | Err(RecvTimeoutError::Disconnected) => return Typed::End,
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+        }
+    }
 }
 
 impl Report for Console {
@@ -55,15 +102,18 @@ impl Report for Console {
         }
     }
 
-    /// Ctrl-C or SIGTERM sets the flag: runs stop between events, and nothing
-    /// half-written is left behind. The handler is installed at the first call (until
-    /// then, Ctrl-C ends the process at once, as it should at a prompt).
+    /// Ctrl-C, SIGTERM or SIGHUP sets the flag: runs stop between events, and nothing
+    /// half-written is left behind. The handler is armed at the first call (until then,
+    /// a signal ends the process at once: see [`signals`]).
     fn interrupt(&mut self) -> Arc<AtomicBool> {
-        Arc::clone(self.interrupt.get_or_insert_with(|| {
-            let cancel = Arc::new(AtomicBool::new(false));
-            let flag = Arc::clone(&cancel);
-            let _ = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed));
-            cancel
-        }))
+        Arc::clone(self.interrupt.get_or_insert_with(signals::arm))
+    }
+
+    /// Ctrl-C asks; SIGTERM and SIGHUP end at once.
+    fn stop(&mut self) -> Stop {
+        match signals::last() {
+            Some(signals::SIGINT) | None => Stop::Ask,
+            Some(_) => Stop::Now,
+        }
     }
 }

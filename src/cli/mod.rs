@@ -8,14 +8,18 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod calibrate;
 mod common;
 mod compare;
 mod console;
 mod exercise;
 mod merge;
+mod report;
 mod run;
+pub mod signals;
+mod targets;
 
-pub use console::Console;
+pub use console::{Console, StdinPrompt};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -49,16 +53,32 @@ pub enum Command {
     Protocols {
         /// Scenario file (YAML).
         scenario: PathBuf,
+        /// Describe only this variant's protocol, as it runs it (its `set` applied).
+        /// Default: every protocol, once per way its variants run it.
+        #[arg(long, value_name = "NAME")]
+        variant: Option<String>,
     },
     /// Play a facilitated exercise: the players are the protocol; decisions at a prompt
     /// (or replayed from a file); a debrief against the automated variants at the end.
     Exercise(exercise::ExerciseArgs),
     /// Write the Master Scenario Events List (MSEL) for the facilitator, as CSV.
     Msel(exercise::MselArgs),
+    /// Write an HTML debrief of a results directory, with charts (also as SVG files for
+    /// slides), that opens offline.
+    Report(report::ReportArgs),
     /// Measure the engine on a scenario: events per second, its ratio to a bare event
     /// loop measured in the same run, wall time per replication, peak memory, and the
     /// speed-up of 2 threads over 1.
     Bench(bench::BenchArgs),
+    /// Check a scenario against a targets file of published figures: the model's mean and
+    /// 95% interval against each figure, whether it matches, and the distance; writes
+    /// fit.csv. Exits 0 when every target matches, 1 when one does not.
+    Targets(targets::TargetsArgs),
+    /// Fit named parameters of a scenario to a targets file: a derivative-free search
+    /// (Nelder-Mead with restarts, common random numbers) within a budget of
+    /// evaluations; writes calibrated.yaml (the scenario with the fitted values in
+    /// place), candidates.csv and fit.csv, keeping the best so far if interrupted.
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 #[cfg(test)]

@@ -422,6 +422,10 @@ impl Collector {
         for (v, name) in self.variants.iter().enumerate() {
             let cell = |m: Metric, decimals: usize| {
                 self.describe(v, m).map_or("-".to_string(), |d| {
+                    if d.n < 2 {
+                        // One replication has no interval.
+                        return format!("{} (n = 1)", group(d.mean, decimals));
+                    }
                     format!(
                         "{} ({}–{})",
                         group(d.mean, decimals),
@@ -458,7 +462,7 @@ impl Collector {
 }
 
 /// Thousands separators for a table cell.
-fn group(x: f64, decimals: usize) -> String {
+pub(crate) fn group(x: f64, decimals: usize) -> String {
     let s = fixed(x, decimals);
     let (int, frac) = match s.split_once('.') {
         Some((i, f)) => (i.to_string(), Some(f.to_string())),
@@ -470,7 +474,7 @@ fn group(x: f64, decimals: usize) -> String {
     };
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);

@@ -102,8 +102,10 @@ pub enum CommandError {
     MissingDuration,
     #[error("advance: {0}")]
     BadDuration(DurError),
-    #[error("advance: the duration must be above zero")]
-    ZeroDuration,
+    #[error("advance: expected a duration > 0, like `advance 2h`, found `{found}`")]
+    NotPositive { found: String },
+    #[error("surge: at most {MAX_SURGE_REVIEWERS} reviewers on one platform, found {found}")]
+    TooManyReviewers { found: u64 },
     #[error("platform: say which, e.g. `platform videotube`")]
     MissingPlatformId,
     #[error("unknown command `{word}`{}; type `help` for the list", did_you_mean(.suggestion))]
@@ -124,7 +126,7 @@ fn platform(model: &Model, id: &str) -> Result<usize, CommandError> {
     model
         .platform_index(id)
         .ok_or_else(|| CommandError::UnknownPlatform {
-            id: id.to_string(),
+            id: crate::text::one_line(id).into_owned(),
             suggestion: closest(id, model.platforms.iter().map(|p| p.id.as_str()))
                 .map(str::to_string),
             platforms: model.platforms.iter().map(|p| p.id.clone()).collect(),
@@ -135,11 +137,21 @@ fn count(word: Option<&str>, verb: &str) -> Result<u32, CommandError> {
     let w = word.ok_or_else(|| CommandError::MissingCount {
         verb: verb.to_string(),
     })?;
-    w.parse::<u32>().map_err(|_| CommandError::BadCount {
-        verb: verb.to_string(),
-        found: w.to_string(),
+    w.parse::<u32>().map_err(|_| match w.parse::<u64>() {
+        // A whole number, only too large for a count.
+        Ok(found) if verb == "surge" => CommandError::TooManyReviewers { found },
+        _ => CommandError::BadCount {
+            verb: verb.to_string(),
+            found: crate::text::one_line(w).into_owned(),
+        },
     })
 }
+
+/// The most reviewers `surge` sets on one platform. A scenario's `reviewers` is read as
+/// a 32-bit whole number, but a surge ramps its reviewers in one by one, so a number near
+/// that limit would ask for billions of events: the prompt (and a record) refuses more
+/// than this, as it refuses any other wrong command.
+pub const MAX_SURGE_REVIEWERS: u32 = 1_000_000;
 
 /// Parse one line against the scenario (for platform ids).
 pub fn parse(line: &str, model: &Model) -> Result<Command, CommandError> {
@@ -183,6 +195,9 @@ pub fn parse(line: &str, model: &Model) -> Result<Command, CommandError> {
                     platform: p,
                     count: n,
                 },
+                _ if n > MAX_SURGE_REVIEWERS => {
+                    return Err(CommandError::TooManyReviewers { found: n.into() });
+                }
                 _ => Decision::Surge {
                     platform: p,
                     reviewers: n,
@@ -191,14 +206,27 @@ pub fn parse(line: &str, model: &Model) -> Result<Command, CommandError> {
         }
         "note" => Decision::Note(args.join(" ")),
         _ if role.is_some() => {
-            return Err(CommandError::NotADecision { verb });
+            return Err(CommandError::NotADecision {
+                verb: crate::text::one_line(&verb).into_owned(),
+            });
         }
         "next" | "n" => return Ok(Command::Next),
         "advance" => {
             let d = args.first().ok_or(CommandError::MissingDuration)?;
-            let m = parse_duration(d).map_err(CommandError::BadDuration)?;
+            let not_positive = || CommandError::NotPositive {
+                found: crate::text::one_line(d).into_owned(),
+            };
+            if d.starts_with('-') {
+                return Err(not_positive());
+            }
+            let m = parse_duration(d).map_err(|mut e| {
+                // The message quotes what was typed.
+                e.message = crate::text::one_line(&e.message).into_owned();
+                e.hint = e.hint.map(|h| crate::text::one_line(&h).into_owned());
+                CommandError::BadDuration(e)
+            })?;
             if m <= 0.0 {
-                return Err(CommandError::ZeroDuration);
+                return Err(not_positive());
             }
             return Ok(Command::Advance(m));
         }
@@ -211,7 +239,7 @@ pub fn parse(line: &str, model: &Model) -> Result<Command, CommandError> {
         "end" | "quit" | "exit" => return Ok(Command::End),
         other => {
             return Err(CommandError::Unknown {
-                word: other.to_string(),
+                word: crate::text::one_line(other).into_owned(),
                 suggestion: closest(other, WORDS).map(str::to_string),
             });
         }

@@ -10,9 +10,12 @@ use crate::compare::{Collector, Metric};
 use crate::engine::{Decision, DecisionSchedule, clock};
 use crate::runner::{self, RunError, RunPlan};
 use crate::scenario::{Minutes, Objective, ObjectiveCriterion, Scenario};
-use crate::sink::{EventRecord, PlatformOutcome, RunId, RunOutcome, SampleRecord, Sink};
+use crate::sink::{
+    EventRecord, PlatformOutcome, ProtocolOutcome, RunId, RunOutcome, SampleRecord, Sink,
+};
 
 use super::record::Replay;
+use crate::text::one_line;
 
 /// The name under which the players' schedule appears in debriefs and `ttx run --decisions`.
 pub const PLAYERS: &str = "players";
@@ -47,6 +50,10 @@ impl Sink for Renamed<'_> {
     fn platform_outcome(&mut self, run: &RunId, p: &PlatformOutcome) {
         let id = self.id(run);
         self.inner.platform_outcome(&id, p);
+    }
+    fn protocol_outcome(&mut self, run: &RunId, p: &ProtocolOutcome) {
+        let id = self.id(run);
+        self.inner.protocol_outcome(&id, p);
     }
     fn run_outcome(&mut self, run: &RunId, o: &RunOutcome) {
         let id = self.id(run);
@@ -216,6 +223,86 @@ pub struct Debrief {
     pub trigger: Option<Milestone>,
     pub activation: Option<Milestone>,
     pub objectives: Vec<ObjectiveRating>,
+    /// What each decision of `schedule` did, as the prompt answered (empty where not
+    /// known: the after-action table then shows the decisions only).
+    pub effects: Vec<String>,
+}
+
+/// Text for a Markdown table cell: neutralised (see [`crate::text`]) and without what
+/// would end the cell or the row (`|`, newlines).
+pub fn md_cell(text: &str) -> String {
+    one_line(text).replace('|', "\\|")
+}
+
+/// A number with thousands separators.
+fn grouped(x: f64, decimals: usize) -> String {
+    let s = format!("{:.*}", decimals, x.abs());
+    let (int, frac) = s
+        .split_once('.')
+        .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    if x < 0.0 && out.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// A mean with its 95% interval, or the value alone with `n = 1`: one replication has no
+/// interval.
+fn mean_ci(d: &Describe, decimals: usize) -> String {
+    if d.n < 2 {
+        format!("{} (n = 1)", grouped(d.mean, decimals))
+    } else {
+        format!(
+            "{} ({}–{})",
+            grouped(d.mean, decimals),
+            grouped(d.ci95_low, decimals),
+            grouped(d.ci95_high, decimals)
+        )
+    }
+}
+
+/// An automated variant against the players' decisions, from the players' side: "your
+/// decisions gave 10% less exposure than `ecp` (4–16%)". `p` is the variant minus the
+/// players, paired by replication; the share is of the variant's mean.
+pub fn players_verdict(p: &crate::compare::stats::Paired, metric: Metric, name: &str) -> String {
+    let label = metric.label();
+    let name = one_line(name);
+    let theirs = p.reference_mean + p.delta_mean;
+    if !p.is_clear() {
+        return format!("no clear difference in {label} between your decisions and `{name}`");
+    }
+    if theirs == 0.0 {
+        return format!(
+            "your decisions gave {:.1} more {label} than `{name}` (which had none)",
+            -p.delta_mean
+        );
+    }
+    // Players minus variant, as a share of the variant's mean.
+    let pct = |x: f64| 100.0 * x / theirs;
+    let (mid, lo, hi) = (
+        pct(-p.delta_mean),
+        pct(-p.delta_ci95_high),
+        pct(-p.delta_ci95_low),
+    );
+    if mid < 0.0 {
+        format!(
+            "your decisions gave {:.0}% less {label} than `{name}` ({:.0}–{:.0}%)",
+            -mid, -hi, -lo
+        )
+    } else {
+        format!("your decisions gave {mid:.0}% more {label} than `{name}` ({lo:.0}–{hi:.0}%)")
+    }
 }
 
 /// Replay the schedule and every automated variant over `replications` and compare.
@@ -286,6 +373,7 @@ pub fn debrief(
         trigger,
         activation,
         objectives,
+        effects: Vec::new(),
     })
 }
 
@@ -405,14 +493,18 @@ impl Debrief {
         if self.schedule.decisions.is_empty() {
             let _ = writeln!(out, "No decisions were taken.\n");
         } else {
-            let _ = writeln!(out, "| time | role | decision |\n|---|---|---|");
-            for d in &self.schedule.decisions {
+            let _ = writeln!(
+                out,
+                "| time | role | decision | what it did |\n|---|---|---|---|"
+            );
+            for (i, d) in self.schedule.decisions.iter().enumerate() {
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {} |",
+                    "| {} | {} | {} | {} |",
                     clock(d.at),
-                    d.role.as_deref().unwrap_or(""),
-                    d.text.replace('|', "\\|")
+                    md_cell(d.role.as_deref().unwrap_or("")),
+                    md_cell(&d.text),
+                    self.effects.get(i).map_or(String::new(), |e| md_cell(e))
                 );
             }
             out.push('\n');
@@ -420,27 +512,27 @@ impl Debrief {
         let _ = writeln!(out, "## Outcomes\n");
         let _ = writeln!(
             out,
-            "| | exposure (views), mean and 95% CI | peak live copies, mean and 95% CI | against your decisions |\n|---|---|---|---|"
+            "| | exposure (views), mean and 95% CI | peak live copies, mean and 95% CI | your decisions against it |\n|---|---|---|---|"
         );
         for (v, name) in self.collector.variants().iter().enumerate() {
             let cell = |m: Metric| {
                 self.collector.describe(v, m).map_or("-".into(), |d| {
-                    format!("{:.0} ({:.0}–{:.0})", d.mean, d.ci95_low, d.ci95_high)
+                    if d.n < 2 {
+                        format!("{:.0} (n = 1)", d.mean)
+                    } else {
+                        format!("{:.0} ({:.0}–{:.0})", d.mean, d.ci95_low, d.ci95_high)
+                    }
                 })
             };
             let versus = if v == 0 {
                 "reference".to_string()
             } else {
-                [Metric::Exposure, Metric::PeakLive]
-                    .iter()
-                    .filter_map(|&m| self.collector.verdict(v, m))
-                    .collect::<Vec<_>>()
-                    .join("; ")
+                md_cell(&self.versus(v).join("; "))
             };
             let label = if v == 0 {
                 "**your decisions**".to_string()
             } else {
-                format!("`{name}` (automated)")
+                format!("`{}` (automated)", md_cell(name))
             };
             let _ = writeln!(
                 out,
@@ -472,10 +564,67 @@ impl Debrief {
                 let _ = writeln!(
                     out,
                     "| {} | {:?} | {} |",
-                    o.objective.description.replace('|', "\\|"),
+                    md_cell(&o.objective.description),
                     o.rating,
-                    o.evidence
+                    md_cell(&o.evidence)
                 );
+            }
+        }
+        out
+    }
+
+    /// Each automated variant against the players, from the players' side, on exposure
+    /// and peak live copies.
+    pub fn versus(&self, v: usize) -> Vec<String> {
+        let name = &self.collector.variants()[v];
+        [Metric::Exposure, Metric::PeakLive]
+            .iter()
+            .filter_map(|&m| {
+                self.collector
+                    .paired(v, m)
+                    .map(|p| players_verdict(&p, m, name))
+            })
+            .collect()
+    }
+
+    /// The terminal table: each variant's exposure and peak live copies with their
+    /// intervals, then the players' decisions against each automated variant.
+    pub fn table(&self) -> String {
+        let names: Vec<String> = self
+            .collector
+            .variants()
+            .iter()
+            .map(|v| one_line(v).into_owned())
+            .collect();
+        let width = names
+            .iter()
+            .map(|n| n.chars().count())
+            .max()
+            .unwrap_or(7)
+            .max(7);
+        let mut out = format!(
+            "{:<width$}  {:>32}  {:>26}\n",
+            "variant", "exposure, views (95% CI)", "peak live copies (95% CI)"
+        );
+        for (v, name) in names.iter().enumerate() {
+            let cell = |m: Metric, decimals: usize| {
+                self.collector
+                    .describe(v, m)
+                    .map_or("-".to_string(), |d| mean_ci(&d, decimals))
+            };
+            let _ = writeln!(
+                out,
+                "{name:<width$}  {:>32}  {:>26}",
+                cell(Metric::Exposure, 0),
+                cell(Metric::PeakLive, 1)
+            );
+        }
+        if names.len() > 1 {
+            out.push_str(
+                "\nYour decisions against each automated variant (paired by replication):\n",
+            );
+            for (v, name) in names.iter().enumerate().skip(1) {
+                let _ = writeln!(out, "  {name:<width$}  {}", self.versus(v).join("; "));
             }
         }
         out
@@ -489,7 +638,7 @@ impl Debrief {
             "DEBRIEF: your decisions replayed over {} replications, against the automated variants\n",
             self.replications
         );
-        out.push_str(&self.collector.table());
+        out.push_str(&self.table());
         out.push('\n');
         for line in self.timeline() {
             let _ = writeln!(out, "- {line}");
@@ -501,7 +650,7 @@ impl Debrief {
                     out,
                     "  [{:?}] {} — {}: {}",
                     o.rating,
-                    o.objective.description,
+                    one_line(&o.objective.description),
                     o.rating.meaning(),
                     o.evidence
                 );

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use crate::engine::clock;
 use crate::output::neutralize;
-use crate::scenario::{InjectKind, Minutes, Scenario};
+use crate::scenario::{InjectKind, Minutes, Model, Scenario};
 
 /// One MSEL row.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,7 +22,11 @@ pub struct MselRow {
 /// The injects of the scenario in time order (file order among equal times), with
 /// `milestones` (time, description) from the reference protocol merged in.
 pub fn rows(scenario: &Scenario, milestones: &[(Minutes, String)]) -> Vec<MselRow> {
-    let model = &scenario.base;
+    rows_of(&scenario.base, milestones)
+}
+
+/// [`rows`] of one model: a variant's, as it runs (its `set` overrides applied).
+pub fn rows_of(model: &Model, milestones: &[(Minutes, String)]) -> Vec<MselRow> {
     let platform = |p: Option<usize>| {
         p.map_or("all platforms".to_string(), |p| {
             model.platforms[p].id.clone()

@@ -1,17 +1,27 @@
 //! Recorded decisions: the YAML file `--record` writes and `--decisions` replays.
 //!
 //! ```yaml
-//! variant: baseline
+//! scenario: "scenarios/tutorial.yaml"
+//! scenario_sha256: "9f2c…"
+//! variant: "baseline"
 //! seed: 20190315
-//! step: 30m
+//! step: "30m"
 //! decisions:
-//!   - {at: 1h30m, decision: activate}
-//!   - {at: 2h, role: europol, decision: refer videotube 10}
+//!   - {at: "1h30m", decision: "activate"}
+//!   - {at: "2h", role: "europol", decision: "refer videotube 10"}
 //! ```
+//!
+//! A live session writes the header before the first move and appends each accepted
+//! decision as one line, flushed to the disk, so a session that is killed leaves a record
+//! that replays up to its last decision. A last line cut short (the session stopped while
+//! writing it) is left out with a note. The scenario's SHA-256 ties the record to the
+//! scenario file it was made on; records written before it was kept replay with a note.
 
+use std::fmt::Write as _;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::engine::{DecisionSchedule, ScheduledDecision};
 use crate::scenario::duration::{DurError, format_minutes};
@@ -28,7 +38,34 @@ pub enum DecisionFileError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{file}:{}{source}", at(.source))]
+    /// A named pipe, a device, a directory: opening it could wait for ever.
+    #[error(
+        "{}: expected a decisions record (a YAML file written by `ttx exercise --record`), found {found}",
+        .path.display()
+    )]
+    NotAFile { path: PathBuf, found: &'static str },
+    #[error(
+        "{}: expected a decisions record of at most {} MiB, found a larger file",
+        .path.display(),
+        MAX_RECORD_BYTES / (1024 * 1024)
+    )]
+    TooLarge { path: PathBuf },
+    #[error("{}: expected text in UTF-8, found other bytes", .path.display())]
+    NotUtf8 { path: PathBuf },
+    /// The record names a scenario file whose checksum is not the one given.
+    #[error(
+        "{file}: this record was made on a different scenario file: it was taken on {recorded} (SHA-256 {recorded_sha256}), but {given} has SHA-256 {given_sha256}. Replay it on the scenario file it was made on, or pass --allow-other-scenario to replay it anyway"
+    )]
+    OtherScenario {
+        file: String,
+        /// The scenario path the record names.
+        recorded: String,
+        recorded_sha256: String,
+        /// The scenario given now.
+        given: String,
+        given_sha256: String,
+    },
+    #[error("{file}:{}{}", at(.source), crate::text::one_line(&.source.to_string()))]
     Yaml {
         file: String,
         source: serde_yaml::Error,
@@ -71,6 +108,13 @@ pub enum DecisionFileError {
     },
 }
 
+/// A duration error with what it quotes from the file neutralised.
+fn dur_error(mut e: DurError) -> DurError {
+    e.message = crate::text::one_line(&e.message).into_owned();
+    e.hint = e.hint.map(|h| crate::text::one_line(&h).into_owned());
+    e
+}
+
 fn minutes(m: &Minutes) -> String {
     format_minutes(*m)
 }
@@ -82,18 +126,77 @@ fn at(e: &serde_yaml::Error) -> String {
         .unwrap_or_default()
 }
 
+/// The largest record `--decisions` reads (about 300,000 decisions).
+pub const MAX_RECORD_BYTES: u64 = 16 * 1024 * 1024;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionFile {
-    /// The scenario file the decisions were taken on (for the reader; not checked).
+    /// The scenario file the decisions were taken on, as it was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario: Option<String>,
+    /// The SHA-256 of that file's bytes (hex); records of older versions have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario_sha256: Option<String>,
     pub variant: String,
     pub seed: u64,
     /// The move length used (replay does not depend on it).
     pub step: String,
-    #[serde(default)]
+    /// `decisions:` with nothing under it (a session that took none) is an empty list.
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub decisions: Vec<DecisionLine>,
+}
+
+fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<DecisionLine>, D::Error> {
+    Ok(Option::<Vec<DecisionLine>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// What a replay is checked against: the scenario file given now.
+#[derive(Debug, Clone, Default)]
+pub struct ScenarioCheck {
+    /// The scenario file, as given.
+    pub path: String,
+    /// Its SHA-256 (hex), if it could be read.
+    pub sha256: Option<String>,
+    /// Replay a record made on another scenario file (`--allow-other-scenario`).
+    pub allow_other: bool,
+}
+
+/// The SHA-256 of a file's bytes, in hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest.iter() {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// `text` as a YAML double-quoted scalar: backslash and quote escaped, and every
+/// character YAML does not allow as it is (controls, newlines, tabs, non-characters)
+/// written as an escape, so that any text stays on one line and reads back the same.
+pub fn yaml_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            ' '..='~' => out.push(c),
+            c if c.is_control()
+                || matches!(
+                    c,
+                    '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+                ) =>
+            {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -107,6 +210,18 @@ pub struct DecisionLine {
     pub decision: String,
 }
 
+impl DecisionLine {
+    /// The entry as one line of the record's `decisions:` list, ending in a newline.
+    pub fn yaml(&self) -> String {
+        let mut out = format!("  - {{at: {}", yaml_quoted(&self.at));
+        if let Some(r) = &self.role {
+            let _ = write!(out, ", role: {}", yaml_quoted(r));
+        }
+        let _ = writeln!(out, ", decision: {}}}", yaml_quoted(&self.decision));
+        out
+    }
+}
+
 /// A decision file checked against its scenario.
 #[derive(Debug, Clone)]
 pub struct Replay {
@@ -114,24 +229,104 @@ pub struct Replay {
     pub seed: u64,
     pub step: Minutes,
     pub schedule: DecisionSchedule,
+    /// What the reader should know (a record without checksum, another scenario file
+    /// allowed, an incomplete last line left out), one line each.
+    pub notes: Vec<String>,
+}
+
+/// What a file that is not a regular file is, for the message.
+fn not_a_file(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a named pipe";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "something that is not a regular file"
+    }
+}
+
+/// Refuse a path that exists and is not a regular file (or a link to one): a named pipe
+/// would be waited on, a device read or written for ever. A path that does not exist
+/// is fine (it is created).
+pub fn check_regular(path: &Path) -> Result<(), DecisionFileError> {
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => Err(DecisionFileError::NotAFile {
+            path: path.to_path_buf(),
+            found: not_a_file(&meta.file_type()),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Read a record's text as the scenario loader reads a scenario: looked at before it
+/// is opened (a regular file only), bounded, UTF-8.
+pub fn read_text(path: &Path) -> Result<String, DecisionFileError> {
+    let read = |source| DecisionFileError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(read)?;
+    check_regular(path)?;
+    if meta.len() > MAX_RECORD_BYTES {
+        return Err(DecisionFileError::TooLarge {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .map_err(read)?
+        .take(MAX_RECORD_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read)?;
+    if bytes.len() as u64 > MAX_RECORD_BYTES {
+        return Err(DecisionFileError::TooLarge {
+            path: path.to_path_buf(),
+        });
+    }
+    String::from_utf8(bytes).map_err(|_| DecisionFileError::NotUtf8 {
+        path: path.to_path_buf(),
+    })
 }
 
 impl Replay {
-    /// Read the decision file at `path` and resolve it against `scenario`; errors name
-    /// the file as given.
-    pub fn read(path: &Path, scenario: &Scenario) -> Result<Replay, DecisionFileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| DecisionFileError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let label = path.display().to_string();
-        DecisionFile::parse(&text, &label)?.resolve(scenario, &label)
+    /// Read the decision file at `path` and resolve it against `scenario`, checked
+    /// against the scenario file (`check`); errors name the file as given.
+    pub fn read(
+        path: &Path,
+        scenario: &Scenario,
+        check: &ScenarioCheck,
+    ) -> Result<Replay, DecisionFileError> {
+        let text = read_text(path)?;
+        let label = crate::text::one_line(&path.display().to_string()).into_owned();
+        let (file, cut) = DecisionFile::parse_recovering(&text, &label)?;
+        let mut notes = file.check_scenario(check, &label)?;
+        let mut replay = file.resolve(scenario, &label)?;
+        if let Some(line) = cut {
+            notes.push(format!(
+                "{label}:{line}: the last entry is incomplete (the session was stopped while writing it) and is left out; the {} decision(s) before it are replayed",
+                replay.schedule.decisions.len()
+            ));
+        }
+        replay.notes = notes;
+        Ok(replay)
     }
 }
 
 impl DecisionFile {
     pub fn new(
         scenario: Option<String>,
+        scenario_sha256: Option<String>,
         variant: &str,
         seed: u64,
         step: Minutes,
@@ -139,6 +334,7 @@ impl DecisionFile {
     ) -> Self {
         DecisionFile {
             scenario,
+            scenario_sha256,
             variant: variant.to_string(),
             seed,
             step: format_minutes(step),
@@ -154,8 +350,30 @@ impl DecisionFile {
         }
     }
 
+    /// The whole record: [`header`](Self::header), then one [`line`](DecisionLine::yaml)
+    /// per decision, exactly as a live session appends them.
     pub fn to_yaml(&self) -> String {
-        serde_yaml::to_string(self).unwrap_or_default()
+        let mut out = self.header();
+        for d in &self.decisions {
+            out.push_str(&d.yaml());
+        }
+        out
+    }
+
+    /// Everything before the decisions, ending with `decisions:` and a newline.
+    pub fn header(&self) -> String {
+        let mut out = String::new();
+        if let Some(s) = &self.scenario {
+            let _ = writeln!(out, "scenario: {}", yaml_quoted(s));
+        }
+        if let Some(s) = &self.scenario_sha256 {
+            let _ = writeln!(out, "scenario_sha256: {}", yaml_quoted(s));
+        }
+        let _ = writeln!(out, "variant: {}", yaml_quoted(&self.variant));
+        let _ = writeln!(out, "seed: {}", self.seed);
+        let _ = writeln!(out, "step: {}", yaml_quoted(&self.step));
+        out.push_str("decisions:\n");
+        out
     }
 
     /// Parse a decision file; errors name the file (`source`) and the decision.
@@ -164,6 +382,78 @@ impl DecisionFile {
             file: source.to_string(),
             source: e,
         })
+    }
+
+    /// Parse a record that may have been cut short: when the text does not read and
+    /// its error is on the last line, that line (an entry the session was writing when
+    /// it stopped) is left out. Returns the file and, if a line was left out, its number.
+    pub fn parse_recovering(
+        text: &str,
+        source: &str,
+    ) -> Result<(DecisionFile, Option<usize>), DecisionFileError> {
+        let error = match DecisionFile::parse(text, source) {
+            Ok(f) => return Ok((f, None)),
+            Err(e) => e,
+        };
+        let body = text.trim_end_matches(['\n', '\r', ' ']);
+        let Some(cut) = body.rfind('\n') else {
+            return Err(error);
+        };
+        let last_line = body[..cut].matches('\n').count() + 2;
+        let on_last = match &error {
+            DecisionFileError::Yaml { source, .. } => {
+                source.location().is_none_or(|l| l.line() >= last_line)
+            }
+            _ => false,
+        };
+        // Only an entry of the list can be cut short.
+        if !on_last || !body[cut + 1..].trim_start().starts_with('-') {
+            return Err(error);
+        }
+        match DecisionFile::parse(&body[..=cut], source) {
+            Ok(f) => Ok((f, Some(last_line))),
+            Err(_) => Err(error),
+        }
+    }
+
+    /// Check the record against the scenario file given now: refused if it was made on
+    /// another one (unless allowed); notes for a record without a checksum, or another
+    /// scenario allowed.
+    pub fn check_scenario(
+        &self,
+        check: &ScenarioCheck,
+        source: &str,
+    ) -> Result<Vec<String>, DecisionFileError> {
+        let recorded = self
+            .scenario
+            .clone()
+            .unwrap_or_else(|| "(not named)".into());
+        let mut notes = Vec::new();
+        match (&self.scenario_sha256, &check.sha256) {
+            (None, _) => notes.push(format!(
+                "{source}: this record does not say which scenario file it was made on (it has no scenario_sha256: an older ttx wrote it); it is replayed on {} unchecked",
+                crate::text::one_line(&check.path)
+            )),
+            (Some(_), None) => {}
+            (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => {}
+            (Some(a), Some(b)) if check.allow_other => notes.push(format!(
+                "{source}: made on a different scenario file: it was taken on {} (SHA-256 {}), and is replayed on {} (SHA-256 {}) as --allow-other-scenario asks; decisions may not mean there what they meant",
+                crate::text::one_line(&recorded),
+                crate::text::one_line(a),
+                crate::text::one_line(&check.path),
+                b
+            )),
+            (Some(a), Some(b)) => {
+                return Err(DecisionFileError::OtherScenario {
+                    file: source.to_string(),
+                    recorded: crate::text::one_line(&recorded).into_owned(),
+                    recorded_sha256: crate::text::one_line(a).into_owned(),
+                    given: crate::text::one_line(&check.path).into_owned(),
+                    given_sha256: b.clone(),
+                });
+            }
+        }
+        Ok(notes)
     }
 
     /// Resolve against the scenario: the variant by name, each decision re-parsed.
@@ -175,13 +465,13 @@ impl DecisionFile {
             .position(|v| v.name == self.variant)
             .ok_or_else(|| DecisionFileError::UnknownVariant {
                 file: file(),
-                variant: self.variant.clone(),
+                variant: crate::text::one_line(&self.variant).into_owned(),
                 scenario: scenario.source.clone(),
             })?;
         let model = &scenario.variants[variant].model;
         let step = parse_duration(&self.step).map_err(|error| DecisionFileError::Step {
             file: file(),
-            error,
+            error: dur_error(error),
         })?;
         let mut decisions = Vec::new();
         let mut last = 0.0;
@@ -189,13 +479,13 @@ impl DecisionFile {
             let at = parse_duration(&line.at).map_err(|error| DecisionFileError::At {
                 file: file(),
                 index,
-                error,
+                error: dur_error(error),
             })?;
             if at < last {
                 return Err(DecisionFileError::OutOfOrder {
                     file: file(),
                     index,
-                    at: line.at.clone(),
+                    at: crate::text::one_line(&line.at).into_owned(),
                     after: last,
                 });
             }
@@ -211,7 +501,7 @@ impl DecisionFile {
                     return Err(DecisionFileError::NotADecision {
                         file: file(),
                         index,
-                        decision: line.decision.clone(),
+                        decision: crate::text::one_line(&line.decision).into_owned(),
                     });
                 }
                 Err(source) => {
@@ -228,6 +518,7 @@ impl DecisionFile {
             seed: self.seed,
             step,
             schedule: DecisionSchedule { decisions },
+            notes: Vec::new(),
         })
     }
 }

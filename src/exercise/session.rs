@@ -1,8 +1,6 @@
 //! A live exercise: one replication advanced in moves, paused at every inject, fed the
 //! players' decisions, with a situation report at each pause.
 
-use std::fmt::Write;
-
 use crate::engine::{
     DecisionError, DecisionSchedule, ScheduledDecision, SimError, SimInit, Simulation, Situation,
     clock,
@@ -11,6 +9,7 @@ use crate::scenario::{Capacity, Minutes, Scenario};
 use crate::sink::{EventKind, Recorder};
 
 use super::command::Command;
+use crate::text::{multi_line, one_line};
 
 /// A running exercise.
 pub struct Session<'a> {
@@ -27,6 +26,8 @@ pub struct Session<'a> {
     schedule: DecisionSchedule,
     /// Platforms that had a copy at the last pause.
     reached: Vec<bool>,
+    /// What each decision of `schedule` did.
+    effects: Vec<String>,
 }
 
 /// What a move did, for the report.
@@ -57,6 +58,7 @@ impl<'a> Session<'a> {
             last,
             schedule: DecisionSchedule::default(),
             reached: vec![false; n],
+            effects: Vec::new(),
         }
     }
 
@@ -130,6 +132,8 @@ impl<'a> Session<'a> {
             decision: decision.clone(),
             text: text.clone(),
         });
+        let what = one_line(&what).into_owned();
+        self.effects.push(what.clone());
         Ok(what)
     }
 
@@ -141,38 +145,41 @@ impl<'a> Session<'a> {
 
     /// The situation report at this pause: clock, headline figures, a table per platform,
     /// alerts, inject messages and the decisions in effect. Marks everything reported.
+    ///
+    /// It fits the screen it promises, [`SCREEN_COLUMNS`] by [`SCREEN_LINES`] (one line
+    /// kept for the prompt): every line is cut to the width, and what does not fit is
+    /// summarised as "(N more ...)". Its cost does not grow with the decisions taken.
     pub fn report(&mut self) -> String {
         let s = self.sim.situation();
         let model = &self.scenario.variants[self.variant].model;
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "== {} == {}{}",
-            clock(s.time),
-            model.name,
-            if s.protocol_active {
-                "  [protocol ACTIVE]"
-            } else {
-                ""
-            }
-        );
-        let _ = writeln!(
-            out,
-            "live copies {} | views last move {:.0} | exposure {:.0} | published {} | removed {} | blocked {} | variants {} | hashes pending {}",
-            s.live,
-            s.exposure - self.last.exposure,
-            s.exposure,
-            s.published,
-            s.removed,
-            s.blocked,
-            s.variants,
-            s.pending_hashes
-        );
-        let _ = writeln!(
-            out,
-            "{:<16} {:>6} {:>6} {:>8} {:>8} {:>9} {:>8} {:>7}",
-            "platform", "live", "new", "removed", "backlog", "reviewers", "found", "posture"
-        );
+        let mut head = vec![
+            format!(
+                "== {} == {}{}",
+                clock(s.time),
+                one_line(&model.name),
+                if s.protocol_active {
+                    "  [protocol ACTIVE]"
+                } else {
+                    ""
+                }
+            ),
+            format!(
+                "live copies {} | views last move {:.0} | exposure {:.0} | published {}",
+                s.live,
+                s.exposure - self.last.exposure,
+                s.exposure,
+                s.published,
+            ),
+            format!(
+                "removed {} | blocked {} | variants {} | hashes pending {}",
+                s.removed, s.blocked, s.variants, s.pending_hashes
+            ),
+            format!(
+                "{:<16} {:>6} {:>6} {:>8} {:>8} {:>9} {:>8} {:>7}",
+                "platform", "live", "new", "removed", "backlog", "reviewers", "found", "posture"
+            ),
+        ];
+        let mut rows = Vec::new();
         let mut alerts = Vec::new();
         for (i, p) in s.platforms.iter().enumerate() {
             let before = &self.last.platforms[i];
@@ -180,10 +187,10 @@ impl<'a> Session<'a> {
                 Capacity::Limited(n) => n.to_string(),
                 Capacity::Unlimited => "unlim".into(),
             };
-            let _ = writeln!(
-                out,
+            let id = one_line(&p.id);
+            rows.push(format!(
                 "{:<16} {:>6} {:>6} {:>8} {:>8} {:>9} {:>8} {:>7}",
-                truncate(&p.id, 16),
+                truncate(&id, 16),
                 p.live,
                 p.published - before.published,
                 p.removed,
@@ -191,21 +198,20 @@ impl<'a> Session<'a> {
                 reviewers,
                 p.found_not_queued,
                 if p.crisis_posture { "CRISIS" } else { "normal" }
-            );
+            ));
             if p.published > 0 && !self.reached[i] {
                 self.reached[i] = true;
-                alerts.push(format!("{} reached: first copies published there", p.id));
+                alerts.push(format!("{id} reached: first copies published there"));
             }
             match p.backlog_minutes {
                 Some(b) if b > 60.0 => alerts.push(format!(
-                    "{}: review backlog of {} copies, about {:.0} h of work",
-                    p.id,
+                    "{id}: review backlog of {} copies, about {:.0} h of work",
                     p.waiting,
                     b / 60.0
                 )),
                 None if p.waiting > 0 => alerts.push(format!(
-                    "{}: {} copies wait for review and no reviewer is working",
-                    p.id, p.waiting
+                    "{id}: {} copies wait for review and no reviewer is working",
+                    p.waiting
                 )),
                 _ => {}
             }
@@ -216,32 +222,99 @@ impl<'a> Session<'a> {
                 "a wave of {new_variants} new edits (variants) since the last move"
             ));
         }
-        let new_events = &self.record.events[self.reported_events..];
-        let messages: Vec<String> = new_events
+        let messages: Vec<String> = self.record.events[self.reported_events..]
             .iter()
             .filter(|e| e.kind == EventKind::Inject)
-            .map(|e| e.detail.clone())
+            .map(|e| multi_line(&e.detail).replace('\n', " "))
             .collect();
         self.reported_events = self.record.events.len();
-        for a in &alerts {
-            let _ = writeln!(out, "ALERT  {a}");
-        }
-        for m in &messages {
-            let _ = writeln!(out, "INJECT {m}");
-        }
-        if self.schedule.decisions.is_empty() {
-            let _ = writeln!(out, "Decisions so far: none");
-        } else {
-            let list: Vec<String> = self
-                .schedule
-                .decisions
-                .iter()
-                .map(|d| format!("{} {}", clock(d.at), d.text))
-                .collect();
-            let _ = writeln!(out, "Decisions so far: {}", list.join("; "));
-        }
+        let decisions = self.decisions_line();
         self.last = s;
+
+        // The screen: the head, the platforms, the injects and alerts, the decisions,
+        // and the prompt's line. Platforms give way to injects and alerts down to
+        // MIN_PLATFORM_ROWS; then alerts give way to injects.
+        let items: Vec<String> = messages
+            .iter()
+            .map(|m| format!("INJECT {m}"))
+            .chain(alerts.iter().map(|a| format!("ALERT  {a}")))
+            .collect();
+        let room = SCREEN_LINES - 1 - head.len() - 1;
+        let shown_platforms = if rows.len() + items.len() <= room {
+            rows.len()
+        } else {
+            // One line says how many platforms are not shown.
+            rows.len()
+                .min(room.saturating_sub(items.len() + 1).max(MIN_PLATFORM_ROWS))
+        };
+        let more_platforms = rows.len() - shown_platforms;
+        head.extend(rows.into_iter().take(shown_platforms));
+        if more_platforms > 0 {
+            head.push(format!(
+                "({more_platforms} more platforms: type `platform ID` to see one)"
+            ));
+        }
+        let left = (SCREEN_LINES - 1).saturating_sub(head.len() + 1);
+        let total = items.len();
+        let mut tail = Vec::new();
+        if total <= left {
+            tail = items;
+        } else if left > 0 {
+            tail.extend(items.into_iter().take(left - 1));
+            let hidden = total - tail.len();
+            let hidden_injects = messages.len().saturating_sub(tail.len());
+            tail.push(if hidden_injects > 0 {
+                format!(
+                    "({hidden} more: {hidden_injects} inject(s) and {} alert(s) not shown)",
+                    hidden - hidden_injects
+                )
+            } else {
+                format!("({hidden} more alerts)")
+            });
+        }
+        let mut out = String::new();
+        for line in head.iter().chain(&tail).chain(std::iter::once(&decisions)) {
+            out.push_str(&fit(line, SCREEN_COLUMNS));
+            out.push('\n');
+        }
         out
+    }
+
+    /// "Decisions so far": the latest decisions that fit on one line, and how many
+    /// more there are.
+    fn decisions_line(&self) -> String {
+        let all = &self.schedule.decisions;
+        if all.is_empty() {
+            return "Decisions so far: none".into();
+        }
+        let line = |shown: &[String]| {
+            let more = all.len() - shown.len();
+            let latest: Vec<&str> = shown.iter().rev().map(String::as_str).collect();
+            if more == 0 {
+                format!("Decisions so far: {}", latest.join("; "))
+            } else {
+                format!(
+                    "Decisions so far ({}, {more} more before): {}",
+                    all.len(),
+                    latest.join("; ")
+                )
+            }
+        };
+        // The latest first, while the line fits (the first always, cut if need be).
+        let mut shown: Vec<String> = Vec::new();
+        for d in all.iter().rev().take(SCREEN_COLUMNS / 8) {
+            shown.push(format!("{} {}", clock(d.at), one_line(&d.text)));
+            if shown.len() > 1 && line(&shown).chars().count() > SCREEN_COLUMNS {
+                shown.pop();
+                break;
+            }
+        }
+        line(&shown)
+    }
+
+    /// What each accepted decision did, as the prompt answered, in the schedule's order.
+    pub fn effects(&self) -> &[String] {
+        &self.effects
     }
 
     /// One platform in detail.
@@ -249,10 +322,11 @@ impl<'a> Session<'a> {
         let s = self.sim.situation();
         let p = &s.platforms[platform];
         let pl = &self.scenario.variants[self.variant].model.platforms[platform];
-        format!(
+        let (id, name) = (one_line(&p.id), one_line(&pl.name));
+        let text = format!(
             "{} ({}): {}{}\n  live {} | published {} | removed {} | blocked {} | views {:.0}\n  review: {} waiting, {} in review, reviewers {} ({})\n  found by authorities, not yet queued: {}\n",
-            p.id,
-            pl.name,
+            id,
+            name,
             if p.eu { "EU" } else { "non-EU" },
             if p.protocol_member {
                 ", protocol member"
@@ -276,10 +350,31 @@ impl<'a> Session<'a> {
                 "normal posture"
             },
             p.found_not_queued
-        )
+        );
+        text.lines()
+            .map(|l| fit(l, SCREEN_COLUMNS) + "\n")
+            .collect()
     }
 }
 
 fn truncate(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
 }
+
+/// A line cut to `width` characters, with `…` where it was cut.
+fn fit(line: &str, width: usize) -> String {
+    if line.chars().count() <= width {
+        line.to_string()
+    } else {
+        let mut cut: String = line.chars().take(width - 1).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+/// The screen the situation report fits: columns.
+pub const SCREEN_COLUMNS: usize = 80;
+/// The screen the situation report fits: lines, the prompt's included.
+pub const SCREEN_LINES: usize = 24;
+/// Platform rows always shown, however many alerts there are.
+const MIN_PLATFORM_ROWS: usize = 6;

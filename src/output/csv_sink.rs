@@ -1,6 +1,6 @@
-//! The run files' writer: `runs.csv`, `platforms.csv`, `protocols.csv`, `timeseries.csv`
-//! and `events.csv`,
-//! each a header and a row per record, as [`crate::record`] defines them.
+//! The run files' writer: `runs.csv`, `platforms.csv`, `timeseries.csv` and `events.csv`
+//! (those asked for), each a header and a row per record, as [`crate::record`] defines
+//! them; other files committed with them (a comparison's summaries, a shard's manifest).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use csv::Writer;
 
 use super::AtomicFile;
-use super::files::OWN_FILES;
+use super::files::{MANIFEST, OWN_FILES};
+use super::select::{Output, Outputs};
+use super::shard::ShardManifest;
 use crate::record::{self, Record};
 use crate::sink::{
     EventRecord, PlatformOutcome, ProtocolOutcome, RunId, RunOutcome, SampleRecord, Sink,
@@ -23,22 +25,85 @@ pub struct OutputFiles {
 
 /// A sink writing the run files into a directory, atomically.
 pub struct CsvOutputs {
-    runs: Writer<AtomicFile>,
-    platforms: Writer<AtomicFile>,
-    protocols: Writer<AtomicFile>,
-    timeseries: Writer<AtomicFile>,
+    dir: PathBuf,
+    runs: Option<Writer<AtomicFile>>,
+    platforms: Option<Writer<AtomicFile>>,
+    protocols: Option<Writer<AtomicFile>>,
+    timeseries: Option<Writer<AtomicFile>>,
     events: Option<Writer<AtomicFile>>,
-    /// Other files committed with the run files (a shard's manifest).
+    /// Other files committed with the run files.
     extra: Vec<AtomicFile>,
+    /// A shard's manifest, written at commit with the checksums of the run files.
+    manifest: Option<ShardManifest>,
     /// The first write error; reported at commit (sinks cannot fail mid-run).
     error: Option<io::Error>,
     /// Scratch for one cell, so rows are written without allocating.
     cell: String,
 }
 
+/// What [`CsvOutputs::commit_report`] did to the output directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Committed {
+    /// The files written, in order.
+    pub written: Vec<PathBuf>,
+    /// Those of them that replaced a file of the same name (from an earlier run).
+    pub replaced: Vec<PathBuf>,
+    /// ttx's own files of an earlier run that were removed, because they would not match
+    /// the files written (a skipped file, a comparison's summaries after a run, a
+    /// shard's manifest after a whole run).
+    pub removed: Vec<PathBuf>,
+}
+
+impl Committed {
+    /// One line naming the files replaced, and one naming the files removed and why;
+    /// nothing if there were none.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = Vec::new();
+        if let Some(line) = list_line("replaced", &self.replaced, "(from an earlier run)") {
+            notes.push(line);
+        }
+        let they = if self.removed.len() == 1 {
+            "it"
+        } else {
+            "they"
+        };
+        if let Some(line) = list_line(
+            "removed",
+            &self.removed,
+            &format!("(from an earlier run: {they} would not match the files just written)"),
+        ) {
+            notes.push(line);
+        }
+        notes
+    }
+}
+
+/// `replaced results/x/runs.csv, platforms.csv (why)`: the first path in full, the others
+/// by name when they are in the same directory.
+fn list_line(verb: &str, paths: &[PathBuf], why: &str) -> Option<String> {
+    let first = paths.first()?;
+    let dir = first.parent();
+    let rest: Vec<String> = paths[1..]
+        .iter()
+        .map(|p| match (p.parent(), p.file_name()) {
+            (d, Some(name)) if d == dir => name.to_string_lossy().into_owned(),
+            _ => p.display().to_string(),
+        })
+        .collect();
+    let mut all = vec![first.display().to_string()];
+    all.extend(rest);
+    Some(format!("{verb} {} {why}", all.join(", ")))
+}
+
 /// A file of `R` records under a temporary name, its header written.
-fn open<R: Record>(dir: &Path) -> io::Result<Writer<AtomicFile>> {
-    let mut w = Writer::from_writer(AtomicFile::create(&dir.join(R::FILE))?);
+fn open<R: Record>(dir: &Path, hashed: bool) -> io::Result<Writer<AtomicFile>> {
+    let path = dir.join(R::FILE);
+    let file = if hashed {
+        AtomicFile::create_hashed(&path)?
+    } else {
+        AtomicFile::create(&path)?
+    };
+    let mut w = Writer::from_writer(file);
     w.write_record(record::header::<R>())?;
     Ok(w)
 }
@@ -56,38 +121,74 @@ fn write_row<R: Record>(
 }
 
 impl CsvOutputs {
-    /// Create the directory if needed and open the files under temporary names.
+    /// Create the directory if needed and open `runs.csv`, `platforms.csv`,
+    /// `timeseries.csv` (and `events.csv` if asked) under temporary names.
     pub fn create(dir: &Path, files: OutputFiles) -> io::Result<Self> {
+        Self::open(dir, Outputs::run_files(files.events), false)
+    }
+
+    /// Create the directory if needed and open the run files of `outputs` (the others
+    /// are not created).
+    pub fn create_selected(dir: &Path, outputs: Outputs) -> io::Result<Self> {
+        Self::open(dir, outputs, false)
+    }
+
+    /// [`CsvOutputs::create_selected`] for a shard: `manifest` is written at commit
+    /// beside the run files, with the SHA-256 of each.
+    pub fn create_shard(dir: &Path, outputs: Outputs, manifest: ShardManifest) -> io::Result<Self> {
+        let mut out = Self::open(dir, outputs, true)?;
+        out.manifest = Some(manifest);
+        Ok(out)
+    }
+
+    fn open(dir: &Path, outputs: Outputs, hashed: bool) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
+        let want = |o: Output| outputs.contains(o);
         Ok(CsvOutputs {
-            runs: open::<RunOutcome>(dir)?,
-            platforms: open::<PlatformOutcome>(dir)?,
-            protocols: open::<ProtocolOutcome>(dir)?,
-            timeseries: open::<SampleRecord>(dir)?,
-            events: if files.events {
-                Some(open::<EventRecord>(dir)?)
-            } else {
-                None
-            },
+            dir: dir.to_path_buf(),
+            runs: want(Output::Runs)
+                .then(|| open::<RunOutcome>(dir, hashed))
+                .transpose()?,
+            platforms: want(Output::Platforms)
+                .then(|| open::<PlatformOutcome>(dir, hashed))
+                .transpose()?,
+            protocols: want(Output::Protocols)
+                .then(|| open::<ProtocolOutcome>(dir, hashed))
+                .transpose()?,
+            timeseries: want(Output::Timeseries)
+                .then(|| open::<SampleRecord>(dir, hashed))
+                .transpose()?,
+            events: want(Output::Events)
+                .then(|| open::<EventRecord>(dir, hashed))
+                .transpose()?,
             error: None,
             extra: Vec::new(),
+            manifest: None,
             cell: String::new(),
         })
     }
 
+    /// The output directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Also write `name` with `contents` beside the run files, committed with them.
     pub fn add_file(&mut self, name: &str, contents: &[u8]) -> io::Result<()> {
-        let dir = self
-            .runs
-            .get_ref()
-            .target()
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let mut f = AtomicFile::create(&dir.join(name))?;
+        let mut f = AtomicFile::create(&self.dir.join(name))?;
         io::Write::write_all(&mut f, contents)?;
         self.extra.push(f);
         Ok(())
+    }
+
+    /// Also write `run.yaml`, what produced these files, committed with them.
+    pub fn add_meta(&mut self, meta: &super::RunMeta) -> io::Result<()> {
+        self.add_file(super::RUN_META, meta.to_yaml().as_bytes())
+    }
+
+    /// Commit `file` (written beside the run files) with them.
+    pub fn attach(&mut self, file: AtomicFile) {
+        self.extra.push(file);
     }
 
     fn note(&mut self, r: csv::Result<()>) {
@@ -101,38 +202,82 @@ impl CsvOutputs {
     /// Finish every file and rename them into place; returns their paths. If anything
     /// failed, no file is renamed and the temporary files are removed.
     pub fn commit(self) -> io::Result<Vec<PathBuf>> {
+        self.commit_report().map(|c| c.written)
+    }
+
+    /// [`CsvOutputs::commit`], saying also which files it replaced and removed.
+    pub fn commit_report(self) -> io::Result<Committed> {
         if let Some(e) = self.error {
             return Err(e);
         }
-        let mut files = vec![self.runs, self.platforms, self.protocols, self.timeseries];
-        files.extend(self.events);
-        let mut inner = Vec::with_capacity(files.len() + self.extra.len());
-        for w in files {
+        let files = [
+            self.runs,
+            self.platforms,
+            self.protocols,
+            self.timeseries,
+            self.events,
+        ];
+        let mut inner = Vec::with_capacity(files.len() + self.extra.len() + 1);
+        for w in files.into_iter().flatten() {
             let mut f = w.into_inner().map_err(|e| e.into_error())?;
             f.finish_writing()?;
+            inner.push(f);
+        }
+        if let Some(m) = self.manifest {
+            let sums = inner.iter().map(|f| {
+                let name = f
+                    .target()
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                (name, f.sha256().unwrap_or_default())
+            });
+            let m = m.with_checksums(sums.collect());
+            let mut f = AtomicFile::create(&self.dir.join(MANIFEST))?;
+            io::Write::write_all(&mut f, m.to_yaml().as_bytes())?;
             inner.push(f);
         }
         for mut f in self.extra {
             f.finish_writing()?;
             inner.push(f);
         }
-        // Everything is on disk: renames are all that is left.
-        let written: Vec<PathBuf> = inner
-            .into_iter()
-            .map(AtomicFile::commit)
-            .collect::<io::Result<_>>()?;
-        // ttx's own files from an earlier, different run would now describe other runs
-        // than the ones beside them: remove them.
-        if let Some(dir) = written.first().and_then(|p| p.parent()) {
-            for name in OWN_FILES {
-                let path = dir.join(name);
-                if !written.contains(&path) && path.is_file() {
-                    std::fs::remove_file(&path)?;
-                }
-            }
-        }
-        Ok(written)
+        commit_all(&self.dir, inner)
     }
+}
+
+/// Rename finished files into place in `dir`, then remove ttx's own files that an
+/// earlier, different run left there (they would describe other runs than the ones
+/// beside them).
+pub(crate) fn commit_all(dir: &Path, files: Vec<AtomicFile>) -> io::Result<Committed> {
+    let mut done = Committed::default();
+    let mut files = files;
+    // Everything on disk first: renames are all that is left after this.
+    for f in &mut files {
+        f.finish_writing()?;
+        // The one failure of a rename that can be foreseen: found before any is made.
+        if f.target().is_dir() {
+            return Err(io::Error::other(format!(
+                "{} is a directory",
+                f.target().display()
+            )));
+        }
+    }
+    for f in files {
+        let existed = f.target().is_file();
+        let path = f.commit()?;
+        if existed {
+            done.replaced.push(path.clone());
+        }
+        done.written.push(path);
+    }
+    for name in OWN_FILES {
+        let path = dir.join(name);
+        if !done.written.contains(&path) && path.is_file() {
+            std::fs::remove_file(&path)?;
+            done.removed.push(path);
+        }
+    }
+    Ok(done)
 }
 
 impl Sink for CsvOutputs {
@@ -149,22 +294,34 @@ impl Sink for CsvOutputs {
     }
 
     fn sample(&mut self, run: &RunId, s: &SampleRecord) {
-        let r = write_row(&mut self.timeseries, &mut self.cell, run, s);
-        self.note(r);
-    }
-
-    fn platform_outcome(&mut self, run: &RunId, p: &PlatformOutcome) {
-        let r = write_row(&mut self.platforms, &mut self.cell, run, p);
+        let Some(w) = self.timeseries.as_mut() else {
+            return;
+        };
+        let r = write_row(w, &mut self.cell, run, s);
         self.note(r);
     }
 
     fn protocol_outcome(&mut self, run: &RunId, p: &ProtocolOutcome) {
-        let r = write_row(&mut self.protocols, &mut self.cell, run, p);
+        let Some(w) = self.protocols.as_mut() else {
+            return;
+        };
+        let r = write_row(w, &mut self.cell, run, p);
+        self.note(r);
+    }
+
+    fn platform_outcome(&mut self, run: &RunId, p: &PlatformOutcome) {
+        let Some(w) = self.platforms.as_mut() else {
+            return;
+        };
+        let r = write_row(w, &mut self.cell, run, p);
         self.note(r);
     }
 
     fn run_outcome(&mut self, run: &RunId, o: &RunOutcome) {
-        let r = write_row(&mut self.runs, &mut self.cell, run, o);
+        let Some(w) = self.runs.as_mut() else {
+            return;
+        };
+        let r = write_row(w, &mut self.cell, run, o);
         self.note(r);
     }
 }

@@ -14,8 +14,11 @@ pub const SUMMARY: &str = "summary.csv";
 /// A comparison's time-series quantiles.
 pub const TIMESERIES_SUMMARY: &str = "timeseries_summary.csv";
 
+/// What produced an output directory's files ([`super::meta::RunMeta`]).
+pub const RUN_META: &str = "run.yaml";
+
 /// Every file ttx writes into an output directory.
-pub const OWN_FILES: [&str; 8] = [
+pub const OWN_FILES: [&str; 9] = [
     RunOutcome::FILE,
     PlatformOutcome::FILE,
     ProtocolOutcome::FILE,
@@ -24,4 +27,5 @@ pub const OWN_FILES: [&str; 8] = [
     SUMMARY,
     TIMESERIES_SUMMARY,
     MANIFEST,
+    RUN_META,
 ];

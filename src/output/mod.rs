@@ -3,20 +3,26 @@
 //!
 //! Every file is written under a temporary name in the output directory and renamed into
 //! place only when the whole run has succeeded ([`CsvOutputs::commit`]), so each output
-//! file is complete or absent. Dropping an uncommitted writer deletes its temporary files.
+//! file is complete or absent. Dropping an uncommitted writer deletes its temporary files;
+//! those of a process killed mid-run are removed by the next run into the directory
+//! ([`remove_stale_temporaries`]). Only the files asked for are written ([`Outputs`]).
 //!
 //! Which columns each file has, and how a cell is written, is [`crate::record`]'s.
 
 mod atomic;
 mod csv_sink;
 pub mod files;
+pub mod meta;
 mod read;
+pub mod select;
 pub mod shard;
 
-pub use atomic::AtomicFile;
-pub use csv_sink::{CsvOutputs, OutputFiles};
-pub use files::OWN_FILES;
+pub use atomic::{AtomicFile, Cleanup, remove_stale_temporaries};
+pub use csv_sink::{Committed, CsvOutputs, OutputFiles};
+pub use files::{OWN_FILES, RUN_META};
+pub use meta::RunMeta;
 pub use read::ReadError;
+pub use select::{Output, Outputs, OutputsError};
 
 // Where cells have always been formatted from; the formatting is the records' own.
 pub use crate::record::{as_written, fixed, neutralize};

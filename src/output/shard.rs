@@ -6,6 +6,12 @@
 //! is ordered by variant, then replication, so the merge takes, for each variant in turn,
 //! that variant's rows from every shard in shard order: byte ranges copied verbatim, never
 //! re-encoded, so the result is byte-identical to an unsharded run.
+//!
+//! A shard's manifest (format `ttx-shard-2`) lists the files the batch writes
+//! (`--outputs`) and the SHA-256 of each file the shard wrote; the merge refuses a shard
+//! whose file no longer has its checksum. Manifests of the first format (`ttx-shard-1`,
+//! without checksums) are still merged, with a note that their files could not be
+//! checked.
 
 use std::fmt;
 use std::fs::File;
@@ -21,16 +27,20 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::AtomicFile;
+use super::atomic::hex;
+use super::csv_sink::{Committed, commit_all};
 pub use super::files::MANIFEST;
-use super::files::OWN_FILES;
+use super::files::RUN_META;
+use super::meta::RunMeta;
 use super::read::{ReadError, RunsReader, SamplesReader};
-use crate::record::{
-    EventRecord, PlatformOutcome, ProtocolOutcome, Record, RunOutcome, SampleRecord, neutralize,
-};
+use super::select::{Output, Outputs, Writer};
+use crate::record::{Record, RunOutcome, SampleRecord, neutralize};
 use crate::sink::Sink;
 
 /// What `format` says in a manifest this version writes.
-const FORMAT: &str = "ttx-shard-1";
+const FORMAT: &str = "ttx-shard-2";
+/// The first format: no `outputs`, no checksums. Still merged, unchecked.
+const FORMAT_1: &str = "ttx-shard-1";
 
 /// Shard `index` (1-based) of `count`, as given by `--shard K/N`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +143,21 @@ pub struct ShardManifest {
     /// For `compare`: the scenario's platforms, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<String>,
+    /// The files the batch writes (`--outputs` names), a comparison's summaries
+    /// included: what the merge writes. Not in format 1 (all of them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<String>,
+    /// The SHA-256 of each file this shard wrote, in order. Not in format 1.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileSum>,
+}
+
+/// A file a shard wrote and its SHA-256 (lower-case hex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSum {
+    pub file: String,
+    pub sha256: String,
 }
 
 impl ShardManifest {
@@ -164,15 +189,79 @@ impl ShardManifest {
             command: ShardCommand::Run,
             metrics: Vec::new(),
             platforms: Vec::new(),
+            outputs: Outputs::run_files(events)
+                .iter()
+                .map(|o| o.name().to_string())
+                .collect(),
+            files: Vec::new(),
         }
     }
 
+    /// The batch writes only `outputs` (`--outputs`); the event log is one of them or
+    /// not.
+    pub fn with_outputs(mut self, outputs: Outputs) -> Self {
+        self.events = outputs.contains(Output::Events);
+        self.outputs = outputs.iter().map(|o| o.name().to_string()).collect();
+        self
+    }
+
+    /// The manifest with the checksums of the files the shard wrote (name, SHA-256).
+    pub fn with_checksums(mut self, files: Vec<(String, String)>) -> Self {
+        self.files = files
+            .into_iter()
+            .map(|(file, sha256)| FileSum { file, sha256 })
+            .collect();
+        self
+    }
+
+    /// The files the batch writes (for format 1, all a run or comparison writes).
+    pub fn outputs(&self) -> Result<Outputs, String> {
+        let command = match self.command {
+            ShardCommand::Run => Writer::Run,
+            ShardCommand::Compare => Writer::Compare,
+        };
+        if self.outputs.is_empty() {
+            return Ok(Outputs::default_for(command, self.events));
+        }
+        let mut set = Outputs::NONE;
+        for name in &self.outputs {
+            match Output::from_name(name) {
+                Some(o) if command.allowed().contains(o) => set = set.with(o),
+                _ => {
+                    return Err(format!(
+                        "`outputs` names `{name}`, which `ttx {}` does not write",
+                        self.command
+                    ));
+                }
+            }
+        }
+        Ok(set)
+    }
+
+    /// The run files a shard of this batch writes: those of its outputs, and for a
+    /// comparison those its summaries are recomputed from (`runs.csv` for
+    /// `summary.csv`, `timeseries.csv` for `timeseries_summary.csv`).
+    pub fn shard_files(command: ShardCommand, outputs: Outputs) -> Outputs {
+        let mut files = outputs.run_files_only();
+        if command == ShardCommand::Compare {
+            if outputs.contains(Output::Summary) {
+                files = files.with(Output::Runs);
+            }
+            if outputs.contains(Output::TimeseriesSummary) {
+                files = files.with(Output::Timeseries);
+            }
+        }
+        files
+    }
+
     /// The manifest of a `ttx compare` shard: its summaries are recomputed by the merge.
+    /// (Give its outputs after this: a comparison's default includes the summaries.)
     pub fn for_compare(mut self, metrics: Vec<String>, platforms: Vec<String>) -> Self {
         self.command = ShardCommand::Compare;
         self.metrics = metrics;
         self.platforms = platforms;
-        self
+        let outputs = Outputs::default_for(Writer::Compare, self.events);
+        self.with_outputs(outputs)
     }
 
     pub fn to_yaml(&self) -> String {
@@ -182,18 +271,33 @@ impl ShardManifest {
         )
     }
 
-    /// The run files this shard wrote.
+    /// The run files this shard wrote (for format 1, every run file).
     fn files(&self) -> Vec<&'static str> {
-        let mut files = vec![
-            RunOutcome::FILE,
-            PlatformOutcome::FILE,
-            ProtocolOutcome::FILE,
-            SampleRecord::FILE,
-        ];
-        if self.events {
-            files.push(EventRecord::FILE);
+        if self.format == FORMAT_1 {
+            // The files of the first format's shards (before protocols.csv).
+            return Outputs::run_files(self.events)
+                .without(Output::Protocols)
+                .iter()
+                .map(Output::file)
+                .collect();
         }
-        files
+        self.files
+            .iter()
+            .filter_map(|f| {
+                Output::ALL
+                    .into_iter()
+                    .find(|o| o.is_run_file() && o.file() == f.file)
+                    .map(Output::file)
+            })
+            .collect()
+    }
+
+    /// The checksum this shard's manifest gives for `file`.
+    fn checksum(&self, file: &str) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|f| f.file == file)
+            .map(|f| f.sha256.as_str())
     }
 }
 
@@ -204,11 +308,22 @@ fn same_dir(a: &Path, b: &Path) -> bool {
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Reads through to `inner`, computing the SHA-256 of what it reads.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
 }
 
 /// Why shards could not be merged. Nothing is written when any of these happens.
@@ -244,6 +359,14 @@ pub enum MergeError {
     /// A row (or header) of a run file that does not read back as the record it holds.
     #[error("{path}: {source}")]
     BadRecord { path: PathBuf, source: ReadError },
+    #[error(
+        "{path}: changed since shard {shard} of {shards} wrote it (its SHA-256 is not the one its {MANIFEST} records); run that shard again, or put back the file it wrote"
+    )]
+    Changed {
+        path: PathBuf,
+        shard: u32,
+        shards: u32,
+    },
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: io::Error },
     #[error("cannot write to {dir}: {source}")]
@@ -272,14 +395,43 @@ fn read_shard(dir: &Path) -> Result<Shard, MergeError> {
             path: path.clone(),
             message: e.to_string(),
         })?;
-    if manifest.format != FORMAT {
+    if manifest.format != FORMAT && manifest.format != FORMAT_1 {
         return Err(MergeError::BadManifest {
             path,
             message: format!(
-                "format `{}` is not one this ttx reads (`{FORMAT}`)",
+                "format `{}` is not one this ttx reads (`{FORMAT}`, or `{FORMAT_1}`)",
                 manifest.format
             ),
         });
+    }
+    if manifest.format == FORMAT {
+        if let Err(message) = manifest.outputs() {
+            return Err(MergeError::BadManifest { path, message });
+        }
+        if manifest.files.is_empty() {
+            return Err(MergeError::BadManifest {
+                path,
+                message: "it lists no files with their checksums (`files`): a shard's manifest holds them".into(),
+            });
+        }
+        let expected: Vec<&str> = manifest
+            .outputs()
+            .map(|o| ShardManifest::shard_files(manifest.command, o))
+            .unwrap_or_default()
+            .iter()
+            .map(Output::file)
+            .collect();
+        let listed: Vec<&str> = manifest.files.iter().map(|f| f.file.as_str()).collect();
+        if listed != expected {
+            return Err(MergeError::BadManifest {
+                path,
+                message: format!(
+                    "`files` lists {}, but a shard of this batch writes {}",
+                    listed.join(", "),
+                    expected.join(", ")
+                ),
+            });
+        }
     }
     let m = &manifest;
     let expected = ShardSpec {
@@ -321,7 +473,15 @@ fn check_batch(mut shards: Vec<Shard>) -> Result<Vec<Shard>, MergeError> {
     for s in &shards[1..] {
         let (a, b) = (&first.manifest, &s.manifest);
         // The most telling difference first.
-        let fields: [(&'static str, String, String); 9] = [
+        let names = |m: &ShardManifest| {
+            m.files
+                .iter()
+                .map(|f| f.file.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let fields: [(&'static str, String, String); 12] = [
+            ("format", a.format.clone(), b.format.clone()),
             (
                 "scenario_sha256",
                 a.scenario_sha256.clone(),
@@ -339,6 +499,8 @@ fn check_batch(mut shards: Vec<Shard>) -> Result<Vec<Shard>, MergeError> {
             ("shards", a.shards.to_string(), b.shards.to_string()),
             ("events", a.events.to_string(), b.events.to_string()),
             ("metrics", a.metrics.join(", "), b.metrics.join(", ")),
+            ("outputs", a.outputs.join(", "), b.outputs.join(", ")),
+            ("files", names(a), names(b)),
         ];
         for (field, va, vb) in fields {
             if va != vb {
@@ -383,6 +545,8 @@ fn check_batch(mut shards: Vec<Shard>) -> Result<Vec<Shard>, MergeError> {
 
 /// Where each variant's rows are in one shard's run file.
 struct Layout {
+    /// The file's SHA-256 (lower-case hex), as read.
+    sha256: String,
     header: Vec<u8>,
     /// Byte range of each variant's rows (empty if it has none), in manifest order.
     groups: Vec<Range<u64>>,
@@ -405,7 +569,10 @@ fn layout(path: &Path, variants: &[String]) -> Result<Layout, MergeError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(io::BufReader::new(file));
+        .from_reader(Hashing {
+            inner: io::BufReader::new(file),
+            hasher: Sha256::new(),
+        });
     let names: Vec<String> = variants
         .iter()
         .map(|v| neutralize(v).into_owned())
@@ -454,6 +621,8 @@ fn layout(path: &Path, variants: &[String]) -> Result<Layout, MergeError> {
         rows[v] += 1;
     }
     let header_end = header_end.unwrap_or(0);
+    // The reader has read the whole file: the checksum is complete.
+    let sha256 = hex(&reader.into_inner().hasher.finalize());
     let groups = starts
         .iter()
         .zip(&ends)
@@ -478,6 +647,7 @@ fn layout(path: &Path, variants: &[String]) -> Result<Layout, MergeError> {
         }
     }
     Ok(Layout {
+        sha256,
         header,
         groups,
         rows,
@@ -489,6 +659,8 @@ pub struct Batch {
     shards: Vec<Shard>,
     /// Per run file (in [`ShardManifest::files`] order), per shard: where the rows are.
     layouts: Vec<Vec<Layout>>,
+    /// The first shard's `run.yaml` without its shard: the whole batch's.
+    meta: Option<RunMeta>,
 }
 
 impl Batch {
@@ -537,7 +709,17 @@ impl Batch {
             }
             layouts.push(per_shard);
         }
-        Ok(Batch { shards, layouts })
+        let meta = RunMeta::read(&shards[0].dir)
+            .map_err(|e| MergeError::BadFile {
+                path: shards[0].dir.join(RUN_META),
+                message: e.to_string(),
+            })?
+            .map(|m| RunMeta { shard: None, ..m });
+        Ok(Batch {
+            shards,
+            layouts,
+            meta,
+        })
     }
 
     /// The batch's manifest (that of its first shard; all agree on the batch).
@@ -589,7 +771,7 @@ impl Batch {
         let m = self.manifest();
         let variants: Vec<Arc<str>> = m.variants.iter().map(|v| Arc::from(v.as_str())).collect();
         let files = m.files();
-        let index = |name| files.iter().position(|f| *f == name).unwrap_or(0);
+        let index = |name| files.iter().position(|f| *f == name);
         let (runs, samples) = (index(RunOutcome::FILE), index(SampleRecord::FILE));
         let header = |file: usize| {
             let bytes = &self.layouts[file][0].header;
@@ -601,18 +783,26 @@ impl Batch {
             rec
         };
         let first = |file: usize| self.shards[0].dir.join(files[file]);
-        let samples_reader = platforms
-            .map(|p| SamplesReader::new(&header(samples), p))
-            .transpose()
-            .map_err(|source| MergeError::BadRecord {
-                path: first(samples),
-                source,
-            })?;
-        let runs_reader =
-            RunsReader::new(&header(runs)).map_err(|source| MergeError::BadRecord {
-                path: first(runs),
-                source,
-            })?;
+        let samples_reader = match (platforms, samples) {
+            (Some(p), Some(samples)) => Some(
+                SamplesReader::new(&header(samples), p)
+                    .map(|r| (samples, r))
+                    .map_err(|source| MergeError::BadRecord {
+                        path: first(samples),
+                        source,
+                    })?,
+            ),
+            _ => None,
+        };
+        let runs_reader = match runs {
+            Some(runs) => Some(RunsReader::new(&header(runs)).map(|r| (runs, r)).map_err(
+                |source| MergeError::BadRecord {
+                    path: first(runs),
+                    source,
+                },
+            )?),
+            None => None,
+        };
         // Each row of a file's ranges, in merged order, to `feed`; errors name the shard's
         // file.
         let mut rec = ByteRecord::new();
@@ -640,14 +830,67 @@ impl Batch {
         };
         // Samples first, then outcomes: a sink sees each run's samples before it ends
         // (all that the collector relies on).
-        if let Some(reader) = &samples_reader {
-            each_row(samples, &mut |rec| {
+        if let Some((samples, reader)) = &samples_reader {
+            each_row(*samples, &mut |rec| {
                 reader.feed(rec, &variants, m.seed, sink)
             })?;
         }
-        each_row(runs, &mut |rec| {
-            runs_reader.feed(rec, &variants, m.seed, sink)
-        })
+        if let Some((runs, reader)) = &runs_reader {
+            each_row(*runs, &mut |rec| reader.feed(rec, &variants, m.seed, sink))?;
+        }
+        Ok(())
+    }
+
+    /// Whether the shards hold run file `o` (written with a subset of `--outputs`, they
+    /// may not).
+    pub fn has(&self, o: Output) -> bool {
+        self.manifest().files().contains(&o.file())
+    }
+
+    /// The files the merge writes: the batch's outputs (of which the run files come from
+    /// the shards, and a comparison's summaries are recomputed).
+    pub fn outputs(&self) -> Outputs {
+        let m = self.manifest();
+        // Checked when the manifest was read.
+        m.outputs().unwrap_or_else(|_| Outputs::run_files(m.events))
+    }
+
+    /// Notes about the batch: shards whose manifest has no checksums (written by an
+    /// earlier ttx), so that their files could not be checked.
+    pub fn notes(&self) -> Vec<String> {
+        let old: Vec<String> = self
+            .shards
+            .iter()
+            .filter(|s| s.manifest.format == FORMAT_1)
+            .map(|s| s.dir.display().to_string())
+            .collect();
+        if old.is_empty() {
+            return Vec::new();
+        }
+        vec![format!(
+            "note: the manifests of {} have no checksums (format {FORMAT_1}, from an earlier ttx): their files are merged as they are, without checking that they are unchanged",
+            old.join(", ")
+        )]
+    }
+
+    /// Check every shard's files against the checksums of its manifest (shards of format
+    /// 1 have none).
+    pub fn verify(&self) -> Result<(), MergeError> {
+        for (name, per_shard) in self.manifest().files().iter().zip(&self.layouts) {
+            for (s, l) in self.shards.iter().zip(per_shard) {
+                if s.manifest.format == FORMAT_1 {
+                    continue;
+                }
+                if s.manifest.checksum(name) != Some(l.sha256.as_str()) {
+                    return Err(MergeError::Changed {
+                        path: s.dir.join(name),
+                        shard: s.manifest.shard,
+                        shards: s.manifest.shards,
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Refuse `out` if it is one of the shards (merging there would overwrite them); a
@@ -665,19 +908,26 @@ impl Batch {
         }
     }
 
-    /// Write the merged run files into `out`, and `extra` files (name, contents) beside
-    /// them, all committed together; returns the paths written. Fails without writing
-    /// anything if `out` is one of the shards.
-    pub fn write(&self, out: &Path, extra: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>, MergeError> {
+    /// Write the merged run files (those of the batch's outputs) into `out`, and `extra`
+    /// files beside them (and the batch's `run.yaml` when the shards have one), all
+    /// committed together; says what it wrote, replaced and
+    /// removed. Fails without writing anything if `out` is one of the shards, or if a
+    /// shard's file is not the one its manifest's checksum describes.
+    pub fn write(&self, out: &Path, extra: Vec<AtomicFile>) -> Result<Committed, MergeError> {
         let write_err = |source| MergeError::Write {
             dir: out.to_path_buf(),
             source,
         };
         self.check_output(out)?;
+        self.verify()?;
         std::fs::create_dir_all(out).map_err(write_err)?;
+        let outputs = self.outputs();
         let files = self.manifest().files();
         let mut pending = Vec::with_capacity(files.len() + extra.len());
         for (i, name) in files.iter().enumerate() {
+            if !outputs.iter().any(|o| o.file() == *name) {
+                continue;
+            }
             let mut target = AtomicFile::create(&out.join(name)).map_err(write_err)?;
             target
                 .write_all(&self.layouts[i][0].header)
@@ -689,26 +939,14 @@ impl Batch {
             target.finish_writing().map_err(write_err)?;
             pending.push(target);
         }
-        for (name, contents) in extra {
-            let mut f = AtomicFile::create(&out.join(name)).map_err(write_err)?;
-            f.write_all(contents).map_err(write_err)?;
+        pending.extend(extra);
+        if let Some(m) = &self.meta {
+            let mut f = AtomicFile::create(&out.join(RUN_META)).map_err(write_err)?;
+            f.write_all(m.to_yaml().as_bytes()).map_err(write_err)?;
             f.finish_writing().map_err(write_err)?;
             pending.push(f);
         }
-        let written: Vec<PathBuf> = pending
-            .into_iter()
-            .map(AtomicFile::commit)
-            .collect::<io::Result<_>>()
-            .map_err(write_err)?;
-        // As after a run: ttx's own files from an earlier, different batch would describe
-        // other runs than the ones beside them.
-        for name in OWN_FILES {
-            let path = out.join(name);
-            if !written.contains(&path) && path.is_file() {
-                std::fs::remove_file(&path).map_err(write_err)?;
-            }
-        }
-        Ok(written)
+        commit_all(out, pending).map_err(write_err)
     }
 }
 
@@ -716,7 +954,7 @@ impl Batch {
 /// written, byte for byte. Returns the files written. Fails without writing anything if
 /// the shards are not one complete batch or a file is damaged.
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Vec<PathBuf>, MergeError> {
-    Batch::open(dirs)?.write(out, &[])
+    Ok(Batch::open(dirs)?.write(out, Vec::new())?.written)
 }
 
 #[cfg(test)]
@@ -788,18 +1026,22 @@ mod tests {
             spec.replications(2).unwrap(),
             true,
         );
-        std::fs::write(dir.join(MANIFEST), m.to_yaml()).unwrap();
         let r = k - 1;
         let runs = format!("variant,replication\na,{r}\n'-b,{r}\nc,{r}\n");
+        let mut sums = Vec::new();
         for name in [
             "runs.csv",
             "platforms.csv",
             "protocols.csv",
             "timeseries.csv",
+            "events.csv",
         ] {
-            std::fs::write(dir.join(name), &runs).unwrap();
+            let text = if name == "events.csv" { events } else { &runs };
+            std::fs::write(dir.join(name), text).unwrap();
+            sums.push((name.to_string(), sha256_hex(text.as_bytes())));
         }
-        std::fs::write(dir.join("events.csv"), events).unwrap();
+        let m = m.with_checksums(sums);
+        std::fs::write(dir.join(MANIFEST), m.to_yaml()).unwrap();
         dir
     }
 

@@ -453,8 +453,12 @@ fn validate_reports_the_good_files_and_fails_with_every_bad_one() {
 
 #[test]
 fn a_missing_scenario_is_bad_input() {
-    let err =
-        app::protocols::run(Path::new("/no/such/file.yaml"), &mut Captured::default()).unwrap_err();
+    let err = app::protocols::run(
+        Path::new("/no/such/file.yaml"),
+        None,
+        &mut Captured::default(),
+    )
+    .unwrap_err();
     assert!(
         matches!(err, Error::BadInput(InputError::Scenario(_))),
         "{err:?}"
@@ -478,6 +482,7 @@ fn an_exercise_reads_its_commands_from_any_input_and_replays_as_recorded() {
         out: Some(dir.path().join("live")),
         replications: Some(2),
         threads: Some(2),
+        allow_other_scenario: false,
     };
     let mut input: &[u8] = b"next\nactivate\nrefer nowhere 3\nend\n";
     let mut report = Captured::default();

@@ -346,10 +346,11 @@ fn run_tutorial_writes_three_files_with_headers_and_row_counts() {
         [
             "platforms.csv",
             "protocols.csv",
+            "run.yaml",
             "runs.csv",
             "timeseries.csv"
         ],
-        "exactly the four files, no events.csv without --events, no temporary files"
+        "exactly the four run files and run.yaml, no events.csv without --events, no temporary files"
     );
     assert_eq!(first_line(&out.join("protocols.csv")), PROTOCOLS_HEADER);
     assert_eq!(first_line(&out.join("runs.csv")), RUNS_HEADER);
@@ -541,6 +542,7 @@ fn run_events_writes_events_csv_in_time_order_per_run() {
             "events.csv",
             "platforms.csv",
             "protocols.csv",
+            "run.yaml",
             "runs.csv",
             "timeseries.csv"
         ]
@@ -790,6 +792,7 @@ fn run_default_out_dir_is_results_slash_stem_under_the_working_directory() {
         [
             "platforms.csv",
             "protocols.csv",
+            "run.yaml",
             "runs.csv",
             "timeseries.csv"
         ]
@@ -822,6 +825,7 @@ fn run_default_out_dir_uses_only_the_file_stem() {
         [
             "platforms.csv",
             "protocols.csv",
+            "run.yaml",
             "runs.csv",
             "timeseries.csv"
         ]

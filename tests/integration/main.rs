@@ -4,21 +4,43 @@
 
 mod common;
 
+mod all_or_nothing;
 mod app;
-
-mod compare;
-
+mod browser;
+mod calibrate;
 mod cli;
+mod closed_stdout;
+mod compare;
 mod conservation;
+mod debrief_wording;
 mod determinism;
 mod exercise;
+mod exercise_safety;
+mod fuzz_regressions_cli;
 mod memory;
+mod memory_bound;
+mod misleading_messages;
+mod output_size_warnings;
+mod output_streaming;
+mod outputs_flag;
 mod part2_loading;
 mod part2_protocols;
+mod prompt_limits;
 mod protocols;
+mod protocols_as_variants_run_them;
+mod record_checksum;
+mod replaced_outputs;
+mod replay_scale;
+mod report;
 mod robustness;
 mod scenario_loading;
+mod shard_checksums;
 mod shards;
+mod signals;
+mod situation_report_fits;
+mod spawn;
+mod stale_temporaries;
+mod targets;
 mod theory_branching;
 mod theory_erlang_c;
 mod theory_hash_recall;

@@ -657,9 +657,9 @@ fn temp_files(dir: &Path) -> Vec<String> {
 }
 
 /// Start a long `ttx run` into a directory that holds earlier results, send `signal`
-/// once it is writing, and check it stops promptly with 130 and leaves the directory as
-/// it was.
-fn interrupt_run(signal: &str) {
+/// once it is writing, and check it stops promptly with `code` (128 + the signal) and
+/// leaves the directory as it was.
+fn interrupt_run(signal: &str, code: i32) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("results");
     let scenario = shipped("livestream-attack.yaml");
@@ -736,7 +736,7 @@ fn interrupt_run(signal: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(
         status.code(),
-        Some(130),
+        Some(code),
         "SIG{signal}: {status:?}\n{stderr}"
     );
     assert!(stderr.contains("interrupted"), "{stderr}");
@@ -760,13 +760,13 @@ fn interrupt_run(signal: &str) {
 #[cfg(unix)]
 #[test]
 fn sigint_during_run_exits_130_and_leaves_earlier_results() {
-    interrupt_run("INT");
+    interrupt_run("INT", 130);
 }
 
 #[cfg(unix)]
 #[test]
-fn sigterm_during_run_exits_130_and_leaves_earlier_results() {
-    interrupt_run("TERM");
+fn sigterm_during_run_exits_143_and_leaves_earlier_results() {
+    interrupt_run("TERM", 143);
 }
 
 /// Blocked attempts publish nothing, so `limits.max_copies` does not bound them: a

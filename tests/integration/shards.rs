@@ -84,6 +84,7 @@ fn merged_shards_equal_one_unsharded_run_byte_for_byte() {
             "events.csv",
             "platforms.csv",
             "protocols.csv",
+            "run.yaml",
             "runs.csv",
             "timeseries.csv"
         ]
@@ -492,15 +493,15 @@ fn library_run(
     events: bool,
     dir: &Path,
 ) {
-    use ttx::output::shard::{MANIFEST, ShardManifest};
-    use ttx::output::{CsvOutputs, OutputFiles};
+    use ttx::output::shard::ShardManifest;
+    use ttx::output::{CsvOutputs, OutputFiles, Outputs};
     use ttx::runner::{self, RunPlan};
 
     let mut plan = RunPlan::for_scenario(scenario);
     plan.threads = 1;
     plan.events = events;
     plan.replications = reps;
-    let mut csv = CsvOutputs::create(dir, OutputFiles { events }).unwrap();
+    let mut csv = None;
     if let Some(spec) = spec {
         let range = spec.replications(reps).unwrap();
         let names = scenario.variants.iter().map(|v| v.name.clone()).collect();
@@ -514,10 +515,12 @@ fn library_run(
             range.clone(),
             events,
         );
-        csv.add_file(MANIFEST, m.to_yaml().as_bytes()).unwrap();
+        // A shard's manifest is written at commit, with the checksums of the files.
+        csv = Some(CsvOutputs::create_shard(dir, Outputs::run_files(events), m).unwrap());
         plan.first_replication = range.start;
         plan.replications = range.end - range.start;
     }
+    let mut csv = csv.unwrap_or_else(|| CsvOutputs::create(dir, OutputFiles { events }).unwrap());
     runner::run(scenario, &plan, &mut csv, None, &mut |_| {}).unwrap();
     csv.commit().unwrap();
 }
