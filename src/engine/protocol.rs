@@ -17,6 +17,11 @@ use super::store::{CopyId, CopyStore};
 
 /// The events the protocols schedule and handle. `protocol` is the protocol's place
 /// among those in play (the variant's order).
+/// The most steps a reviewer ramp takes: one reviewer at a time up to this many
+/// reviewers of change, equal steps of several beyond (a surge to a million reviewers
+/// must not schedule a million events).
+pub const MAX_RAMP_STEPS: u32 = 1024;
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ProtocolEvent {
     /// The `or_at` time trigger.
@@ -638,7 +643,8 @@ impl Protocols {
     }
 
     /// Move a platform's reviewers from `from` to `to` linearly over `ramp`, one reviewer
-    /// at a time (at once if either is unlimited or the ramp is 0). The steps apply while
+    /// at a time (at once if either is unlimited or the ramp is 0); a change of more than
+    /// [`MAX_RAMP_STEPS`] reviewers moves in that many equal steps. The steps apply while
     /// the platform is in crisis posture.
     pub fn ramp_reviewers<E: From<ProtocolEvent>>(
         &self,
@@ -651,9 +657,13 @@ impl Protocols {
         let now = core.now;
         match (from, to) {
             (Capacity::Limited(a), Capacity::Limited(b)) if ramp > 0.0 && a != b => {
-                let steps = a.abs_diff(b);
+                // One reviewer at a time; a larger change in MAX_RAMP_STEPS equal steps,
+                // so that a ramp costs no memory per reviewer.
+                let diff = a.abs_diff(b);
+                let steps = diff.min(MAX_RAMP_STEPS);
                 for k in 1..=steps {
-                    let n = if b > a { a + k } else { a - k };
+                    let moved = (u64::from(diff) * u64::from(k) / u64::from(steps)) as u32;
+                    let n = if b > a { a + moved } else { a - moved };
                     let at = now + ramp * f64::from(k) / f64::from(steps);
                     core.schedule(
                         at,
@@ -823,5 +833,83 @@ pub fn neutral_protocol() -> Protocol {
         url_sharing: None,
         authority_boost: 1.0,
         deactivation_quiet_for: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::core::test_core;
+
+    const SCENARIO: &str = r#"
+name: ramp test
+horizon: 24h
+platforms:
+  - id: a
+    name: A
+    protocol_member: true
+    views_per_hour: 1
+    attention_half_life: 1h
+    review: {reviewers: 2, time: 10m}
+    crisis_posture: {reviewers: 6, ramp: 2h}
+content:
+  - {id: clip, origin: {platform: a, at: 0m}}
+protocols:
+  ecp:
+    activation: {confirmed_removals: 3, platforms: 1, decision_time: 1h}
+variants:
+  - {name: ecp, protocol: ecp}
+"#;
+
+    fn ramp(from: u32, to: u32) -> Vec<(Minutes, Capacity)> {
+        let mut core = test_core::<ProtocolEvent>(SCENARIO);
+        let p = Protocols::new(&core.model.clone(), &[0], None, false);
+        core.now = 90.0;
+        p.ramp_reviewers(
+            &mut core,
+            0,
+            Capacity::Limited(from),
+            Capacity::Limited(to),
+            120.0,
+        );
+        std::iter::from_fn(|| core.queue.pop())
+            .map(|(at, e)| match e {
+                ProtocolEvent::RampStep { reviewers, .. } => (at, reviewers),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_ramp_moves_one_reviewer_at_a_time_evenly_over_its_length() {
+        let want: Vec<(Minutes, Capacity)> = (3..=6)
+            .map(|n| {
+                let at = 90.0 + 120.0 * f64::from(n - 2) / 4.0;
+                (at, Capacity::Limited(n))
+            })
+            .collect();
+        assert_eq!(ramp(2, 6), want);
+        let down = ramp(6, 2);
+        assert_eq!(down.last(), Some(&(210.0, Capacity::Limited(2))));
+        assert_eq!(down.len(), 4);
+    }
+
+    #[test]
+    fn a_huge_ramp_takes_a_bounded_number_of_steps_and_ends_on_its_target() {
+        // Issue #14: a surge to 10^9 reviewers scheduled one event per reviewer (24 GB).
+        for (from, to) in [(5, 1_000_000_000), (4_000_000_000, 15), (0, 1025)] {
+            let steps = ramp(from, to);
+            assert_eq!(steps.len(), MAX_RAMP_STEPS as usize, "{from} -> {to}");
+            assert_eq!(steps.last(), Some(&(210.0, Capacity::Limited(to))));
+            // Monotone, and evenly spaced in time.
+            let n = |c: &Capacity| match c {
+                Capacity::Limited(n) => *n,
+                Capacity::Unlimited => unreachable!(),
+            };
+            for w in steps.windows(2) {
+                assert!(w[0].0 < w[1].0);
+                assert!((n(&w[0].1) < n(&w[1].1)) == (to > from));
+            }
+        }
     }
 }
