@@ -463,6 +463,7 @@ impl Copies {
                 at: now,
                 limit,
                 expected_offspring: analysis::expected_offspring(&core.model),
+                scripted_attempts: analysis::expected_scripted_attempts(&core.model, core.horizon),
             });
         }
         let horizon = core.horizon;

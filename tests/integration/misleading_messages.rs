@@ -72,3 +72,29 @@ fn what_players_type_is_neutralised_on_screen_and_in_the_after_action_report() {
         .expect("the role's row");
     assert!(role_row.contains("evil\\|role\\u{202e}"), "{role_row}");
 }
+
+/// A runaway from a campaign rate was blamed on the links ("lower the link rates"), which
+/// in the tutorial cause fewer than one onward copy per copy.
+#[test]
+fn a_runaway_from_a_campaign_rate_blames_the_campaign_not_the_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(shipped("tutorial.yaml")).unwrap();
+    let text = text.replacen(
+        "per_hour: 40                       #",
+        "per_hour: 40000                    #",
+        1,
+    )
+    .replacen("max_copies: 100000", "max_copies: 2000", 1);
+    let path = dir.path().join("campaign-runaway.yaml");
+    fs::write(&path, text).unwrap();
+    let out = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin!("ttx"))
+        .args(["run", "--replications", "1", "--quiet", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(&path)
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("limits.max_copies = 2000"), "{err}");
+    assert!(err.contains("lower the campaign rates"), "{err}");
+    assert!(!err.contains("lower the link rates"), "{err}");
+}
