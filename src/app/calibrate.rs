@@ -85,7 +85,7 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Outcome, Error> {
             req.budget,
             plan.replications
         ));
-        report.progress_start(req.budget as u64);
+        report.progress_start_of(req.budget as u64, "evaluations");
     }
     let stop = report.interrupt();
     let mut write_error: Option<Error> = None;

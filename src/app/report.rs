@@ -13,7 +13,12 @@ pub trait Report {
     /// Warnings and notes (standard error); `line` has no final `\n`.
     fn note(&mut self, line: &str);
     /// A batch of `total` runs starts (not called with `--quiet`).
-    fn progress_start(&mut self, _total: u64) {}
+    fn progress_start(&mut self, total: u64) {
+        self.progress_start_of(total, "runs");
+    }
+    /// Work of `total` steps of another kind starts (`unit`: what a step is, e.g. a
+    /// calibration's "evaluations").
+    fn progress_start_of(&mut self, _total: u64, _unit: &str) {}
     /// `done` runs of the batch are written.
     fn progress(&mut self, _done: u64) {}
     /// The batch is over (or failed).
@@ -68,7 +73,7 @@ impl Report for Captured {
         self.err.push_str(line);
         self.err.push('\n');
     }
-    fn progress_start(&mut self, total: u64) {
+    fn progress_start_of(&mut self, total: u64, _unit: &str) {
         self.batches.push(total);
     }
     fn interrupt(&mut self) -> Arc<AtomicBool> {

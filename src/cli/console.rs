@@ -77,14 +77,14 @@ impl Report for Console {
     }
 
     /// A bar, unless standard error is not a terminal.
-    fn progress_start(&mut self, total: u64) {
+    fn progress_start_of(&mut self, total: u64, unit: &str) {
         if !std::io::stderr().is_terminal() {
             return;
         }
         let bar = indicatif::ProgressBar::new(total);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} runs  {elapsed} (about {eta} left)",
-        ) {
+        if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+            "{{bar:40}} {{pos}}/{{len}} {unit}  {{elapsed}} (about {{eta}} left)"
+        )) {
             bar.set_style(style);
         }
         self.bar = Some(bar);
