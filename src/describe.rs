@@ -6,7 +6,7 @@ use std::fmt::Write;
 use crate::engine::Directory;
 use crate::engine::world::HashSharingMember;
 use crate::scenario::duration::format_minutes;
-use crate::scenario::{Capacity, Issues, Jurisdiction, Model, Protocol, Scenario};
+use crate::scenario::{Capacity, Issues, Jurisdiction, Model, OnMatch, Protocol, Scenario};
 
 fn capacity(c: Capacity) -> String {
     match c {
@@ -57,6 +57,9 @@ pub fn protocols(scenario: &Scenario) -> String {
         model.name,
         model.protocols.len()
     );
+    for v in &scenario.variants {
+        out.push_str(&layers(v));
+    }
     for (i, p) in model.protocols.iter().enumerate() {
         // (description without its "Used by" line, the variants that run it so).
         let mut ways: Vec<(String, &Model, &Protocol, Vec<String>)> = Vec::new();
@@ -124,6 +127,7 @@ pub fn variant_protocol(scenario: &Scenario, variant: usize) -> String {
             user(v)
         );
     }
+    out.push_str(&layers(v));
     for (k, p) in listed.iter().enumerate() {
         if k > 0 {
             out.push('\n');
@@ -131,6 +135,66 @@ pub fn variant_protocol(scenario: &Scenario, variant: usize) -> String {
         out.push_str(&protocol(&v.model, p, &[user(v)]));
     }
     out
+}
+
+/// The layers of a variant that runs several protocols at once, and the chains (`after`)
+/// among the protocols it runs; empty for a variant that runs at most one protocol and no
+/// chain.
+fn layers(v: &crate::scenario::Variant) -> String {
+    let m = &v.model;
+    let name = |i: usize| format!("`{}`", m.protocols[i].id);
+    let mut out = String::new();
+    if v.protocols.len() > 1 {
+        let names: Vec<String> = v.protocols.iter().map(|&i| name(i)).collect();
+        let _ = writeln!(
+            out,
+            "Variant `{}` runs {} protocols at once, in layers: {}. Each triggers, activates, notifies its own members and stands down on its own; a platform that is a member of several applies its crisis posture once, when the first of them notifies it, and the fastest hash sharing and the largest authority boost among the active ones apply.",
+            v.name,
+            v.protocols.len(),
+            list(&names)
+        );
+    }
+    for &i in &v.protocols {
+        let Some(j) = m.protocols[i].activation.after else {
+            continue;
+        };
+        if v.protocols.contains(&j) {
+            let _ = writeln!(
+                out,
+                "  Chain in `{}`: {} triggers when {} activates (unless one of its own triggers holds first), and becomes active {} after that.",
+                v.name,
+                name(i),
+                name(j),
+                format_minutes(m.protocols[i].activation.decision_time)
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "  In `{}`, {} follows {} (`after`), which this variant does not run: that trigger never fires.",
+                v.name,
+                name(i),
+                name(j)
+            );
+        }
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+/// " of the attack-video" for a trigger restricted to some content items, else "".
+fn of_content(model: &Model, content: Option<&[usize]>) -> String {
+    match content {
+        Some(items) => {
+            let ids: Vec<String> = items
+                .iter()
+                .map(|&c| format!("`{}`", model.contents[c].id))
+                .collect();
+            format!(" of {}", list(&ids))
+        }
+        None => String::new(),
+    }
 }
 
 /// One protocol, as a few short paragraphs.
@@ -143,11 +207,33 @@ pub fn protocol(model: &Model, p: &Protocol, users: &[String]) -> String {
 
     // Trigger and activation.
     let a = &p.activation;
+    let of = of_content(model, a.content.as_deref());
     let mut triggers = Vec::new();
     if let Some(n) = a.confirmed_removals {
         triggers.push(format!(
-            "once {n} copies have been removed on at least {} platform(s)",
+            "once {n} copies{of} have been removed on at least {} platform(s)",
             a.platforms
+        ));
+    }
+    if let Some(n) = a.detections {
+        triggers.push(format!(
+            "once {n} copies{of} have been detected by a member platform or found by an authority on one (each copy counted once)"
+        ));
+    }
+    if let Some(n) = a.platforms_reached {
+        let what = if of.is_empty() {
+            "the content".to_string()
+        } else {
+            of.trim_start_matches(" of ").to_string()
+        };
+        triggers.push(format!(
+            "once {what} has been published on at least {n} distinct platforms (members or not)"
+        ));
+    }
+    if let Some(j) = a.after {
+        let other = model.protocols.get(j).map_or("?", |o| o.id.as_str());
+        triggers.push(format!(
+            "when protocol `{other}` activates (in a variant that runs both)"
         ));
     }
     if let Some(t) = a.or_at {
@@ -174,6 +260,23 @@ pub fn protocol(model: &Model, p: &Protocol, users: &[String]) -> String {
             "  No platform is a protocol member, so no platform is notified."
         );
     } else {
+        let names: Vec<String> = members
+            .iter()
+            .map(|&i| model.platforms[i].id.clone())
+            .collect();
+        if p.members_listed {
+            let _ = writeln!(
+                out,
+                "  Members (listed in its `members`): {}.",
+                list(&names)
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "  Members: every platform marked protocol_member ({}).",
+                list(&names)
+            );
+        }
         let _ = writeln!(
             out,
             "  {} after activation, these member platforms are notified and switch to their crisis posture:",
@@ -200,6 +303,25 @@ pub fn protocol(model: &Model, p: &Protocol, users: &[String]) -> String {
                         "automated detection {} -> {} per copy",
                         per_hour(pl.proactive_per_min),
                         per_hour(d)
+                    ));
+                }
+                if let Some(m) = post.on_match
+                    && m != pl.on_match
+                {
+                    changes.push(match m {
+                        OnMatch::Block => {
+                            "hash matches blocked at upload instead of sent to review".to_string()
+                        }
+                        OnMatch::Review => {
+                            "hash matches published and sent to review instead of blocked"
+                                .to_string()
+                        }
+                    });
+                }
+                if post.views_factor != 1.0 {
+                    changes.push(format!(
+                        "views and onward sharing of its copies and posts x{} (demotion)",
+                        post.views_factor
                     ));
                 }
             }
@@ -254,7 +376,7 @@ pub fn protocol(model: &Model, p: &Protocol, users: &[String]) -> String {
         Some(d) if members.len() > 1 => {
             let _ = writeln!(
                 out,
-                "  URL sharing: when a member removes a copy, the copy's live source and live re-shares on other member platforms are referred there {} later.",
+                "  URL sharing: when a member removes a copy, the copy's live source and live re-shares on other member platforms, and the live posts on members that link to it, are referred there {} later.",
                 format_minutes(d)
             );
         }
@@ -308,6 +430,19 @@ pub fn protocol(model: &Model, p: &Protocol, users: &[String]) -> String {
         let _ = writeln!(out, "  Authorities are unchanged.");
     }
 
+    // Authorities' acceptance, where their referrals reach members.
+    for a in &model.authorities {
+        if let Some(acc) = a.acceptance
+            && a.monitors.iter().any(|m| members.contains(m))
+        {
+            let _ = writeln!(
+                out,
+                "  Referrals from {} are accepted with probability {} (their review removes the copy that often, instead of the platform's review accuracy); removal orders are not affected.",
+                a.id, acc
+            );
+        }
+    }
+
     match p.deactivation_quiet_for {
         Some(q) => {
             let _ = writeln!(
@@ -331,4 +466,120 @@ pub fn protocol(model: &Model, p: &Protocol, users: &[String]) -> String {
         members.len()
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LAYERS: &str = r#"
+name: layers test
+horizon: 6h
+platforms:
+  - {id: social, views_per_hour: 100, attention_half_life: 1h, review: {reviewers: 2, time: 5m},
+     protocol_member: true, hash_sharing_member: true, on_match: review,
+     crisis_posture: {reviewers: 4, ramp: 1h, on_match: block, views_factor: 0.5}}
+  - {id: videotube, views_per_hour: 100, attention_half_life: 1h, review: {reviewers: 2, time: 5m},
+     protocol_member: true, crisis_posture: {views_factor: 0.7}}
+  - {id: clips, views_per_hour: 10, attention_half_life: 1h, review: {reviewers: 1, time: 5m}}
+content:
+  - {id: attack-video, kind: video, origin: {platform: clips, at: 0m}}
+  - {id: manifesto, kind: document, origin: {platform: clips, at: 0m}}
+authorities:
+  - {id: iru, monitors: [social, clips], finds_per_hour: 0.1, acceptance: 0.6}
+  - {id: quiet, monitors: [clips], finds_per_hour: 0.1, acceptance: 0.2}
+protocols:
+  gifct-cip:
+    members: [social, clips]
+    activation: {detections: 3, content: [attack-video], decision_time: 30m}
+  ecp:
+    activation: {after: gifct-cip, platforms_reached: 2, or_at: 4h, decision_time: 1h}
+    authority_boost: 2.0
+variants:
+  - {name: baseline, protocol: none}
+  - {name: ecp-alone, protocol: ecp}
+  - {name: both, protocol: [gifct-cip, ecp]}
+"#;
+
+    fn scenario() -> Scenario {
+        crate::scenario::parse(LAYERS, "layers.yaml").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn layers_and_chains_are_described_per_variant() {
+        let text = protocols(&scenario());
+        assert!(
+            text.contains(
+                "Variant `both` runs 2 protocols at once, in layers: `gifct-cip` and `ecp`"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("Chain in `both`: `ecp` triggers when `gifct-cip` activates"),
+            "{text}"
+        );
+        assert!(
+            text.contains("In `ecp-alone`, `ecp` follows `gifct-cip` (`after`), which this variant does not run: that trigger never fires."),
+            "{text}"
+        );
+        // A variant running one protocol has no layers paragraph.
+        assert!(!text.contains("Variant `ecp-alone` runs"), "{text}");
+        let one = variant_protocol(&scenario(), 2);
+        assert!(one.contains("runs 2 protocols at once"), "{one}");
+        assert!(one.contains("Chain in `both`"), "{one}");
+        let alone = variant_protocol(&scenario(), 1);
+        assert!(alone.contains("that trigger never fires"), "{alone}");
+    }
+
+    #[test]
+    fn new_triggers_and_members_are_described() {
+        let text = protocols(&scenario());
+        assert!(
+            text.contains("once 3 copies of `attack-video` have been detected by a member platform or found by an authority on one"),
+            "{text}"
+        );
+        assert!(
+            text.contains("once the content has been published on at least 2 distinct platforms (members or not)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("when protocol `gifct-cip` activates (in a variant that runs both)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Members (listed in its `members`): social and clips."),
+            "{text}"
+        );
+        assert!(
+            text.contains("Members: every platform marked protocol_member (social and videotube)."),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn posture_on_match_views_factor_and_acceptance_are_described() {
+        let text = protocols(&scenario());
+        assert!(
+            text.contains("hash matches blocked at upload instead of sent to review"),
+            "{text}"
+        );
+        assert!(
+            text.contains("views and onward sharing of its copies and posts x0.5 (demotion)"),
+            "{text}"
+        );
+        assert!(text.contains("x0.7 (demotion)"), "{text}");
+        // `iru` monitors a member of both protocols; `quiet` monitors only clips, a member
+        // of the CIP alone.
+        assert_eq!(
+            text.matches("Referrals from iru are accepted with probability 0.6")
+                .count(),
+            2,
+            "{text}"
+        );
+        assert_eq!(
+            text.matches("Referrals from quiet are accepted").count(),
+            1,
+            "{text}"
+        );
+    }
 }

@@ -77,7 +77,7 @@ fn same_run_twice_gives_byte_identical_files() {
 #[test]
 fn thread_count_does_not_change_the_files() {
     let dir = tempfile::tempdir().unwrap();
-    // 5 variants x 2 replications = 10 runs: with 2 threads (chunks of 8) the batch
+    // 7 variants x 2 replications = 14 runs: with 2 threads (chunks of 8) the batch
     // spans two chunks, with 1 thread it runs on the calling thread.
     let scenario = shipped("livestream-attack.yaml");
     let common = ["--events", "--replications", "2"];
