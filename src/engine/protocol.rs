@@ -880,6 +880,824 @@ variants:
             .collect()
     }
 
+    // ---- Several protocols (contract part II, section 16) ----
+
+    /// Platforms a and b are `protocol_member`s, c is not; a has a crisis posture.
+    /// Each test plays some of these protocols, by id.
+    const PROTOCOLS: &str = r#"
+name: protocols test
+horizon: 24h
+hash_sharing: {delay: 6h}
+platforms:
+  - id: a
+    name: A
+    protocol_member: true
+    views_per_hour: 1
+    attention_half_life: 1h
+    review: {reviewers: 2, time: 10m}
+    crisis_posture: {reviewers: 6, ramp: 2h}
+  - {id: b, name: B, protocol_member: true, views_per_hour: 1, attention_half_life: 1h, review: {reviewers: 1, time: 10m}}
+  - {id: c, name: C, views_per_hour: 1, attention_half_life: 1h, review: {reviewers: 1, time: 10m}}
+content:
+  - {id: clip, kind: video, origin: {platform: a, at: 0m}}
+  - {id: other, kind: video, origin: {platform: c, at: 0m}}
+protocols:
+  ecp:
+    activation: {confirmed_removals: 3, platforms: 2, decision_time: 1h}
+    notify_time: 30m
+    hash_sharing_delay: 30m
+    url_sharing: 10m
+    authority_boost: 2.0
+    deactivation: {quiet_for: 6h}
+  gifct:
+    members: [a, c]
+    activation: {detections: 2, content: [clip], decision_time: 1h30m}
+    notify_time: 10m
+    hash_sharing_delay: 15m
+    url_sharing: 5m
+    authority_boost: 3.0
+    deactivation: {quiet_for: 2h}
+  chained:
+    members: [b, c]
+    activation: {after: gifct, decision_time: 1h}
+    hash_sharing_delay: 8h
+    authority_boost: 1.5
+  clip-removals:
+    activation: {confirmed_removals: 2, platforms: 2, content: [clip], decision_time: 20m}
+  any-detection:
+    activation: {detections: 1, decision_time: 0m}
+  reach-any:
+    activation: {platforms_reached: 2, decision_time: 0m}
+  reach-clip:
+    activation: {platforms_reached: 2, content: [clip], decision_time: 5m}
+  timed:
+    activation: {or_at: 3h, decision_time: 15m}
+variants:
+  - {name: all, protocol: [ecp, gifct, chained]}
+"#;
+
+    const A: u32 = 0;
+    const B: u32 = 1;
+    const C: u32 = 2;
+    const CLIP: u32 = 0;
+    const OTHER: u32 = 1;
+    const NORMAL: Minutes = 360.0;
+
+    /// The protocols with these ids in play, in this order (slot k is `ids[k]`).
+    fn play(ids: &[&str]) -> (Core<ProtocolEvent>, Protocols) {
+        let core = test_core::<ProtocolEvent>(PROTOCOLS);
+        let listed: Vec<usize> = ids
+            .iter()
+            .map(|id| {
+                core.model
+                    .protocols
+                    .iter()
+                    .position(|p| p.id == *id)
+                    .expect("a protocol of the test scenario")
+            })
+            .collect();
+        let p = Protocols::new(&core.model.clone(), &listed, None, false);
+        assert_eq!(p.len(), ids.len());
+        (core, p)
+    }
+
+    fn drain(core: &mut Core<ProtocolEvent>) -> Vec<(Minutes, ProtocolEvent)> {
+        std::iter::from_fn(|| core.queue.pop()).collect()
+    }
+
+    fn phase(p: &Protocols, k: u32) -> ProtocolPhase {
+        p.state(k).phase
+    }
+
+    /// Activate protocol `k` now as the dispatch does (its chained protocols trigger),
+    /// dropping what that schedules.
+    fn activate_now(core: &mut Core<ProtocolEvent>, p: &mut Protocols, k: u32) {
+        assert!(p.activate(core, k));
+        p.after_activation(core, k);
+        drain(core);
+    }
+
+    /// Handle the protocols' own events in time order as the dispatch does (without the
+    /// other mechanisms); returns what was handled.
+    fn run(core: &mut Core<ProtocolEvent>, p: &mut Protocols) -> Vec<(Minutes, ProtocolEvent)> {
+        let mut handled = Vec::new();
+        while let Some((t, e)) = core.queue.pop() {
+            core.now = t;
+            handled.push((t, e));
+            match e {
+                ProtocolEvent::Trigger { protocol } => {
+                    p.time_trigger(core, protocol);
+                }
+                ProtocolEvent::Activate { protocol } => {
+                    if p.activate(core, protocol) {
+                        p.schedule_quiet_check(core, protocol);
+                        p.after_activation(core, protocol);
+                    }
+                }
+                ProtocolEvent::Notify { platform, protocol } => {
+                    p.notify(core, platform, protocol);
+                }
+                ProtocolEvent::QuietCheck { protocol } => {
+                    if p.quiet_check(core, protocol) {
+                        p.deactivate(core, protocol);
+                        for m in 0..3 {
+                            if p.is_member(protocol, m) && p.posture_ends(protocol, m) {
+                                p.set_crisis(m, false);
+                            }
+                        }
+                    }
+                }
+                ProtocolEvent::RampStep { .. } | ProtocolEvent::UrlShare { .. } => {}
+            }
+        }
+        handled
+    }
+
+    #[test]
+    fn a_count_trigger_needs_enough_removals_on_enough_platforms_and_fires_once() {
+        let (mut core, mut p) = play(&["ecp"]);
+        assert!(p.watch_removals);
+        // Without `content` the run's counts decide (the copies keep them).
+        core.counts.removed = 5;
+        core.counts.platforms_with_removals = 1;
+        p.after_removal(&mut core, A, CLIP);
+        assert_eq!(phase(&p, 0), ProtocolPhase::Inactive);
+        core.now = 40.0;
+        core.counts.removed = 6;
+        core.counts.platforms_with_removals = 2;
+        p.after_removal(&mut core, C, OTHER);
+        assert_eq!(phase(&p, 0), ProtocolPhase::Triggered);
+        assert_eq!(p.state(0).triggered_at, Some(40.0));
+        assert_eq!(p.state(0).trigger, Some(Trigger::ConfirmedRemovals));
+        assert_eq!(
+            drain(&mut core),
+            vec![(100.0, ProtocolEvent::Activate { protocol: 0 })]
+        );
+        assert!(!p.watch_removals, "no protocol counts removals any more");
+        // Triggered once only: neither more removals nor the time trigger fire again.
+        core.now = 50.0;
+        core.counts.removed = 7;
+        p.after_removal(&mut core, A, CLIP);
+        p.count_removal(&mut core, A, CLIP);
+        assert!(!p.time_trigger(&mut core, 0));
+        assert!(core.queue.is_empty());
+        assert_eq!(p.state(0).triggered_at, Some(40.0));
+        core.now = 100.0;
+        assert!(p.activate(&mut core, 0));
+        assert_eq!(p.state(0).activated_at, Some(100.0));
+    }
+
+    #[test]
+    fn a_count_trigger_with_content_counts_that_contents_removals_on_their_platforms() {
+        let (mut core, mut p) = play(&["clip-removals"]);
+        // The run's counts do not matter with `content`.
+        core.counts.removed = 100;
+        core.counts.platforms_with_removals = 3;
+        p.after_removal(&mut core, B, OTHER);
+        p.after_removal(&mut core, C, OTHER);
+        p.after_removal(&mut core, A, CLIP);
+        p.after_removal(&mut core, A, CLIP);
+        assert_eq!(
+            phase(&p, 0),
+            ProtocolPhase::Inactive,
+            "two removals on one platform"
+        );
+        core.now = 70.0;
+        p.after_removal(&mut core, C, CLIP);
+        assert_eq!(phase(&p, 0), ProtocolPhase::Triggered);
+        assert_eq!(p.state(0).triggered_at, Some(70.0));
+        assert_eq!(
+            drain(&mut core),
+            vec![(90.0, ProtocolEvent::Activate { protocol: 0 })]
+        );
+    }
+
+    #[test]
+    fn a_detections_trigger_with_content_counts_its_copies_on_members_only() {
+        // gifct: members a and c, two detections of clip.
+        let (mut core, mut p) = play(&["gifct"]);
+        assert!(p.watches_detections());
+        assert!(!p.watches_publications());
+        p.after_detection(&mut core, B, CLIP); // not a member
+        p.after_detection(&mut core, A, OTHER); // not its content
+        p.after_detection(&mut core, C, OTHER);
+        assert_eq!(p.in_play[0].counts.detected, 0);
+        core.now = 10.0;
+        p.after_detection(&mut core, A, CLIP);
+        assert_eq!(phase(&p, 0), ProtocolPhase::Inactive);
+        assert!(core.queue.is_empty());
+        core.now = 30.0;
+        p.after_detection(&mut core, C, CLIP);
+        assert_eq!(phase(&p, 0), ProtocolPhase::Triggered);
+        assert_eq!(p.state(0).triggered_at, Some(30.0));
+        assert_eq!(p.state(0).trigger, Some(Trigger::Detections));
+        assert_eq!(
+            drain(&mut core),
+            vec![(120.0, ProtocolEvent::Activate { protocol: 0 })]
+        );
+        assert!(
+            !p.watches_detections(),
+            "nothing counts detections any more"
+        );
+        // Counted no further once triggered.
+        p.after_detection(&mut core, A, CLIP);
+        assert_eq!(p.in_play[0].counts.detected, 2);
+        assert!(core.queue.is_empty());
+    }
+
+    #[test]
+    fn a_detections_trigger_without_content_counts_any_content_on_members() {
+        // any-detection: the protocol_member platforms a and b, one detection.
+        let (mut core, mut p) = play(&["any-detection"]);
+        p.after_detection(&mut core, C, CLIP);
+        assert_eq!(phase(&p, 0), ProtocolPhase::Inactive, "c is not a member");
+        core.now = 45.0;
+        p.after_detection(&mut core, B, OTHER);
+        assert_eq!(p.state(0).triggered_at, Some(45.0));
+        assert_eq!(p.state(0).trigger, Some(Trigger::Detections));
+        assert_eq!(
+            drain(&mut core),
+            vec![(45.0, ProtocolEvent::Activate { protocol: 0 })]
+        );
+    }
+
+    #[test]
+    fn platforms_reached_counts_distinct_platforms_with_and_without_content() {
+        // reach-any: 2 platforms by any content; reach-clip: 2 platforms by clip. Members
+        // or not (c is no member of either).
+        let (mut core, mut p) = play(&["reach-any", "reach-clip"]);
+        assert!(p.watches_publications());
+        assert!(!p.watches_detections());
+        p.after_publication(&mut core, A, CLIP);
+        p.after_publication(&mut core, A, CLIP);
+        p.after_publication(&mut core, A, OTHER);
+        assert_eq!(phase(&p, 0), ProtocolPhase::Inactive, "one platform so far");
+        assert_eq!(phase(&p, 1), ProtocolPhase::Inactive);
+        core.now = 20.0;
+        p.after_publication(&mut core, C, OTHER);
+        assert_eq!(phase(&p, 0), ProtocolPhase::Triggered);
+        assert_eq!(p.state(0).trigger, Some(Trigger::PlatformsReached));
+        assert_eq!(phase(&p, 1), ProtocolPhase::Inactive, "other is not clip");
+        assert!(p.watches_publications(), "reach-clip still counts");
+        core.now = 50.0;
+        p.after_publication(&mut core, C, CLIP);
+        assert_eq!(phase(&p, 1), ProtocolPhase::Triggered);
+        assert_eq!(p.state(1).triggered_at, Some(50.0));
+        assert_eq!(p.state(1).trigger, Some(Trigger::PlatformsReached));
+        assert!(!p.watches_publications());
+        assert_eq!(
+            drain(&mut core),
+            vec![
+                (20.0, ProtocolEvent::Activate { protocol: 0 }),
+                (55.0, ProtocolEvent::Activate { protocol: 1 })
+            ]
+        );
+    }
+
+    #[test]
+    fn a_platforms_reached_trigger_with_several_contents_counts_their_union() {
+        let core = test_core::<ProtocolEvent>(PROTOCOLS);
+        let mut protocol = core.model.protocols[0].clone();
+        protocol.id = "reach-both".into();
+        protocol.activation = Activation {
+            confirmed_removals: None,
+            platforms_reached: Some(3),
+            content: Some(vec![0, 1]),
+            ..protocol.activation
+        };
+        let mut model = (*core.model).clone();
+        model.protocols = vec![protocol];
+        let mut p = Protocols::new(&model, &[0], None, false);
+        let mut core = core;
+        p.after_publication(&mut core, A, CLIP);
+        p.after_publication(&mut core, B, CLIP);
+        p.after_publication(&mut core, A, OTHER);
+        p.after_publication(&mut core, B, OTHER);
+        assert_eq!(
+            phase(&p, 0),
+            ProtocolPhase::Inactive,
+            "a and b: two platforms"
+        );
+        core.now = 15.0;
+        p.after_publication(&mut core, C, OTHER);
+        assert_eq!(p.state(0).triggered_at, Some(15.0));
+        assert_eq!(p.state(0).trigger, Some(Trigger::PlatformsReached));
+    }
+
+    #[test]
+    fn after_triggers_a_protocol_when_the_one_it_names_activates() {
+        // chained: after gifct, members b and c, decided in 1h.
+        let (mut core, mut p) = play(&["gifct", "chained"]);
+        assert!(!p.watch_removals && p.watches_detections() && !p.watches_publications());
+        core.now = 100.0;
+        assert!(p.activate(&mut core, 0));
+        assert_eq!(
+            phase(&p, 1),
+            ProtocolPhase::Inactive,
+            "after the activation only"
+        );
+        p.after_activation(&mut core, 0);
+        assert_eq!(phase(&p, 1), ProtocolPhase::Triggered);
+        assert_eq!(p.state(1).triggered_at, Some(100.0));
+        assert_eq!(p.state(1).trigger, Some(Trigger::After));
+        let mut events = drain(&mut core);
+        events.sort_by(|x, y| x.0.total_cmp(&y.0));
+        assert_eq!(
+            events,
+            vec![
+                (
+                    110.0,
+                    ProtocolEvent::Notify {
+                        platform: A,
+                        protocol: 0
+                    }
+                ),
+                (
+                    110.0,
+                    ProtocolEvent::Notify {
+                        platform: C,
+                        protocol: 0
+                    }
+                ),
+                (160.0, ProtocolEvent::Activate { protocol: 1 })
+            ]
+        );
+        // Once: a second activation does nothing.
+        assert!(!p.activate(&mut core, 0));
+        p.after_activation(&mut core, 0);
+        assert!(core.queue.is_empty());
+        assert_eq!(p.state(1).triggered_at, Some(100.0));
+    }
+
+    #[test]
+    fn an_after_naming_a_protocol_not_in_play_never_fires() {
+        // chained names gifct, which this variant does not list.
+        let (mut core, mut p) = play(&["ecp", "chained"]);
+        assert_eq!(p.slot_of(1), None);
+        assert!(!p.watches_detections());
+        activate_now(&mut core, &mut p, 0);
+        assert_eq!(phase(&p, 1), ProtocolPhase::Inactive);
+        p.schedule_time_triggers(&mut core);
+        assert!(core.queue.is_empty(), "no or_at either");
+        let rows: Vec<ProtocolOutcome> = p.outcomes().collect();
+        assert_eq!(&*rows[1].protocol, "chained");
+        assert_eq!(
+            (
+                rows[1].triggered_min,
+                rows[1].activated_min,
+                rows[1].trigger
+            ),
+            (None, None, None)
+        );
+    }
+
+    #[test]
+    fn activation_notifies_its_members_only_and_the_posture_ramps() {
+        let (mut core, mut p) = play(&["ecp"]);
+        assert_eq!(p.notify(&mut core, A, 0), Notified::Stale, "not active yet");
+        assert!(!p.in_crisis(A));
+        core.now = 60.0;
+        assert!(p.activate(&mut core, 0));
+        assert!(!p.activate(&mut core, 0), "active already");
+        assert!(p.any_active());
+        assert_eq!(
+            drain(&mut core),
+            vec![
+                (
+                    90.0,
+                    ProtocolEvent::Notify {
+                        platform: A,
+                        protocol: 0
+                    }
+                ),
+                (
+                    90.0,
+                    ProtocolEvent::Notify {
+                        platform: B,
+                        protocol: 0
+                    }
+                )
+            ]
+        );
+        core.now = 90.0;
+        let Notified::Posture(posture) = p.notify(&mut core, A, 0) else {
+            panic!("a has a crisis posture")
+        };
+        assert!(p.in_crisis(A));
+        assert_eq!(p.notify(&mut core, B, 0), Notified::NoPosture);
+        assert!(p.in_crisis(B));
+        assert!(!p.in_crisis(C));
+        let to = posture.reviewers.unwrap();
+        assert_eq!(to, Capacity::Limited(6));
+        p.ramp_reviewers(&mut core, A, Capacity::Limited(2), to, posture.ramp);
+        let want: Vec<(Minutes, ProtocolEvent)> = (3..=6)
+            .map(|n| {
+                let at = 90.0 + 120.0 * f64::from(n - 2) / 4.0;
+                let reviewers = Capacity::Limited(n);
+                (
+                    at,
+                    ProtocolEvent::RampStep {
+                        platform: A,
+                        reviewers,
+                    },
+                )
+            })
+            .collect();
+        assert_eq!(drain(&mut core), want);
+        // Stood down: no activation again, and a late notification is stale.
+        p.deactivate(&mut core, 0);
+        assert!(!p.activate(&mut core, 0));
+        assert_eq!(p.notify(&mut core, A, 0), Notified::Stale);
+        assert!(core.queue.is_empty());
+    }
+
+    #[test]
+    fn a_second_protocol_does_not_apply_the_posture_again_and_it_ends_with_the_last() {
+        // a is a member of both; b of ecp only; c of gifct only.
+        let (mut core, mut p) = play(&["ecp", "gifct"]);
+        activate_now(&mut core, &mut p, 0);
+        activate_now(&mut core, &mut p, 1);
+        assert!(matches!(p.notify(&mut core, A, 1), Notified::Posture(_)));
+        assert_eq!(p.notify(&mut core, A, 0), Notified::Applied);
+        assert_eq!(p.notify(&mut core, B, 0), Notified::NoPosture);
+        assert_eq!(p.notify(&mut core, C, 1), Notified::NoPosture);
+        let notified: Vec<&str> = core
+            .log
+            .records
+            .iter()
+            .filter(|r| r.kind == EventKind::PlatformNotified)
+            .map(|r| r.detail.as_str())
+            .collect();
+        assert_eq!(
+            notified,
+            vec![
+                "notified under protocol gifct: crisis posture applies",
+                "notified under protocol ecp: crisis posture already applies",
+                "notified under protocol ecp (no crisis posture defined)",
+                "notified under protocol gifct (no crisis posture defined)",
+            ]
+        );
+        // gifct stands down: a stays in posture (ecp notified it and is active), c not.
+        p.deactivate(&mut core, 1);
+        assert!(!p.posture_ends(1, A));
+        assert!(p.posture_ends(1, C));
+        // ecp stands down: the posture ends on a and b.
+        p.deactivate(&mut core, 0);
+        assert!(p.posture_ends(0, A));
+        assert!(p.posture_ends(0, B));
+    }
+
+    #[test]
+    fn an_active_protocol_that_has_not_notified_yet_does_not_keep_the_posture() {
+        let (mut core, mut p) = play(&["ecp", "gifct"]);
+        activate_now(&mut core, &mut p, 0);
+        activate_now(&mut core, &mut p, 1);
+        assert!(matches!(p.notify(&mut core, A, 0), Notified::Posture(_)));
+        p.deactivate(&mut core, 0);
+        assert!(
+            p.posture_ends(0, A),
+            "gifct is active but has not notified a"
+        );
+        assert!(p.set_crisis(A, false));
+        // gifct's notification arrives later: the posture applies again.
+        assert!(matches!(p.notify(&mut core, A, 1), Notified::Posture(_)));
+        assert!(p.in_crisis(A));
+    }
+
+    /// The delay of a submission by `from` reaching `to`, as the hash lists combine the
+    /// protocols' crisis deliveries: the smallest among those having `to` as a member.
+    fn hash_delay(p: &Protocols, from: u32, to: u32) -> Minutes {
+        p.crisis_deliveries(from, NORMAL)
+            .filter(|&(k, _)| p.is_member(k, to))
+            .map(|(_, d)| d)
+            .fold(NORMAL, f64::min)
+    }
+
+    #[test]
+    fn the_crisis_hash_delay_is_the_smallest_among_active_protocols_with_both_members() {
+        // ecp (a, b) 30m; gifct (a, c) 15m; chained (b, c) 8h, longer than the normal 6h.
+        let (mut core, mut p) = play(&["ecp", "gifct", "chained"]);
+        for from in [A, B, C] {
+            assert_eq!(p.crisis_deliveries(from, NORMAL).count(), 0, "none active");
+        }
+        activate_now(&mut core, &mut p, 0);
+        assert_eq!(
+            p.crisis_deliveries(A, NORMAL).collect::<Vec<_>>(),
+            [(0, 30.0)]
+        );
+        assert_eq!(p.crisis_deliveries(C, NORMAL).count(), 0, "c is no member");
+        assert_eq!(hash_delay(&p, A, B), 30.0);
+        assert_eq!(hash_delay(&p, A, C), NORMAL);
+        // gifct activates, and chained after it.
+        activate_now(&mut core, &mut p, 1);
+        assert_eq!(phase(&p, 2), ProtocolPhase::Triggered);
+        core.now = 200.0;
+        activate_now(&mut core, &mut p, 2);
+        assert_eq!(
+            p.crisis_deliveries(A, NORMAL).collect::<Vec<_>>(),
+            [(0, 30.0), (1, 15.0)]
+        );
+        assert_eq!(hash_delay(&p, A, B), 30.0);
+        assert_eq!(hash_delay(&p, A, C), 15.0);
+        assert_eq!(hash_delay(&p, C, A), 15.0);
+        assert_eq!(
+            hash_delay(&p, B, C),
+            NORMAL,
+            "only chained has both: 8h > 6h"
+        );
+        assert_eq!(
+            p.crisis_deliveries(B, NORMAL).collect::<Vec<_>>(),
+            [(0, 30.0)]
+        );
+        // Recomputed as they stand down.
+        p.deactivate(&mut core, 1);
+        assert_eq!(hash_delay(&p, A, C), NORMAL);
+        assert_eq!(hash_delay(&p, A, B), 30.0);
+        core.now = 300.0;
+        p.deactivate(&mut core, 0);
+        assert_eq!(p.state(0).deactivated_at, Some(300.0));
+        for from in [A, B, C] {
+            assert_eq!(p.crisis_deliveries(from, NORMAL).count(), 0);
+        }
+        assert!(p.any_active(), "chained is still active");
+    }
+
+    fn post_on(platform: u32, copy: CopyId, number: u64) -> crate::engine::posts::Post {
+        use rand::SeedableRng;
+        crate::engine::posts::Post {
+            pending: crate::engine::copy::Pending::default(),
+            life: 0,
+            platform,
+            link: 0,
+            number,
+            copy,
+            ident: (1, 0, 0),
+            linked: true,
+            since: 0.0,
+            view_rate: 0.0,
+            views: 0.0,
+            clicks: 0.0,
+            click_through: 0.05,
+            detection: crate::engine::rng::Stream::seed_from_u64(number),
+            review: crate::engine::rng::Stream::seed_from_u64(number + 1),
+        }
+    }
+
+    /// URL-sharing referrals scheduled, by time then slot.
+    fn referrals(core: &mut Core<ProtocolEvent>) -> Vec<(Minutes, CopyId)> {
+        let mut out: Vec<(Minutes, CopyId)> = drain(core)
+            .into_iter()
+            .map(|(t, e)| match e {
+                ProtocolEvent::UrlShare { copy } => (t, copy),
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        out.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.slot().cmp(&y.1.slot())));
+        out
+    }
+
+    #[test]
+    fn url_sharing_refers_live_relatives_on_other_members_once_per_protocol_while_active() {
+        // ecp: a and b, after 10m; gifct: a and c, after 5m.
+        let (mut core, mut p) = play(&["ecp", "gifct"]);
+        let mut store = CopyStore::default();
+        let mut posts = PostStore::default();
+        let on = |platform: u32, n: u64| {
+            let mut c = crate::engine::copy::test_copy(n);
+            c.platform = platform;
+            c
+        };
+        let removed = store.insert(on(A, 1));
+        let parent = store.insert(on(B, 2));
+        let same = store.insert(on(A, 3));
+        let outside = store.insert(on(C, 4));
+        let gone = store.insert(on(B, 5));
+        store.remove(gone);
+        let post_a = posts.insert(post_on(A, removed, 1));
+        let post_c = posts.insert(post_on(C, removed, 2));
+        let dead = posts.insert(post_on(B, removed, 3));
+        posts.remove(dead);
+        store.remove(removed);
+        let children = [same, outside, gone, post_a, post_c, dead];
+        p.share_urls(&mut core, (&store, &posts), A, Some(parent), &children);
+        assert!(core.queue.is_empty(), "only while active");
+
+        activate_now(&mut core, &mut p, 0);
+        core.now = 100.0;
+        p.share_urls(&mut core, (&store, &posts), A, Some(parent), &children);
+        assert_eq!(
+            referrals(&mut core),
+            vec![(110.0, parent), (110.0, post_a)],
+            "ecp: the parent on b and the post on a; c is no member"
+        );
+
+        activate_now(&mut core, &mut p, 1);
+        p.share_urls(&mut core, (&store, &posts), A, Some(parent), &children);
+        let mut want: Vec<(Minutes, CopyId)> = vec![
+            (105.0, outside),
+            (105.0, post_a),
+            (105.0, post_c),
+            (110.0, parent),
+            (110.0, post_a),
+        ];
+        want.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.slot().cmp(&y.1.slot())));
+        assert_eq!(referrals(&mut core), want, "each protocol refers once");
+
+        // A removal on c reaches gifct's members only.
+        p.share_urls(&mut core, (&store, &posts), C, Some(parent), &[same]);
+        assert_eq!(referrals(&mut core), vec![(105.0, same)]);
+
+        // ecp stands down: only gifct shares; then neither.
+        p.deactivate(&mut core, 0);
+        p.share_urls(&mut core, (&store, &posts), A, Some(parent), &children);
+        let mut want: Vec<(Minutes, CopyId)> =
+            vec![(105.0, outside), (105.0, post_a), (105.0, post_c)];
+        want.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.slot().cmp(&y.1.slot())));
+        assert_eq!(referrals(&mut core), want);
+        p.deactivate(&mut core, 1);
+        assert!(!p.url_sharing);
+        p.share_urls(&mut core, (&store, &posts), A, Some(parent), &children);
+        assert!(core.queue.is_empty());
+
+        // The referral finds a copy only while it is live.
+        assert!(p.url_share(&mut core, &store, parent));
+        assert!(!p.url_share(&mut core, &store, gone));
+        assert!(!p.url_share(&mut core, &store, removed));
+    }
+
+    #[test]
+    fn authority_boosts_are_the_largest_among_active_protocols_reaching_them() {
+        // ecp x2 (a, b); gifct x3 (a, c); chained x1.5 (b, c).
+        let (mut core, mut p) = play(&["ecp", "gifct", "chained"]);
+        assert_eq!(p.analyst_boost(&[0, 1, 2]), 1.0);
+        assert_eq!(p.finds_boost(A), 1.0);
+        activate_now(&mut core, &mut p, 0);
+        assert_eq!(p.analyst_boost(&[0]), 2.0);
+        assert_eq!(p.analyst_boost(&[2]), 1.0, "c is no member of ecp");
+        assert_eq!(p.analyst_boost(&[]), 1.0, "monitors nothing");
+        assert_eq!(
+            [p.finds_boost(A), p.finds_boost(B), p.finds_boost(C)],
+            [2.0, 2.0, 1.0]
+        );
+        activate_now(&mut core, &mut p, 1); // chained triggers
+        assert_eq!(p.analyst_boost(&[0]), 3.0);
+        assert_eq!(p.analyst_boost(&[1]), 2.0);
+        assert_eq!(p.analyst_boost(&[1, 2]), 3.0);
+        assert_eq!(
+            [p.finds_boost(A), p.finds_boost(B), p.finds_boost(C)],
+            [3.0, 2.0, 3.0]
+        );
+        activate_now(&mut core, &mut p, 2);
+        assert_eq!(p.analyst_boost(&[1]), 2.0, "2 beats chained's 1.5");
+        // Recomputed from those still active.
+        p.deactivate(&mut core, 1);
+        assert_eq!(p.analyst_boost(&[2]), 1.5);
+        assert_eq!(p.analyst_boost(&[0]), 2.0);
+        assert_eq!(
+            [p.finds_boost(A), p.finds_boost(B), p.finds_boost(C)],
+            [2.0, 2.0, 1.5]
+        );
+        p.deactivate(&mut core, 0);
+        assert_eq!(p.analyst_boost(&[0]), 1.0);
+        assert_eq!(p.analyst_boost(&[0, 1]), 1.5);
+        assert_eq!(
+            [p.finds_boost(A), p.finds_boost(B), p.finds_boost(C)],
+            [1.0, 1.5, 1.5]
+        );
+    }
+
+    #[test]
+    fn it_stands_down_after_a_quiet_spell() {
+        let (mut core, mut p) = play(&["ecp", "chained"]);
+        core.now = 100.0;
+        activate_now(&mut core, &mut p, 0);
+        core.counts.last_publish = 50.0;
+        p.schedule_quiet_check(&mut core, 0);
+        // From now, as nothing was published since before the activation.
+        let (t, e) = core.queue.pop().unwrap();
+        assert_eq!((t, e), (460.0, ProtocolEvent::QuietCheck { protocol: 0 }));
+        // A copy published meanwhile puts the check off.
+        core.counts.last_publish = 300.0;
+        core.now = t;
+        assert!(!p.quiet_check(&mut core, 0));
+        assert_eq!(
+            drain(&mut core),
+            vec![(660.0, ProtocolEvent::QuietCheck { protocol: 0 })]
+        );
+        core.now = 660.0;
+        assert!(p.quiet_check(&mut core, 0));
+        assert!(core.queue.is_empty());
+        p.deactivate(&mut core, 0);
+        assert_eq!(phase(&p, 0), ProtocolPhase::Deactivated);
+        assert_eq!(p.state(0).deactivated_at, Some(660.0));
+        assert!(!p.any_active());
+        // Once stood down, a check left over does nothing.
+        core.now = 900.0;
+        assert!(!p.quiet_check(&mut core, 0));
+        assert!(core.queue.is_empty());
+        // A protocol without `deactivation` never checks.
+        activate_now(&mut core, &mut p, 1);
+        p.schedule_quiet_check(&mut core, 1);
+        assert!(!p.quiet_check(&mut core, 1));
+        assert!(core.queue.is_empty());
+    }
+
+    #[test]
+    fn outcomes_record_each_protocols_times_and_trigger() {
+        // gifct by detections; chained after it; timed at 3h; ecp never.
+        let (mut core, mut p) = play(&["gifct", "chained", "ecp", "timed"]);
+        p.schedule_time_triggers(&mut core);
+        core.now = 10.0;
+        p.after_detection(&mut core, A, CLIP);
+        core.now = 30.0;
+        p.after_detection(&mut core, C, CLIP);
+        assert_eq!(p.earliest(), (Some(30.0), None));
+        let handled = run(&mut core, &mut p);
+        let times: Vec<Minutes> = handled.iter().map(|(t, _)| *t).collect();
+        // Activate gifct 120, notify a and c 130, chained activates 180 (notifies b, c
+        // at once), timed triggers 180 and activates 195 (notifies a, b at once), gifct's
+        // quiet check at 240 (nothing published: 120 + 2h).
+        assert_eq!(
+            times,
+            [
+                120.0, 130.0, 130.0, 180.0, 180.0, 180.0, 180.0, 195.0, 195.0, 195.0, 240.0
+            ]
+        );
+        let rows: Vec<ProtocolOutcome> = p.outcomes().collect();
+        let row = |r: &ProtocolOutcome| {
+            (
+                r.protocol.to_string(),
+                r.triggered_min,
+                r.activated_min,
+                r.deactivated_min,
+                r.trigger,
+            )
+        };
+        assert_eq!(
+            rows.iter().map(row).collect::<Vec<_>>(),
+            vec![
+                (
+                    "gifct".to_string(),
+                    Some(30.0),
+                    Some(120.0),
+                    Some(240.0),
+                    Some(Trigger::Detections)
+                ),
+                (
+                    "chained".to_string(),
+                    Some(120.0),
+                    Some(180.0),
+                    None,
+                    Some(Trigger::After)
+                ),
+                ("ecp".to_string(), None, None, None, None),
+                (
+                    "timed".to_string(),
+                    Some(180.0),
+                    Some(195.0),
+                    None,
+                    Some(Trigger::OrAt)
+                ),
+            ]
+        );
+        assert_eq!(p.earliest(), (Some(30.0), Some(120.0)));
+        // c was notified by gifct and chained: its posture outlives gifct; a by gifct
+        // and timed.
+        assert!(p.in_crisis(A) && p.in_crisis(B) && p.in_crisis(C));
+    }
+
+    #[test]
+    fn the_watch_flags_turn_off_once_no_untriggered_protocol_needs_them() {
+        let (mut core, mut p) = play(&["ecp", "gifct", "reach-any"]);
+        assert!(p.watch_removals && p.watches_detections() && p.watches_publications());
+        core.now = 5.0;
+        p.after_publication(&mut core, A, CLIP);
+        p.after_publication(&mut core, B, CLIP);
+        assert!(!p.watches_publications());
+        assert!(p.watch_removals && p.watches_detections());
+        // Triggered by its time rather than its count: it no longer counts either.
+        assert!(p.time_trigger(&mut core, 1));
+        assert_eq!(p.state(1).trigger, Some(Trigger::OrAt));
+        assert!(!p.watches_detections());
+        assert!(p.watch_removals);
+        core.counts.removed = 3;
+        core.counts.platforms_with_removals = 2;
+        p.after_removal(&mut core, A, CLIP);
+        assert!(!p.watch_removals);
+        assert!(!p.url_sharing, "none active yet");
+        // Only chained, with an `after` but no count: nothing to watch.
+        let (_, p) = play(&["chained"]);
+        assert!(!p.watch_removals && !p.watches_detections() && !p.watches_publications());
+        // In an exercise nothing triggers by itself.
+        let mut core = test_core::<ProtocolEvent>(PROTOCOLS);
+        let model = core.model.clone();
+        let all: Vec<usize> = (0..model.protocols.len()).collect();
+        let p = Protocols::new(&model, &all, None, true);
+        assert!(!p.watch_removals && !p.watches_detections() && !p.watches_publications());
+        p.schedule_time_triggers(&mut core);
+        assert!(core.queue.is_empty());
+    }
+
     #[test]
     fn a_ramp_moves_one_reviewer_at_a_time_evenly_over_its_length() {
         let want: Vec<(Minutes, Capacity)> = (3..=6)
