@@ -79,12 +79,13 @@ fn what_players_type_is_neutralised_on_screen_and_in_the_after_action_report() {
 fn a_runaway_from_a_campaign_rate_blames_the_campaign_not_the_links() {
     let dir = tempfile::tempdir().unwrap();
     let text = fs::read_to_string(shipped("tutorial.yaml")).unwrap();
-    let text = text.replacen(
-        "per_hour: 40                       #",
-        "per_hour: 40000                    #",
-        1,
-    )
-    .replacen("max_copies: 100000", "max_copies: 2000", 1);
+    let text = text
+        .replacen(
+            "per_hour: 40                       #",
+            "per_hour: 40000                    #",
+            1,
+        )
+        .replacen("max_copies: 100000", "max_copies: 2000", 1);
     let path = dir.path().join("campaign-runaway.yaml");
     fs::write(&path, text).unwrap();
     let out = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin!("ttx"))
