@@ -27,7 +27,7 @@ use crate::engine::{DecisionSchedule, ScheduledDecision};
 use crate::scenario::duration::{DurError, format_minutes};
 use crate::scenario::{Minutes, Scenario, parse_duration};
 
-use super::command::{Command, CommandError, parse};
+use super::command::{Command, CommandError, parse_in};
 
 /// Why a decision file cannot be replayed. Every message starts with the file (`file`,
 /// the label it was read under) and says which entry is wrong.
@@ -469,6 +469,7 @@ impl DecisionFile {
                 scenario: scenario.source.clone(),
             })?;
         let model = &scenario.variants[variant].model;
+        let in_play = super::command::in_play(&scenario.variants[variant]);
         let step = parse_duration(&self.step).map_err(|error| DecisionFileError::Step {
             file: file(),
             error: dur_error(error),
@@ -490,7 +491,7 @@ impl DecisionFile {
                 });
             }
             last = at;
-            match parse(&line.decision, model) {
+            match parse_in(&line.decision, model, &in_play) {
                 Ok(Command::Decide { decision, text, .. }) => decisions.push(ScheduledDecision {
                     at,
                     role: line.role.clone(),
