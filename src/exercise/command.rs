@@ -354,3 +354,88 @@ pub fn parse_in(line: &str, model: &Model, in_play: &[usize]) -> Result<Command,
         text: rest.to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO: &str = r#"
+name: t
+horizon: 2h
+platforms:
+  - {id: videotube, views_per_hour: 10, attention_half_life: 1h,
+     detection: {proactive_per_hour: 0.1}, review: {reviewers: 1, time: {exp: 10m}, accuracy: 0.9}}
+  - {id: ecp, views_per_hour: 10, attention_half_life: 1h,
+     detection: {proactive_per_hour: 0.1}, review: {reviewers: 1, time: {exp: 10m}, accuracy: 0.9}}
+content:
+  - {id: clip, origin: {platform: videotube, at: 0m}}
+protocols:
+  gifct-cip: {members: [videotube], activation: {confirmed_removals: 1, platforms: 1}}
+  ecp: {members: [videotube, ecp], activation: {confirmed_removals: 1, platforms: 1}}
+variants:
+  - {name: both, protocol: [gifct-cip, ecp]}
+  - {name: one, protocol: [ecp]}
+"#;
+
+    fn decision(line: &str, variant: usize) -> Result<Decision, CommandError> {
+        let s = crate::scenario::parse(TWO, "t").expect("valid");
+        let v = &s.variants[variant];
+        match parse_in(line, &v.model, &in_play(v))? {
+            Command::Decide { decision, .. } => Ok(decision),
+            other => panic!("not a decision: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn protocols_are_named_by_id_and_one_word_after_notify_is_a_platform() {
+        let ecp = 1;
+        assert_eq!(decision("activate", 0), Ok(Decision::ActivateProtocol));
+        assert_eq!(
+            decision("activate ecp", 0),
+            Ok(Decision::Activate { protocol: ecp })
+        );
+        assert_eq!(
+            decision("notify ecp", 0),
+            Ok(Decision::Notify { platform: Some(1) })
+        );
+        assert_eq!(
+            decision("notify ecp all", 0),
+            Ok(Decision::NotifyUnder {
+                protocol: ecp,
+                platform: None
+            })
+        );
+        assert_eq!(
+            decision("notify gifct-cip", 0),
+            Ok(Decision::NotifyUnder {
+                protocol: 0,
+                platform: None
+            })
+        );
+        assert_eq!(
+            decision("notify ecp videotube", 0),
+            Ok(Decision::NotifyUnder {
+                protocol: ecp,
+                platform: Some(0)
+            })
+        );
+        assert!(matches!(
+            decision("notify ecp all now", 0),
+            Err(CommandError::NotifyWords { .. })
+        ));
+    }
+
+    #[test]
+    fn a_protocol_not_in_play_is_refused_with_the_closest_in_play() {
+        let e = decision("activate gifct-cip", 1).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "no protocol `gifct-cip` in play; the protocols in play are: ecp"
+        );
+        let e = decision("activate ecq", 0).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "no protocol `ecq` in play (did you mean `ecp`?); the protocols in play are: gifct-cip, ecp"
+        );
+    }
+}
