@@ -145,6 +145,8 @@ pub struct ProtocolStatus {
     pub triggered_at: Option<Minutes>,
     pub activated_at: Option<Minutes>,
     pub deactivated_at: Option<Minutes>,
+    /// Its member platforms (indices), in platform order.
+    pub members: Vec<usize>,
 }
 
 impl Simulation {
@@ -475,6 +477,9 @@ impl Simulation {
                     triggered_at: s.triggered_at,
                     activated_at: s.activated_at,
                     deactivated_at: s.deactivated_at,
+                    members: (0..self.core.model.platforms.len())
+                        .filter(|&p| self.protocol.is_member(k, p as u32))
+                        .collect(),
                 }
             })
             .collect();

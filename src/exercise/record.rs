@@ -9,7 +9,12 @@
 //! decisions:
 //!   - {at: "1h30m", decision: "activate"}
 //!   - {at: "2h", role: "europol", decision: "refer videotube 10"}
+//!   - {at: "2h30m", decision: "notify gifct-cip all"}
 //! ```
+//!
+//! A decision is kept as it was typed and parsed again on replay, against the variant's
+//! protocols in play, so `activate ecp` or `notify gifct-cip all` replay as the protocol
+//! they name, and records of `activate` and `notify all` (the first protocol) as before.
 //!
 //! A live session writes the header before the first move and appends each accepted
 //! decision as one line, flushed to the disk, so a session that is killed leaves a record

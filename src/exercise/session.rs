@@ -393,16 +393,30 @@ impl<'a> Session<'a> {
         let p = &s.platforms[platform];
         let pl = &self.scenario.variants[self.variant].model.platforms[platform];
         let (id, name) = (one_line(&p.id), one_line(&pl.name));
+        // With several protocols in play, which ones it is a member of.
+        let membership = if s.protocols.len() > 1 {
+            let of: Vec<String> = s
+                .protocols
+                .iter()
+                .filter(|k| k.members.contains(&platform))
+                .map(|k| one_line(&k.id).into_owned())
+                .collect();
+            if of.is_empty() {
+                String::new()
+            } else {
+                format!(", member of {}", of.join(", "))
+            }
+        } else if p.protocol_member {
+            ", protocol member".to_string()
+        } else {
+            String::new()
+        };
         let text = format!(
             "{} ({}): {}{}\n  live {} | published {} | removed {} | blocked {} | views {:.0}\n  review: {} waiting, {} in review, reviewers {} ({})\n  found by authorities, not yet queued: {}\n",
             id,
             name,
             if p.eu { "EU" } else { "non-EU" },
-            if p.protocol_member {
-                ", protocol member"
-            } else {
-                ""
-            },
+            membership,
             p.live,
             p.published,
             p.removed,

@@ -173,7 +173,7 @@ fn an_unknown_protocol_gets_a_did_you_mean_and_the_session_goes_on() {
         .arg("--record")
         .arg(&record)
         .write_stdin(
-            "activate ecpp\nnotify gifct all\nactivate ecp\nnotify ecp chatapp\nnotify ecp\nnotify ecp all\nnext\nend\n",
+            "activate ecpp\nnotify gifct all\nactivate ecp\nnotify ecp chatapp\nnotify ecp\nnotify ecp all\nplatform chatapp\nnext\nend\n",
         )
         .assert()
         .success();
@@ -187,6 +187,7 @@ fn an_unknown_protocol_gets_a_did_you_mean_and_the_session_goes_on() {
         "not done: `ecp` is not a protocol member, so the protocol cannot notify it",
         "notified videotube, ecp under ecp; crisis posture applies in 30 min",
         "protocols: ecp ACTIVE since T+00:00 | inactive: gifct-cip",
+        "chatapp (chatapp): non-EU, member of gifct-cip\n",
         "DEBRIEF",
     ] {
         assert!(
@@ -383,4 +384,51 @@ fn an_objective_naming_a_protocol_is_rated_against_that_protocol() {
             ("Activate a protocol within 1h".into(), "S".into()),
         ]
     );
+}
+
+#[test]
+fn the_report_shows_part_two_lines_only_for_the_mechanisms_a_scenario_uses() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = |scenario: PathBuf, variant: &str| {
+        let assert = ttx()
+            .arg("exercise")
+            .arg(scenario)
+            .args([
+                "--variant",
+                variant,
+                "--replications",
+                "2",
+                "--threads",
+                "1",
+            ])
+            .arg("--out")
+            .arg(dir.path().join(variant))
+            .write_stdin("activate gifct-cip\nnext\nend\n")
+            .assert()
+            .success();
+        String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
+    };
+    let part2 = session(crate::common::part2_fixture(), "tiers");
+    for expected in [
+        "protocols: inactive: gifct-cip, ecp\n",
+        "live streams on air: streamsite | link posts live 0, removed 0\n",
+        "protocols: gifct-cip ACTIVE since T+00:00 | inactive: ecp\n",
+    ] {
+        assert!(
+            part2.contains(expected),
+            "missing `{expected}` in:\n{part2}"
+        );
+    }
+    assert!(
+        part2
+            .lines()
+            .filter(|l| l.starts_with("protocols:") || l.starts_with("live streams"))
+            .all(|l| l.chars().count() <= 80),
+        "{part2}"
+    );
+    // A part I scenario: none of these lines.
+    let tutorial = session(crate::common::shipped("tutorial.yaml"), "ecp");
+    for absent in ["protocols:", "live streams", "link posts"] {
+        assert!(!tutorial.contains(absent), "`{absent}` in:\n{tutorial}");
+    }
 }
