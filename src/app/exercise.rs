@@ -278,6 +278,7 @@ pub fn run(
     }
     let interrupt = report.interrupt();
 
+    let in_play = exercise::command::in_play(&scenario.variants[variant]);
     let mut session = Session::new(&scenario, variant, seed, step);
     report.out(&format!(
         "EXERCISE: {}\n{}variant `{}` (you are the protocol: nothing activates by itself), seed {seed}, moves of {}\nType `help` for the decisions you can take.\n\n",
@@ -388,7 +389,7 @@ pub fn run(
                     Typed::Line(line) => line,
                 };
                 asked = false;
-                match exercise::command::parse(&line, model) {
+                match exercise::command::parse_in(&line, model, &in_play) {
                     Err(e) => report.out(&format!("  {e}\n")),
                     Ok(Command::Nothing) => {}
                     Ok(Command::Help) => report.out(&format!("{HELP}\n")),

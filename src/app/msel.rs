@@ -1,5 +1,6 @@
 //! `ttx msel`: the Master Scenario Events List for the facilitator, as CSV: the
-//! scenario's injects and the reference protocol's median milestones.
+//! scenario's injects and the median milestones of each protocol of the reference
+//! variant (the one played, if it runs protocols).
 
 use std::path::{Path, PathBuf};
 
@@ -47,24 +48,35 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Written, Error> {
         threads(None),
     )?;
     if let Some(r) = reference {
-        if let Some(t) = r.trigger {
-            milestones.push((
-                t.median,
-                format!(
-                    "`{}` protocol trigger (median over {n} runs of `{}`; triggered in {} of them)",
-                    r.protocol, r.variant, t.runs
-                ),
-            ));
-        }
-        if let Some(a) = r.activation {
-            milestones.push((
-                a.median,
-                format!("`{}` protocol active (median over {n} runs)", r.protocol),
-            ));
-            milestones.push((
-                a.median + r.notify_time,
-                format!("`{}` member platforms notified (median)", r.protocol),
-            ));
+        for p in &r.protocols {
+            if let Some(t) = p.trigger {
+                milestones.push((
+                    t.median,
+                    format!(
+                        "`{}` protocol trigger (median over {n} runs of `{}`; triggered in {} of them)",
+                        p.protocol, r.variant, t.runs
+                    ),
+                ));
+            }
+            if let Some(a) = p.activation {
+                milestones.push((
+                    a.median,
+                    format!("`{}` protocol active (median over {n} runs)", p.protocol),
+                ));
+                milestones.push((
+                    a.median + p.notify_time,
+                    format!("`{}` member platforms notified (median)", p.protocol),
+                ));
+            }
+            if let Some(d) = p.deactivation {
+                milestones.push((
+                    d.median,
+                    format!(
+                        "`{}` protocol stood down (median over the {} of {n} runs where it did)",
+                        p.protocol, d.runs
+                    ),
+                ));
+            }
         }
     }
     let model = variant.map_or(&scenario.base, |v| &scenario.variants[v].model);

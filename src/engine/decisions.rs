@@ -110,6 +110,11 @@ pub struct PlatformStatus {
     pub found_not_queued: u64,
     pub protocol_member: bool,
     pub eu: bool,
+    /// Livestreams on air here (in their live phase, contract section 17).
+    pub streaming: u32,
+    /// Link posts here (contract section 18): live now, and removed so far.
+    pub posts_live: u64,
+    pub posts_removed: u64,
 }
 
 /// The whole picture at a pause.
@@ -140,6 +145,8 @@ pub struct ProtocolStatus {
     pub triggered_at: Option<Minutes>,
     pub activated_at: Option<Minutes>,
     pub deactivated_at: Option<Minutes>,
+    /// Its member platforms (indices), in platform order.
+    pub members: Vec<usize>,
 }
 
 impl Simulation {
@@ -432,6 +439,9 @@ impl Simulation {
                 protocol_member: (0..self.protocol.len() as u32)
                     .any(|k| self.protocol.is_member(k, i as u32)),
                 eu: pl.jurisdiction == Jurisdiction::Eu,
+                streaming: ps.streaming,
+                posts_live: self.copies.posts.platforms[i].live,
+                posts_removed: self.copies.posts.platforms[i].removed,
             };
             self.world
                 .entity_mut(self.entities.platforms[i])
@@ -467,6 +477,9 @@ impl Simulation {
                     triggered_at: s.triggered_at,
                     activated_at: s.activated_at,
                     deactivated_at: s.deactivated_at,
+                    members: (0..self.core.model.platforms.len())
+                        .filter(|&p| self.protocol.is_member(k, p as u32))
+                        .collect(),
                 }
             })
             .collect();

@@ -2,7 +2,7 @@
 
 use crate::engine::Decision;
 use crate::scenario::duration::DurError;
-use crate::scenario::{Minutes, Model, parse_duration};
+use crate::scenario::{Minutes, Model, Variant, parse_duration};
 
 /// One line typed at the prompt.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,9 +32,13 @@ Decisions (take effect through the model's own mechanisms, with their delays):
   activate                 activate the crisis protocol: crisis hash-sharing delay, URL
                            sharing and authority reinforcement start now (members must
                            still be notified)
+  activate PROTOCOL        activate one protocol by id, e.g. `activate ecp` (several in
+                           play: `activate` alone means the first)
   notify all|PLATFORM      notify member platforms: after the protocol's notify time they
                            apply their crisis posture (more reviewers, ramping up; more
                            automated detection)
+  notify PROTOCOL all|PLATFORM
+                           notify the members of one protocol, e.g. `notify ecp all`
   push-hashes              deliver every pending shared hash-database submission now
   refer PLATFORM N         refer N copies that authorities have found on PLATFORM (they
                            join its review queue ahead of its own detections)
@@ -90,6 +94,23 @@ pub enum CommandError {
         suggestion: Option<String>,
         platforms: Vec<String>,
     },
+    #[error("no protocol `{id}` in play{}; the protocols in play are: {}", did_you_mean(.suggestion), .protocols.join(", "))]
+    UnknownProtocol {
+        id: String,
+        /// The closest protocol id in play, if one is close.
+        suggestion: Option<String>,
+        protocols: Vec<String>,
+    },
+    #[error(
+        "{verb}: this exercise has no named protocol, so type `{verb}` without one (found `{found}`)"
+    )]
+    NoNamedProtocol { verb: String, found: String },
+    #[error("{verb}: expected at most one protocol id, e.g. `{verb} ecp`, found also `{found}`")]
+    ExtraWord { verb: String, found: String },
+    #[error(
+        "notify: expected `notify all`, `notify PLATFORM` or `notify PROTOCOL all|PLATFORM`, found `notify {found}`"
+    )]
+    NotifyWords { found: String },
     #[error("{verb}: say which platform, e.g. `{verb} videotube 10`")]
     MissingPlatform { verb: String },
     #[error("{verb}: say how many, e.g. `{verb} videotube 10`")]
@@ -133,6 +154,40 @@ fn platform(model: &Model, id: &str) -> Result<usize, CommandError> {
         })
 }
 
+/// The protocols in play (indices into the model's protocols) one of which `id` names.
+fn protocol(model: &Model, in_play: &[usize], id: &str, verb: &str) -> Result<usize, CommandError> {
+    let ids: Vec<&str> = in_play
+        .iter()
+        .filter_map(|&k| model.protocols.get(k).map(|p| p.id.as_str()))
+        .collect();
+    if ids.is_empty() {
+        return Err(CommandError::NoNamedProtocol {
+            verb: verb.to_string(),
+            found: crate::text::one_line(id).into_owned(),
+        });
+    }
+    in_play
+        .iter()
+        .copied()
+        .find(|&k| model.protocols.get(k).is_some_and(|p| p.id == id))
+        .ok_or_else(|| CommandError::UnknownProtocol {
+            id: crate::text::one_line(id).into_owned(),
+            suggestion: closest(id, ids.iter().copied()).map(str::to_string),
+            protocols: ids.iter().map(|s| s.to_string()).collect(),
+        })
+}
+
+/// The protocols an exercise on `variant` plays (indices into its model's protocols):
+/// the variant's, or, if it lists none, every protocol of the scenario (as
+/// [`SimInit::exercise`](crate::engine::SimInit::exercise) runs them).
+pub fn in_play(variant: &Variant) -> Vec<usize> {
+    if variant.protocols.is_empty() {
+        (0..variant.model.protocols.len()).collect()
+    } else {
+        variant.protocols.clone()
+    }
+}
+
 fn count(word: Option<&str>, verb: &str) -> Result<u32, CommandError> {
     let w = word.ok_or_else(|| CommandError::MissingCount {
         verb: verb.to_string(),
@@ -153,8 +208,21 @@ fn count(word: Option<&str>, verb: &str) -> Result<u32, CommandError> {
 /// than this, as it refuses any other wrong command.
 pub const MAX_SURGE_REVIEWERS: u32 = 1_000_000;
 
-/// Parse one line against the scenario (for platform ids).
+/// Parse one line against the scenario (for platform ids), with every protocol of the
+/// model in play (see [`parse_in`]).
 pub fn parse(line: &str, model: &Model) -> Result<Command, CommandError> {
+    let all: Vec<usize> = (0..model.protocols.len()).collect();
+    parse_in(line, model, &all)
+}
+
+/// Parse one line against the variant played: its model (for platform ids) and the
+/// protocols in play (see [`in_play`]), for `activate PROTOCOL` and `notify PROTOCOL ...`.
+///
+/// `notify X` with one word means a platform (or `all`) when `X` is one, as before
+/// protocols could be named; else the protocol `X`, all its members. `notify X Y` with two
+/// words means protocol `X`, target `Y` (`all` or a platform), even when `X` is also a
+/// platform id.
+pub fn parse_in(line: &str, model: &Model, in_play: &[usize]) -> Result<Command, CommandError> {
     let line = line.trim();
     if line.is_empty() || line.starts_with('#') {
         return Ok(Command::Nothing);
@@ -172,13 +240,49 @@ pub fn parse(line: &str, model: &Model) -> Result<Command, CommandError> {
     let verb = words.next().unwrap_or("").to_lowercase();
     let args: Vec<&str> = words.collect();
     let decision = match verb.as_str() {
-        "activate" => Decision::ActivateProtocol,
-        "notify" => match args.first() {
-            None | Some(&"all") => Decision::Notify { platform: None },
-            Some(id) => Decision::Notify {
-                platform: Some(platform(model, id)?),
+        "activate" => match args.as_slice() {
+            [] => Decision::ActivateProtocol,
+            [id] => Decision::Activate {
+                protocol: protocol(model, in_play, id, "activate")?,
             },
+            [_, extra, ..] => {
+                return Err(CommandError::ExtraWord {
+                    verb: "activate".into(),
+                    found: crate::text::one_line(extra).into_owned(),
+                });
+            }
         },
+        "notify" => {
+            let is_protocol = |id: &str| {
+                in_play
+                    .iter()
+                    .any(|&k| model.protocols.get(k).is_some_and(|p| p.id == id))
+            };
+            match args.as_slice() {
+                [] | ["all"] => Decision::Notify { platform: None },
+                [id] if model.platform_index(id).is_some() || !is_protocol(id) => {
+                    Decision::Notify {
+                        platform: Some(platform(model, id)?),
+                    }
+                }
+                [id] => Decision::NotifyUnder {
+                    protocol: protocol(model, in_play, id, "notify")?,
+                    platform: None,
+                },
+                [id, target] => Decision::NotifyUnder {
+                    protocol: protocol(model, in_play, id, "notify")?,
+                    platform: match *target {
+                        "all" => None,
+                        p => Some(platform(model, p)?),
+                    },
+                },
+                more => {
+                    return Err(CommandError::NotifyWords {
+                        found: crate::text::one_line(&more.join(" ")).into_owned(),
+                    });
+                }
+            }
+        }
         "push-hashes" | "push" => Decision::PushHashes,
         "refer" | "order" | "surge" => {
             let id = args
@@ -249,4 +353,89 @@ pub fn parse(line: &str, model: &Model) -> Result<Command, CommandError> {
         decision,
         text: rest.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO: &str = r#"
+name: t
+horizon: 2h
+platforms:
+  - {id: videotube, views_per_hour: 10, attention_half_life: 1h,
+     detection: {proactive_per_hour: 0.1}, review: {reviewers: 1, time: {exp: 10m}, accuracy: 0.9}}
+  - {id: ecp, views_per_hour: 10, attention_half_life: 1h,
+     detection: {proactive_per_hour: 0.1}, review: {reviewers: 1, time: {exp: 10m}, accuracy: 0.9}}
+content:
+  - {id: clip, origin: {platform: videotube, at: 0m}}
+protocols:
+  gifct-cip: {members: [videotube], activation: {confirmed_removals: 1, platforms: 1}}
+  ecp: {members: [videotube, ecp], activation: {confirmed_removals: 1, platforms: 1}}
+variants:
+  - {name: both, protocol: [gifct-cip, ecp]}
+  - {name: one, protocol: [ecp]}
+"#;
+
+    fn decision(line: &str, variant: usize) -> Result<Decision, CommandError> {
+        let s = crate::scenario::parse(TWO, "t").expect("valid");
+        let v = &s.variants[variant];
+        match parse_in(line, &v.model, &in_play(v))? {
+            Command::Decide { decision, .. } => Ok(decision),
+            other => panic!("not a decision: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn protocols_are_named_by_id_and_one_word_after_notify_is_a_platform() {
+        let ecp = 1;
+        assert_eq!(decision("activate", 0), Ok(Decision::ActivateProtocol));
+        assert_eq!(
+            decision("activate ecp", 0),
+            Ok(Decision::Activate { protocol: ecp })
+        );
+        assert_eq!(
+            decision("notify ecp", 0),
+            Ok(Decision::Notify { platform: Some(1) })
+        );
+        assert_eq!(
+            decision("notify ecp all", 0),
+            Ok(Decision::NotifyUnder {
+                protocol: ecp,
+                platform: None
+            })
+        );
+        assert_eq!(
+            decision("notify gifct-cip", 0),
+            Ok(Decision::NotifyUnder {
+                protocol: 0,
+                platform: None
+            })
+        );
+        assert_eq!(
+            decision("notify ecp videotube", 0),
+            Ok(Decision::NotifyUnder {
+                protocol: ecp,
+                platform: Some(0)
+            })
+        );
+        assert!(matches!(
+            decision("notify ecp all now", 0),
+            Err(CommandError::NotifyWords { .. })
+        ));
+    }
+
+    #[test]
+    fn a_protocol_not_in_play_is_refused_with_the_closest_in_play() {
+        let e = decision("activate gifct-cip", 1).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "no protocol `gifct-cip` in play; the protocols in play are: ecp"
+        );
+        let e = decision("activate ecq", 0).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "no protocol `ecq` in play (did you mean `ecp`?); the protocols in play are: gifct-cip, ecp"
+        );
+    }
 }

@@ -86,34 +86,53 @@ pub fn run_schedule(
     runner::run(scenario, &plan, &mut renamed, None, &mut |_| {})
 }
 
-/// Collects protocol milestone times of one variant.
+/// Collects each protocol's milestone times in one variant's runs, by protocol id in the
+/// order they first come (the variant's order).
 #[derive(Default)]
 struct Milestones {
-    triggered: Vec<f64>,
-    activated: Vec<f64>,
+    protocols: Vec<(Arc<str>, [Vec<f64>; 3])>,
 }
 
 impl Sink for Milestones {
-    fn run_outcome(&mut self, _run: &RunId, o: &RunOutcome) {
-        self.triggered.extend(o.triggered_min);
-        self.activated.extend(o.activation_min);
+    fn protocol_outcome(&mut self, _run: &RunId, p: &ProtocolOutcome) {
+        let k = match self.protocols.iter().position(|(id, _)| *id == p.protocol) {
+            Some(k) => k,
+            None => {
+                self.protocols
+                    .push((Arc::clone(&p.protocol), Default::default()));
+                self.protocols.len() - 1
+            }
+        };
+        let times = &mut self.protocols[k].1;
+        times[0].extend(p.triggered_min);
+        times[1].extend(p.activated_min);
+        times[2].extend(p.deactivated_min);
     }
 }
 
-/// The reference protocol's milestones over many automated runs.
+/// One protocol's milestones over the reference runs.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ReferenceMilestones {
-    /// The variant that runs the protocol, and the protocol's id.
-    pub variant: String,
+pub struct ProtocolMilestones {
     pub protocol: String,
     pub notify_time: Minutes,
     pub trigger: Option<Milestone>,
     pub activation: Option<Milestone>,
+    /// When it stood down (in the runs where it did).
+    pub deactivation: Option<Milestone>,
 }
 
-/// Run the reference protocol's variant (`preferred` if it runs a protocol, else the
-/// first variant that does) over replications `0..n` and summarise when the protocol
-/// triggers and activates. `None` if no variant runs a protocol.
+/// The reference variant's protocols' milestones over many automated runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferenceMilestones {
+    /// The variant that runs the protocols.
+    pub variant: String,
+    /// Each protocol it lists, in its order.
+    pub protocols: Vec<ProtocolMilestones>,
+}
+
+/// Run the reference variant (`preferred` if it runs a protocol, else the first variant
+/// that does) over replications `0..n` and summarise when each of its protocols
+/// triggers, activates and stands down. `None` if no variant runs a protocol.
 pub fn reference_milestones(
     scenario: &Scenario,
     preferred: Option<usize>,
@@ -129,7 +148,6 @@ pub fn reference_milestones(
         return Ok(None);
     };
     let variant = &scenario.variants[v];
-    let protocol = &variant.model.protocols[variant.protocols.first().copied().unwrap_or(0)];
     let mut m = Milestones::default();
     let mut plan = RunPlan::for_scenario(scenario);
     plan.variants = vec![v];
@@ -137,12 +155,29 @@ pub fn reference_milestones(
     plan.seed = seed;
     plan.threads = threads;
     runner::run(scenario, &plan, &mut m, None, &mut |_| {})?;
+    let protocols = variant
+        .protocols
+        .iter()
+        .filter_map(|&k| variant.model.protocols.get(k))
+        .map(|p| {
+            let times = m
+                .protocols
+                .iter()
+                .find(|(id, _)| **id == *p.id)
+                .map(|(_, t)| t);
+            let of = |i: usize| times.and_then(|t| milestone(&t[i]));
+            ProtocolMilestones {
+                protocol: p.id.clone(),
+                notify_time: p.notify_time,
+                trigger: of(0),
+                activation: of(1),
+                deactivation: of(2),
+            }
+        })
+        .collect();
     Ok(Some(ReferenceMilestones {
         variant: variant.name.clone(),
-        protocol: protocol.id.clone(),
-        notify_time: protocol.notify_time,
-        trigger: milestone(&m.triggered),
-        activation: milestone(&m.activated),
+        protocols,
     }))
 }
 
@@ -218,10 +253,13 @@ pub struct Debrief {
     pub schedule: DecisionSchedule,
     /// Players first, then the scenario's variants.
     pub collector: Collector,
-    /// The reference protocol: (variant name, protocol id, notify time).
-    pub reference: Option<(String, String, Minutes)>,
-    pub trigger: Option<Milestone>,
-    pub activation: Option<Milestone>,
+    /// The reference variant's protocols' milestones.
+    pub reference: Option<ReferenceMilestones>,
+    /// The ids of the played variant's model's protocols (what a decision's protocol
+    /// index means), and the one `activate` and `notify` mean unnamed (`None`: the
+    /// exercise's neutral protocol).
+    pub protocol_ids: Vec<String>,
+    pub first_in_play: Option<usize>,
     pub objectives: Vec<ObjectiveRating>,
     /// What each decision of `schedule` did, as the prompt answered (empty where not
     /// known: the after-action table then shows the decisions only).
@@ -343,24 +381,36 @@ pub fn debrief(
     plan.threads = threads;
     runner::run(scenario, &plan, &mut collector, None, &mut |_| {})?;
 
-    let reference_milestones = reference_milestones(
+    let reference = reference_milestones(
         scenario,
         Some(replay.variant),
         replications,
         replay.seed,
         threads,
     )?;
-    let (reference, trigger, activation) = match reference_milestones {
-        Some(r) => (
-            Some((r.variant, r.protocol, r.notify_time)),
-            r.trigger,
-            r.activation,
-        ),
-        None => (None, None, None),
-    };
+    let played = &scenario.variants[replay.variant];
+    let protocol_ids: Vec<String> = played
+        .model
+        .protocols
+        .iter()
+        .map(|p| p.id.clone())
+        .collect();
+    let first_in_play = super::command::in_play(played).first().copied();
     let objectives = objectives
         .iter()
-        .map(|o| rate(o, &replay.schedule, &collector))
+        .map(|o| {
+            // The objective's protocol, by id (objectives are read with the base model).
+            let meant = o
+                .protocol
+                .and_then(|k| scenario.base.protocols.get(k))
+                .map(|p| p.id.as_str());
+            let players = PlayerTimes {
+                schedule: &replay.schedule,
+                ids: &protocol_ids,
+                first: first_in_play,
+            };
+            rate(o, meant, &players, &collector)
+        })
         .collect();
     Ok(Debrief {
         scenario_name: scenario.base.name.clone(),
@@ -370,8 +420,8 @@ pub fn debrief(
         schedule: replay.schedule.clone(),
         collector,
         reference,
-        trigger,
-        activation,
+        protocol_ids,
+        first_in_play,
         objectives,
         effects: Vec::new(),
     })
@@ -385,7 +435,65 @@ fn first_time(schedule: &DecisionSchedule, pick: impl Fn(&Decision) -> bool) -> 
         .map(|d| d.at)
 }
 
-fn rate(o: &Objective, schedule: &DecisionSchedule, c: &Collector) -> ObjectiveRating {
+/// The players' decisions read protocol by protocol.
+struct PlayerTimes<'a> {
+    schedule: &'a DecisionSchedule,
+    /// The played model's protocol ids.
+    ids: &'a [String],
+    /// The protocol `activate` and `notify` mean unnamed.
+    first: Option<usize>,
+}
+
+impl PlayerTimes<'_> {
+    /// The protocol a decision activates (`Some(None)`: the unnamed one with no
+    /// protocol of the scenario in play), or `None` if it activates none.
+    fn activates(&self, d: &Decision) -> Option<Option<&str>> {
+        match d {
+            Decision::ActivateProtocol => Some(self.id(self.first)),
+            Decision::Activate { protocol } => Some(self.id(Some(*protocol))),
+            _ => None,
+        }
+    }
+
+    /// The protocol a decision notifies under, as [`Self::activates`].
+    fn notifies(&self, d: &Decision) -> Option<Option<&str>> {
+        match d {
+            Decision::Notify { .. } => Some(self.id(self.first)),
+            Decision::NotifyUnder { protocol, .. } => Some(self.id(Some(*protocol))),
+            _ => None,
+        }
+    }
+
+    fn id(&self, k: Option<usize>) -> Option<&str> {
+        k.and_then(|k| self.ids.get(k)).map(String::as_str)
+    }
+
+    /// When the players first activated `protocol` (`None`: any).
+    fn activated(&self, protocol: Option<&str>) -> Option<Minutes> {
+        first_time(self.schedule, |d| {
+            self.activates(d)
+                .is_some_and(|p| protocol.is_none() || p == protocol)
+        })
+    }
+
+    /// When the players first notified members of `protocol` (`None`: any).
+    fn notified(&self, protocol: Option<&str>) -> Option<Minutes> {
+        first_time(self.schedule, |d| {
+            self.notifies(d)
+                .is_some_and(|p| protocol.is_none() || p == protocol)
+        })
+    }
+}
+
+/// Rate an objective; an activation or notification objective against protocol `meant`
+/// (`None`: any protocol).
+fn rate(
+    o: &Objective,
+    meant: Option<&str>,
+    players: &PlayerTimes,
+    c: &Collector,
+) -> ObjectiveRating {
+    let schedule = players.schedule;
     let within = |t: Option<Minutes>, target: Minutes, what: &str| {
         let rating = Rating::lower_is_better(t, target, [1.5, 2.0]);
         let evidence = match t {
@@ -412,14 +520,18 @@ fn rate(o: &Objective, schedule: &DecisionSchedule, c: &Collector) -> ObjectiveR
     };
     let (rating, evidence) = match o.criterion {
         ObjectiveCriterion::ActivateWithin(t) => within(
-            first_time(schedule, |d| *d == Decision::ActivateProtocol),
+            players.activated(meant),
             t,
-            "activated the protocol",
+            &meant.map_or("activated the protocol".into(), |p| {
+                format!("activated `{}`", one_line(p))
+            }),
         ),
         ObjectiveCriterion::NotifyWithin(t) => within(
-            first_time(schedule, |d| matches!(d, Decision::Notify { .. })),
+            players.notified(meant),
             t,
-            "notified member platforms",
+            &meant.map_or("notified member platforms".into(), |p| {
+                format!("notified the members of `{}`", one_line(p))
+            }),
         ),
         ObjectiveCriterion::ReferWithin(t) => within(
             first_time(schedule, |d| {
@@ -439,42 +551,90 @@ fn rate(o: &Objective, schedule: &DecisionSchedule, c: &Collector) -> ObjectiveR
 }
 
 impl Debrief {
-    /// The timeline: the players' decisions beside the reference protocol's milestones.
+    /// The timeline: the players' decisions beside each reference protocol's milestones.
+    /// With one protocol in play and one in the reference, the lines speak of "the
+    /// protocol"; with several, each line names its protocol.
     pub fn timeline(&self) -> Vec<String> {
         let mut lines = Vec::new();
-        let activated = first_time(&self.schedule, |d| *d == Decision::ActivateProtocol);
-        let notified = first_time(&self.schedule, |d| matches!(d, Decision::Notify { .. }));
-        if let Some((variant, protocol, notify)) = &self.reference {
-            let median = |m: &Option<Milestone>| {
-                m.map(|m| {
-                    format!(
-                        "a median {} (5–95%: {}–{}, in {} of {} runs)",
-                        clock(m.median),
-                        clock(m.p05),
-                        clock(m.p95),
-                        m.runs,
-                        self.replications
-                    )
-                })
-                .unwrap_or_else(|| "never".into())
-            };
-            let you = |t: Option<Minutes>, what: &str| match t {
-                Some(t) => format!("you {what} at {}", clock(t)),
-                None => format!("you never {what}"),
+        let players = PlayerTimes {
+            schedule: &self.schedule,
+            ids: &self.protocol_ids,
+            first: self.first_in_play,
+        };
+        let Some(reference) = &self.reference else {
+            return lines;
+        };
+        let variant = &reference.variant;
+        let median = |m: &Option<Milestone>| {
+            m.map(|m| {
+                format!(
+                    "a median {} (5–95%: {}–{}, in {} of {} runs)",
+                    clock(m.median),
+                    clock(m.p05),
+                    clock(m.p95),
+                    m.runs,
+                    self.replications
+                )
+            })
+            .unwrap_or_else(|| "never".into())
+        };
+        let you = |t: Option<Minutes>, what: &str| match t {
+            Some(t) => format!("you {what} at {}", clock(t)),
+            None => format!("you never {what}"),
+        };
+        let named = reference.protocols.len() > 1 || self.protocol_ids.len() > 1;
+        for m in &reference.protocols {
+            let protocol = one_line(&m.protocol);
+            let (activated, notified) = if named {
+                (
+                    you(
+                        players.activated(Some(&m.protocol)),
+                        &format!("activated `{protocol}`"),
+                    ),
+                    you(
+                        players.notified(Some(&m.protocol)),
+                        &format!("notified the members of `{protocol}`"),
+                    ),
+                )
+            } else {
+                (
+                    you(players.activated(None), "activated the protocol"),
+                    you(players.notified(None), "notified member platforms"),
+                )
             };
             lines.push(format!(
-                "{}; the `{protocol}` trigger (variant `{variant}`) fires at {}",
-                you(activated, "activated the protocol"),
-                median(&self.trigger)
+                "{activated}; the `{protocol}` trigger (variant `{variant}`) fires at {}",
+                median(&m.trigger)
             ));
             lines.push(format!(
                 "under `{protocol}` the protocol is active at {}",
-                median(&self.activation)
+                median(&m.activation)
             ));
             lines.push(format!(
-                "{}; `{protocol}` notifies members {} after activation",
-                you(notified, "notified member platforms"),
-                crate::scenario::duration::format_minutes(*notify)
+                "{notified}; `{protocol}` notifies members {} after activation",
+                crate::scenario::duration::format_minutes(m.notify_time)
+            ));
+            if m.deactivation.is_some() {
+                lines.push(format!(
+                    "under `{protocol}` the protocol stands down at {}",
+                    median(&m.deactivation)
+                ));
+            }
+        }
+        // The players' protocols the reference variant does not run.
+        for id in &self.protocol_ids {
+            if reference.protocols.iter().any(|m| m.protocol == *id) {
+                continue;
+            }
+            let (a, n) = (players.activated(Some(id)), players.notified(Some(id)));
+            if a.is_none() && n.is_none() {
+                continue;
+            }
+            let id = one_line(id);
+            lines.push(format!(
+                "{}; {}; `{variant}` does not run `{id}`, so there is no reference for it",
+                you(a, &format!("activated `{id}`")),
+                you(n, &format!("notified the members of `{id}`")),
             ));
         }
         lines

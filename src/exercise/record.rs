@@ -9,7 +9,12 @@
 //! decisions:
 //!   - {at: "1h30m", decision: "activate"}
 //!   - {at: "2h", role: "europol", decision: "refer videotube 10"}
+//!   - {at: "2h30m", decision: "notify gifct-cip all"}
 //! ```
+//!
+//! A decision is kept as it was typed and parsed again on replay, against the variant's
+//! protocols in play, so `activate ecp` or `notify gifct-cip all` replay as the protocol
+//! they name, and records of `activate` and `notify all` (the first protocol) as before.
 //!
 //! A live session writes the header before the first move and appends each accepted
 //! decision as one line, flushed to the disk, so a session that is killed leaves a record
@@ -27,7 +32,7 @@ use crate::engine::{DecisionSchedule, ScheduledDecision};
 use crate::scenario::duration::{DurError, format_minutes};
 use crate::scenario::{Minutes, Scenario, parse_duration};
 
-use super::command::{Command, CommandError, parse};
+use super::command::{Command, CommandError, parse_in};
 
 /// Why a decision file cannot be replayed. Every message starts with the file (`file`,
 /// the label it was read under) and says which entry is wrong.
@@ -469,6 +474,7 @@ impl DecisionFile {
                 scenario: scenario.source.clone(),
             })?;
         let model = &scenario.variants[variant].model;
+        let in_play = super::command::in_play(&scenario.variants[variant]);
         let step = parse_duration(&self.step).map_err(|error| DecisionFileError::Step {
             file: file(),
             error: dur_error(error),
@@ -490,7 +496,7 @@ impl DecisionFile {
                 });
             }
             last = at;
-            match parse(&line.decision, model) {
+            match parse_in(&line.decision, model, &in_play) {
                 Ok(Command::Decide { decision, text, .. }) => decisions.push(ScheduledDecision {
                     at,
                     role: line.role.clone(),

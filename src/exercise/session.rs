@@ -5,7 +5,7 @@ use crate::engine::{
     DecisionError, DecisionSchedule, ScheduledDecision, SimError, SimInit, Simulation, Situation,
     clock,
 };
-use crate::scenario::{Capacity, Minutes, Scenario};
+use crate::scenario::{Capacity, LinkKind, Minutes, Model, Scenario};
 use crate::sink::{EventKind, Recorder};
 
 use super::command::Command;
@@ -174,11 +174,12 @@ impl<'a> Session<'a> {
                 "removed {} | blocked {} | variants {} | hashes pending {}",
                 s.removed, s.blocked, s.variants, s.pending_hashes
             ),
-            format!(
-                "{:<16} {:>6} {:>6} {:>8} {:>8} {:>9} {:>8} {:>7}",
-                "platform", "live", "new", "removed", "backlog", "reviewers", "found", "posture"
-            ),
         ];
+        head.extend(self.part2_lines(&s, model));
+        head.push(format!(
+            "{:<16} {:>6} {:>6} {:>8} {:>8} {:>9} {:>8} {:>7}",
+            "platform", "live", "new", "removed", "backlog", "reviewers", "found", "posture"
+        ));
         let mut rows = Vec::new();
         let mut alerts = Vec::new();
         for (i, p) in s.platforms.iter().enumerate() {
@@ -280,6 +281,75 @@ impl<'a> Session<'a> {
         out
     }
 
+    /// The lines for part II's mechanisms, each only if the exercise uses it (so a part
+    /// I scenario's screen is unchanged): with several protocols in play, each one's
+    /// phase; with livestreams, the streams on air; with post links, the link posts.
+    fn part2_lines(&self, s: &Situation, model: &Model) -> Vec<String> {
+        let mut lines = Vec::new();
+        if s.protocols.len() > 1 {
+            // Those that moved, each with its time; the inactive ones together.
+            let mut phases: Vec<String> = Vec::new();
+            let mut inactive: Vec<String> = Vec::new();
+            for p in &s.protocols {
+                let id = one_line(&p.id).into_owned();
+                match (p.activated_at, p.deactivated_at, p.triggered_at) {
+                    (_, Some(d), _) => phases.push(format!("{id} stood down {}", clock(d))),
+                    (Some(a), None, _) => phases.push(format!("{id} ACTIVE since {}", clock(a))),
+                    (None, None, Some(t)) => phases.push(format!("{id} triggered {}", clock(t))),
+                    (None, None, None) => inactive.push(id),
+                }
+            }
+            if !inactive.is_empty() {
+                phases.push(format!("inactive: {}", inactive.join(", ")));
+            }
+            // At most two lines; what does not fit is cut (`…`).
+            let mut line = String::from("protocols:");
+            for (i, phase) in phases.iter().enumerate() {
+                let sep = if i == 0 { " " } else { " | " };
+                if lines.is_empty()
+                    && i > 0
+                    && line.chars().count() + sep.len() + phase.chars().count() > SCREEN_COLUMNS
+                {
+                    lines.push(std::mem::replace(&mut line, format!("  {phase}")));
+                } else {
+                    line.push_str(sep);
+                    line.push_str(phase);
+                }
+            }
+            lines.push(line);
+        }
+        let streams = model.contents.iter().any(|c| c.live.is_some());
+        let posts = model.links.iter().any(|l| l.kind == LinkKind::Post);
+        let mut parts = Vec::new();
+        if streams {
+            let on_air: Vec<String> = s
+                .platforms
+                .iter()
+                .filter(|p| p.streaming > 0)
+                .map(|p| match p.streaming {
+                    1 => one_line(&p.id).into_owned(),
+                    n => format!("{} x{n}", one_line(&p.id)),
+                })
+                .collect();
+            parts.push(if on_air.is_empty() {
+                "live streams on air: none".to_string()
+            } else {
+                format!("live streams on air: {}", on_air.join(", "))
+            });
+        }
+        if posts {
+            let (live, removed) = s
+                .platforms
+                .iter()
+                .fold((0, 0), |(l, r), p| (l + p.posts_live, r + p.posts_removed));
+            parts.push(format!("link posts live {live}, removed {removed}"));
+        }
+        if !parts.is_empty() {
+            lines.push(parts.join(" | "));
+        }
+        lines
+    }
+
     /// "Decisions so far": the latest decisions that fit on one line, and how many
     /// more there are.
     fn decisions_line(&self) -> String {
@@ -323,16 +393,30 @@ impl<'a> Session<'a> {
         let p = &s.platforms[platform];
         let pl = &self.scenario.variants[self.variant].model.platforms[platform];
         let (id, name) = (one_line(&p.id), one_line(&pl.name));
+        // With several protocols in play, which ones it is a member of.
+        let membership = if s.protocols.len() > 1 {
+            let of: Vec<String> = s
+                .protocols
+                .iter()
+                .filter(|k| k.members.contains(&platform))
+                .map(|k| one_line(&k.id).into_owned())
+                .collect();
+            if of.is_empty() {
+                String::new()
+            } else {
+                format!(", member of {}", of.join(", "))
+            }
+        } else if p.protocol_member {
+            ", protocol member".to_string()
+        } else {
+            String::new()
+        };
         let text = format!(
             "{} ({}): {}{}\n  live {} | published {} | removed {} | blocked {} | views {:.0}\n  review: {} waiting, {} in review, reviewers {} ({})\n  found by authorities, not yet queued: {}\n",
             id,
             name,
             if p.eu { "EU" } else { "non-EU" },
-            if p.protocol_member {
-                ", protocol member"
-            } else {
-                ""
-            },
+            membership,
             p.live,
             p.published,
             p.removed,

@@ -209,10 +209,20 @@ fn milestones(lines: &[String]) -> Vec<RefMilestone> {
         } else if let Some(i) = line.find("notifies members ") {
             let rest = &line[i + "notifies members ".len()..];
             let dur = rest.split_whitespace().next().unwrap_or_default();
-            if let (Ok(d), Some(active)) = (
-                parse_duration(dur),
-                out.iter().find(|m| m.what == "active").cloned(),
-            ) {
+            // The protocol named just before "notifies members", whose activation it
+            // follows (with several protocols, each has its own lines).
+            let named = line[..i]
+                .rsplit('`')
+                .nth(1)
+                .map(str::to_string)
+                .unwrap_or_default();
+            let active = out
+                .iter()
+                .rev()
+                .find(|m| m.what == "active" && m.protocol == named)
+                .or_else(|| out.iter().find(|m| m.what == "active"))
+                .cloned();
+            if let (Ok(d), Some(active)) = (parse_duration(dur), active) {
                 out.push(RefMilestone {
                     what: "members notified".into(),
                     protocol: active.protocol.clone(),

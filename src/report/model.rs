@@ -1356,17 +1356,20 @@ fn exercise_section(r: &Results, s: Option<&ScenarioInfo>) -> Result<Option<Sect
             })
             .collect(),
     });
-    let protocol = a
-        .milestones
-        .first()
-        .map(|m| m.protocol.clone())
-        .unwrap_or_default();
-    if !a.milestones.is_empty() {
+    // One lane per reference protocol, in the order the timeline names them.
+    let mut protocols: Vec<&str> = Vec::new();
+    for m in &a.milestones {
+        if !protocols.contains(&m.protocol.as_str()) {
+            protocols.push(&m.protocol);
+        }
+    }
+    for protocol in protocols {
         lanes.push(Lane {
             label: format!("reference: {protocol}"),
             marks: a
                 .milestones
                 .iter()
+                .filter(|m| m.protocol == protocol)
                 .map(|m| Mark {
                     at: hours(m.median),
                     tag: milestone_tag(&m.what),

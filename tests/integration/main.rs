@@ -15,6 +15,7 @@ mod conservation;
 mod debrief_wording;
 mod determinism;
 mod exercise;
+mod exercise_protocols;
 mod exercise_safety;
 mod fuzz_regressions_cli;
 mod memory;
