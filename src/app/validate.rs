@@ -1,9 +1,11 @@
 //! `ttx validate`: scenario files checked, `ok` printed for each good one (with its size
-//! warnings), and every problem of the bad ones reported together.
+//! warnings), and every problem of the bad ones reported together. A targets file
+//! (`NAME.targets.yaml`) is checked as one, and against the scenario it names.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::scenario;
+use crate::scenario::{self, LoadError};
+use crate::targets;
 
 use super::{Error, InputError, Report, warnings};
 
@@ -12,6 +14,13 @@ use super::{Error, InputError, Report, warnings};
 pub fn run(paths: &[PathBuf], report: &mut dyn Report) -> Result<(), Error> {
     let mut bad = Vec::new();
     for path in paths {
+        if is_targets_file(path) {
+            match check_targets(path) {
+                Ok(line) => report.line(&line),
+                Err(e) => bad.push(e),
+            }
+            continue;
+        }
         match scenario::load(path) {
             Ok(s) => {
                 report.line(&format!("{}: ok", path.display()));
@@ -32,4 +41,30 @@ pub fn run(paths: &[PathBuf], report: &mut dyn Report) -> Result<(), Error> {
     } else {
         Err(InputError::Scenarios(bad).into())
     }
+}
+
+/// Whether `path` is named as a targets file (`NAME.targets.yaml`), the shipped convention.
+fn is_targets_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".targets.yaml") || n.ends_with(".targets.yml"))
+}
+
+/// A targets file checked on its own and, if it names its scenario, resolved against it
+/// (its variant, platforms and metrics).
+fn check_targets(path: &Path) -> Result<String, LoadError> {
+    let t = targets::load(path)?;
+    let against = match &t.scenario {
+        Some(s) => {
+            let scenario = scenario::load(s)?;
+            t.resolve(&scenario)?;
+            format!(", checked against {}", s.display())
+        }
+        None => String::new(),
+    };
+    Ok(format!(
+        "{}: ok (targets file: {} targets{against})",
+        path.display(),
+        t.targets.len()
+    ))
 }

@@ -387,7 +387,13 @@ fn scenarios_shipped_with_the_project_load() {
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        if path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.ends_with(".targets.yaml") {
+            // A targets file beside its scenario: checked as one.
+            if let Err(e) = ttx::targets::load(&path) {
+                panic!("{e}");
+            }
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml")
             && let Err(e) = load(&path)
         {
             panic!("{e}");

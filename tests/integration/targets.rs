@@ -160,3 +160,36 @@ fn the_shipped_targets_files_are_checked_and_halle_meets_its_own() {
     assert!(table.contains("stream-cut"), "{table}");
     assert!(table.contains("clip-copy-views"), "{table}");
 }
+
+/// `ttx validate` checks a targets file as one (against the scenario it names), so
+/// `ttx validate scenarios/*.yaml` works with the targets files beside the scenarios; a
+/// targets file naming an unknown platform is refused with its path.
+#[test]
+fn validate_checks_a_targets_file_against_its_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ttx(&[
+        "validate".as_ref(),
+        shipped("small-stream-messaging.targets.yaml").as_os_str(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("ok (targets file: 4 targets, checked against"),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(shipped("small-stream-messaging.targets.yaml"))
+        .unwrap()
+        .replace(
+            "scenario: small-stream-messaging.yaml",
+            &format!(
+                "scenario: {}",
+                shipped("small-stream-messaging.yaml").display()
+            ),
+        )
+        .replacen("platform: stream", "platform: straem", 1);
+    let bad = write(dir.path(), "bad.targets.yaml", &text);
+    let out = ttx(&["validate".as_ref(), bad.as_os_str()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("straem"), "{stderr}");
+}
