@@ -26,7 +26,8 @@ pub const AUTO_BATCH: u32 = 20;
 pub struct Request {
     pub options: RunOptions,
     pub replications: Replications,
-    /// The metrics to summarise (see [`Metric::DEFAULT`]).
+    /// The metrics to summarise; empty: the scenario's defaults
+    /// ([`Metric::defaults_for`]).
     pub metrics: Vec<Metric>,
     /// Run only this shard of the replications (not with [`Replications::Auto`]).
     pub shard: Option<ShardSpec>,
@@ -171,11 +172,16 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Compared, Error> {
     if let Replications::Fixed(n) = req.replications {
         p.plan.replications = n;
     }
+    let metrics = if req.metrics.is_empty() {
+        Metric::defaults_for(&p.scenario)
+    } else {
+        req.metrics.clone()
+    };
     let manifest = match req.shard {
         Some(spec) => Some(
             p.shard(spec)?
                 .for_compare(
-                    req.metrics.iter().map(|m| m.name().to_string()).collect(),
+                    metrics.iter().map(|m| m.name().to_string()).collect(),
                     p.scenario
                         .base
                         .platforms
@@ -212,7 +218,7 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Compared, Error> {
         .iter()
         .map(|x| Arc::from(x.id.as_str()))
         .collect();
-    let mut collector = Collector::new(variants, platforms, req.metrics.clone());
+    let mut collector = Collector::new(variants, platforms, metrics.clone());
     let cancel = report.interrupt();
     let mut csv = p.open_outputs(manifest.as_ref(), report)?;
     // The collector keeps time-series values only for timeseries_summary.csv.
@@ -277,7 +283,7 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Compared, Error> {
     }
     let meta = RunMeta::new("compare", &p.path, &p.scenario, &p.plan)
         .sharded(manifest.as_ref())
-        .with_metrics(&req.metrics)
+        .with_metrics(&metrics)
         .with_replications(stop.map(|_| collector.replications()));
     csv.add_meta(&meta).map_err(|e| Error::write(&p.out, e))?;
     let files = p.commit(csv, report)?.written;

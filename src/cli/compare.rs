@@ -26,7 +26,9 @@ pub struct CompareArgs {
     #[arg(long, value_name = "N", default_value_t = 2000, value_parser = super::common::at_least_2)]
     max_replications: u32,
     /// Metrics to summarise, comma-separated (default: exposure, exposure_eu,
-    /// peak_live, published, blocked, removed, live_at_end).
+    /// peak_live, published, blocked, removed, live_at_end, and with a live phase
+    /// stream_cut_min and live_views, with post links post_views, click_views and
+    /// posts_removed).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     metrics: Vec<String>,
     /// Run only shard K of N of the replications (e.g. 3/10) and write its run files with
@@ -37,8 +39,9 @@ pub struct CompareArgs {
 
 impl CompareArgs {
     pub fn request(self) -> Result<Request, InputError> {
+        // Empty: the scenario's defaults (see `Metric::defaults_for`).
         let metrics = if self.metrics.is_empty() {
-            Metric::DEFAULT.to_vec()
+            Vec::new()
         } else {
             self.metrics
                 .iter()

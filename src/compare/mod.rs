@@ -82,6 +82,33 @@ impl Metric {
         Metric::LiveAtEnd,
     ];
 
+    pub const StreamCutMin: Metric = Metric::named("stream_cut_min");
+    pub const LiveViews: Metric = Metric::named("live_views");
+    pub const PostViews: Metric = Metric::named("post_views");
+    pub const ClickViews: Metric = Metric::named("click_views");
+    pub const PostsRemoved: Metric = Metric::named("posts_removed");
+
+    /// The default set for a comparison of `scenario`'s variants: [`Metric::DEFAULT`], and
+    /// the part II outcomes of the mechanisms the scenario uses: the stream cut and live
+    /// views with a live phase, the posts' views, click views and removals with post
+    /// links. (A part I scenario's summaries are as they always were.)
+    pub fn defaults_for(scenario: &crate::scenario::Scenario) -> Vec<Metric> {
+        let models =
+            || std::iter::once(&scenario.base).chain(scenario.variants.iter().map(|v| &v.model));
+        let mut out = Metric::DEFAULT.to_vec();
+        if models().any(|m| m.contents.iter().any(|c| c.live.is_some())) {
+            out.extend([Metric::StreamCutMin, Metric::LiveViews]);
+        }
+        if models().any(|m| {
+            m.links
+                .iter()
+                .any(|l| l.kind == crate::scenario::LinkKind::Post)
+        }) {
+            out.extend([Metric::PostViews, Metric::ClickViews, Metric::PostsRemoved]);
+        }
+        out
+    }
+
     /// The metric of column `name`; a name that is none fails the build.
     const fn named(name: &str) -> Metric {
         match record::position::<RunOutcome>(name) {
@@ -109,6 +136,11 @@ impl Metric {
             Metric::ActivationMin => "time to activation",
             Metric::ContainedMin => "time to containment",
             Metric::VariantsHashed => "variants hashed",
+            Metric::StreamCutMin => "time to the stream's cut",
+            Metric::LiveViews => "live views",
+            Metric::PostViews => "views of link posts",
+            Metric::ClickViews => "views through link posts",
+            Metric::PostsRemoved => "link posts removed",
             m => m.name(),
         }
     }

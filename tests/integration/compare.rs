@@ -322,3 +322,33 @@ fn auto_replications_stop_at_the_precision_or_the_cap_and_say_which() {
         }
     }
 }
+
+/// A comparison's default metrics are part I's for a part I scenario, and add the part II
+/// outcomes of the mechanisms a scenario uses (issue #15: summaries include them).
+#[test]
+fn default_metrics_follow_the_mechanisms_a_scenario_uses() {
+    use ttx::compare::Metric;
+    let names = |file: &str| -> Vec<&'static str> {
+        let s = ttx::scenario::load(&crate::common::shipped(file)).unwrap();
+        Metric::defaults_for(&s)
+            .into_iter()
+            .map(Metric::name)
+            .collect()
+    };
+    let part_one: Vec<&str> = Metric::DEFAULT.iter().map(|m| m.name()).collect();
+    assert_eq!(names("tutorial.yaml"), part_one);
+    let live = names("small-stream-messaging.yaml");
+    assert!(
+        live.contains(&"stream_cut_min") && live.contains(&"live_views"),
+        "{live:?}"
+    );
+    let posts = names("clip-site-views.yaml");
+    for m in [
+        "stream_cut_min",
+        "post_views",
+        "click_views",
+        "posts_removed",
+    ] {
+        assert!(posts.contains(&m), "{m} not in {posts:?}");
+    }
+}
