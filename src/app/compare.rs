@@ -281,10 +281,12 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Compared, Error> {
     if manifest.is_none() {
         attach_summaries(&mut csv, &collector, &p)?;
     }
-    let meta = RunMeta::new("compare", &p.path, &p.scenario, &p.plan)
-        .sharded(manifest.as_ref())
+    let mut meta = RunMeta::new("compare", &p.path, &p.scenario, &p.plan)
         .with_metrics(&metrics)
         .with_replications(stop.map(|_| collector.replications()));
+    if let Some(m) = &manifest {
+        meta = meta.sharded(m.shard, m.shards, m.replications);
+    }
     csv.add_meta(&meta).map_err(|e| Error::write(&p.out, e))?;
     let files = p.commit(csv, report)?.written;
     if let Some(m) = &manifest {

@@ -66,9 +66,10 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Ran, Error> {
         Mode::Decisions(d) => Some(d.path.as_path()),
         _ => None,
     };
-    let meta = RunMeta::new("run", &p.path, &p.scenario, &p.plan)
-        .sharded(manifest.as_ref())
-        .with_decisions(decisions);
+    let mut meta = RunMeta::new("run", &p.path, &p.scenario, &p.plan).with_decisions(decisions);
+    if let Some(m) = &manifest {
+        meta = meta.sharded(m.shard, m.shards, m.replications);
+    }
     csv.add_meta(&meta).map_err(|e| Error::write(&p.out, e))?;
     let mut summary = SummarySink::default();
     match &req.mode {

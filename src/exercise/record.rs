@@ -168,15 +168,7 @@ pub struct ScenarioCheck {
 }
 
 /// The SHA-256 of a file's bytes, in hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest.iter() {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
-}
+pub use crate::output::sha256_hex;
 
 /// `text` as a YAML double-quoted scalar: backslash and quote escaped, and every
 /// character YAML does not allow as it is (controls, newlines, tabs, non-characters)

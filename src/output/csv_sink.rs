@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use csv::Writer;
 
 use super::AtomicFile;
-use super::files::{MANIFEST, OWN_FILES};
+use super::atomic::{Committed, commit_all};
+use super::files::MANIFEST;
 use super::select::{Output, Outputs};
 use super::shard::ShardManifest;
 use crate::record::{self, Record};
@@ -39,60 +40,6 @@ pub struct CsvOutputs {
     error: Option<io::Error>,
     /// Scratch for one cell, so rows are written without allocating.
     cell: String,
-}
-
-/// What [`CsvOutputs::commit_report`] did to the output directory.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Committed {
-    /// The files written, in order.
-    pub written: Vec<PathBuf>,
-    /// Those of them that replaced a file of the same name (from an earlier run).
-    pub replaced: Vec<PathBuf>,
-    /// ttx's own files of an earlier run that were removed, because they would not match
-    /// the files written (a skipped file, a comparison's summaries after a run, a
-    /// shard's manifest after a whole run).
-    pub removed: Vec<PathBuf>,
-}
-
-impl Committed {
-    /// One line naming the files replaced, and one naming the files removed and why;
-    /// nothing if there were none.
-    pub fn notes(&self) -> Vec<String> {
-        let mut notes = Vec::new();
-        if let Some(line) = list_line("replaced", &self.replaced, "(from an earlier run)") {
-            notes.push(line);
-        }
-        let they = if self.removed.len() == 1 {
-            "it"
-        } else {
-            "they"
-        };
-        if let Some(line) = list_line(
-            "removed",
-            &self.removed,
-            &format!("(from an earlier run: {they} would not match the files just written)"),
-        ) {
-            notes.push(line);
-        }
-        notes
-    }
-}
-
-/// `replaced results/x/runs.csv, platforms.csv (why)`: the first path in full, the others
-/// by name when they are in the same directory.
-fn list_line(verb: &str, paths: &[PathBuf], why: &str) -> Option<String> {
-    let first = paths.first()?;
-    let dir = first.parent();
-    let rest: Vec<String> = paths[1..]
-        .iter()
-        .map(|p| match (p.parent(), p.file_name()) {
-            (d, Some(name)) if d == dir => name.to_string_lossy().into_owned(),
-            _ => p.display().to_string(),
-        })
-        .collect();
-    let mut all = vec![first.display().to_string()];
-    all.extend(rest);
-    Some(format!("{verb} {} {why}", all.join(", ")))
 }
 
 /// A file of `R` records under a temporary name, its header written.
@@ -243,41 +190,6 @@ impl CsvOutputs {
         }
         commit_all(&self.dir, inner)
     }
-}
-
-/// Rename finished files into place in `dir`, then remove ttx's own files that an
-/// earlier, different run left there (they would describe other runs than the ones
-/// beside them).
-pub(crate) fn commit_all(dir: &Path, files: Vec<AtomicFile>) -> io::Result<Committed> {
-    let mut done = Committed::default();
-    let mut files = files;
-    // Everything on disk first: renames are all that is left after this.
-    for f in &mut files {
-        f.finish_writing()?;
-        // The one failure of a rename that can be foreseen: found before any is made.
-        if f.target().is_dir() {
-            return Err(io::Error::other(format!(
-                "{} is a directory",
-                f.target().display()
-            )));
-        }
-    }
-    for f in files {
-        let existed = f.target().is_file();
-        let path = f.commit()?;
-        if existed {
-            done.replaced.push(path.clone());
-        }
-        done.written.push(path);
-    }
-    for name in OWN_FILES {
-        let path = dir.join(name);
-        if !done.written.contains(&path) && path.is_file() {
-            std::fs::remove_file(&path)?;
-            done.removed.push(path);
-        }
-    }
-    Ok(done)
 }
 
 impl Sink for CsvOutputs {

@@ -12,8 +12,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::atomic::sha256_hex;
 use super::files::RUN_META;
-use super::shard::{ShardManifest, sha256_hex};
 use crate::compare::Metric;
 use crate::exercise::PLAYERS;
 use crate::runner::RunPlan;
@@ -124,12 +124,11 @@ impl RunMeta {
         m
     }
 
-    /// For a shard: the whole batch's replications, and which shard this is.
-    pub fn sharded(mut self, shard: Option<&ShardManifest>) -> Self {
-        if let Some(m) = shard {
-            self.replications = m.replications;
-            self.shard = Some(format!("{}/{}", m.shard, m.shards));
-        }
+    /// For shard `shard` of `shards`: the whole batch's `replications`, and which shard
+    /// this is.
+    pub fn sharded(mut self, shard: u32, shards: u32, replications: u32) -> Self {
+        self.replications = replications;
+        self.shard = Some(format!("{shard}/{shards}"));
         self
     }
 

@@ -17,8 +17,8 @@ mod read;
 pub mod select;
 pub mod shard;
 
-pub use atomic::{AtomicFile, Cleanup, remove_stale_temporaries};
-pub use csv_sink::{Committed, CsvOutputs, OutputFiles};
+pub use atomic::{AtomicFile, Cleanup, Committed, remove_stale_temporaries, sha256_hex};
+pub use csv_sink::{CsvOutputs, OutputFiles};
 pub use files::{OWN_FILES, RUN_META};
 pub use meta::RunMeta;
 pub use read::ReadError;

@@ -27,8 +27,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::AtomicFile;
-use super::atomic::hex;
-use super::csv_sink::{Committed, commit_all};
+use super::atomic::{Committed, commit_all, hex, sha256_hex};
 pub use super::files::MANIFEST;
 use super::files::RUN_META;
 use super::meta::RunMeta;
@@ -306,10 +305,6 @@ fn same_dir(a: &Path, b: &Path) -> bool {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     }
-}
-
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
 }
 
 /// Reads through to `inner`, computing the SHA-256 of what it reads.

@@ -20,7 +20,7 @@ pub mod read;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::output::{AtomicFile, RunMeta};
+use crate::output::{AtomicFile, RunMeta, sha256_hex};
 
 pub use model::{Report, ScenarioInfo};
 pub use read::Results;
@@ -57,14 +57,6 @@ pub struct Written {
     pub charts: Vec<PathBuf>,
     /// Remarks for the terminal (a scenario not found, sections left out).
     pub notes: Vec<String>,
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Where `run.yaml`'s scenario path may be now: as written (from the current
