@@ -69,13 +69,17 @@ struct CampaignBlocks {
     slots: Vec<Slot>,
     /// Every slot has `u = 1`: nothing is pre-blocked, candidates are plain attempts.
     full: bool,
+    /// Its bounds can fall below 1 (see [`Blocks::watching`]).
+    active: bool,
 }
 
 /// The campaigns' blocked attempts counted in aggregate.
 #[derive(Debug)]
 pub struct Blocks {
-    /// Off: one event per attempt (the reference path, for tests).
-    pub enabled: bool,
+    /// Some campaign can have attempts counted in aggregate: on, and on one of its
+    /// platforms `(1 − new_variant) × hash_recall > 1/2` (else its bound is always 1 and
+    /// it runs as one event per attempt, with no work here).
+    pub watching: bool,
     campaigns: Vec<CampaignBlocks>,
     /// The campaigns of each content item.
     by_content: Vec<Vec<u32>>,
@@ -85,14 +89,23 @@ pub struct Blocks {
 }
 
 impl Blocks {
+    /// `enabled` off: one event per attempt (the reference path, for tests).
     pub fn new(model: &Model, key: rng::RunKey, enabled: bool) -> Self {
         let mut by_content = vec![Vec::new(); model.contents.len()];
-        let campaigns = model
+        let campaigns: Vec<CampaignBlocks> = model
             .campaigns
             .iter()
             .enumerate()
             .map(|(c, camp)| {
-                by_content[camp.content].push(c as u32);
+                let active = enabled
+                    && camp.per_min > 0.0
+                    && camp
+                        .platforms
+                        .iter()
+                        .any(|&p| (1.0 - camp.new_variant) * model.platforms[p].hash_recall > 0.5);
+                if active {
+                    by_content[camp.content].push(c as u32);
+                }
                 let n = camp.platforms.len().max(1) as f64;
                 let slots = camp
                     .platforms
@@ -125,11 +138,12 @@ impl Blocks {
                     new_variant: camp.new_variant,
                     slots,
                     full: true,
+                    active,
                 }
             })
             .collect();
         Blocks {
-            enabled,
+            watching: campaigns.iter().any(|c| c.active),
             campaigns,
             by_content,
             handling: None,
@@ -140,7 +154,14 @@ impl Blocks {
     /// Whether some campaign has pre-blocked attempts to count.
     #[inline]
     pub fn counting(&self) -> bool {
-        self.enabled && self.campaigns.iter().any(|c| !c.full)
+        self.watching && self.campaigns.iter().any(|c| !c.full)
+    }
+
+    /// Whether campaign `c`'s attempts can be counted in aggregate (else its attempts
+    /// are one event each, as on the reference path).
+    #[inline]
+    pub fn aggregates(&self, c: u32) -> bool {
+        self.watching && self.campaigns[c as usize].active
     }
 }
 
@@ -284,7 +305,7 @@ impl Simulation {
     /// Count every campaign's pre-blocked attempts up to `t` (the clock): before a
     /// sample, a report, or (with the event log) any event.
     pub(super) fn close_blocks(&mut self, t: Minutes) {
-        if !self.blocks.enabled {
+        if !self.blocks.watching {
             return;
         }
         for c in 0..self.blocks.campaigns.len() {
@@ -447,7 +468,7 @@ impl Simulation {
 
     /// After `on_match` changed on some platform: raise the bounds that no longer hold.
     pub(super) fn blocks_after_on_match(&mut self) {
-        if !self.blocks.enabled {
+        if !self.blocks.watching {
             return;
         }
         self.sync_listings();

@@ -198,7 +198,7 @@ impl Simulation {
                 campaign,
                 generation,
             } => {
-                if self.blocks.enabled {
+                if self.blocks.aggregates(campaign) {
                     return self.campaign_candidate(campaign, generation);
                 }
                 let upload = self.copies.campaign_attempt(core, campaign);
@@ -448,7 +448,7 @@ impl Simulation {
         variant: u32,
         listed: bool,
     ) -> Result<CopyId, SimError> {
-        if self.blocks.enabled {
+        if self.blocks.watching {
             self.sync_listings();
         }
         let (now, horizon) = (self.core.now, self.core.horizon);
@@ -459,7 +459,7 @@ impl Simulation {
         if !listed {
             self.hashes.track_live(id, variant, upload.platform);
         }
-        if self.blocks.enabled {
+        if self.blocks.watching {
             self.blocks_after_publication(upload.content, variant);
         }
         if let Some((at, generation)) = find {

@@ -169,15 +169,16 @@ impl Simulation {
             seed: init.seed,
         };
         let neutral = init.manual.then(neutral_protocol);
+        let blocks = Blocks::new(&model, key, init.aggregate_blocks);
         let mut hashes = HashLists::new(&model);
-        hashes.track_listings = init.aggregate_blocks;
+        hashes.track_listings = blocks.watching;
         let entities = Entities::spawn(&mut world, &model, &init.protocols);
         let mut sim = Simulation {
             copies: Copies::new(&model, key, copies, posts),
             review: ReviewQueues::new(&model),
             authorities: Authorities::new(&model),
             hashes,
-            blocks: Blocks::new(&model, key, init.aggregate_blocks),
+            blocks,
             protocol: Protocols::new(&model, &init.protocols, neutral, init.manual),
             injects: Injects,
             core: Core::new(Arc::clone(&model), init.horizon, key, run),
