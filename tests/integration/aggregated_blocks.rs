@@ -81,7 +81,9 @@ fn run(s: &Scenario, r: u32, reference: bool) -> (RunOutcome, Recorder) {
 
 /// Both paths' runs, replications 0..REPS (the aggregated path on replications offset
 /// by REPS, so the two samples do not share their campaign streams).
-fn both(s: &Scenario) -> (Vec<(RunOutcome, Recorder)>, Vec<(RunOutcome, Recorder)>) {
+type Runs = Vec<(RunOutcome, Recorder)>;
+
+fn both(s: &Scenario) -> (Runs, Runs) {
     use rayon::prelude::*;
     let aggregated = (REPS..2 * REPS)
         .into_par_iter()
@@ -190,9 +192,7 @@ fn aggregated_counting_has_the_law_of_one_event_per_attempt() {
     // The scenario did what it is for: many attempts blocked (most on `home`; `tube`
     // sends matches to review for much of the run, `board` matches nothing), and the
     // aggregated path processed far fewer events than the reference.
-    let sum = |v: &[(RunOutcome, Recorder)], f: fn(&RunOutcome) -> u64| {
-        v.iter().map(|(o, _)| f(o)).sum::<u64>() as f64
-    };
+    let sum = |v: &Runs, f: fn(&RunOutcome) -> u64| v.iter().map(|(o, _)| f(o)).sum::<u64>() as f64;
     let share = sum(&aggregated, |o| o.blocked) / sum(&aggregated, |o| o.attempts);
     assert!(share > 0.3, "blocked share {share}");
     let events = sum(&aggregated, |o| o.events) / sum(&reference, |o| o.events);
