@@ -270,6 +270,18 @@ impl BenchReport {
         self.events_per_sec() / self.bare_before
     }
 
+    /// Upload attempts (blocked ones included) per second over all replications: with
+    /// blocked campaign attempts counted in aggregate this can exceed events per second.
+    pub fn attempts_per_sec(&self) -> f64 {
+        let attempts: u64 = self.replications.iter().map(|r| r.attempts).sum();
+        attempts as f64 / self.total_wall().as_secs_f64().max(1e-9)
+    }
+
+    /// Attempts per second over the bare loop's events per second, measured right before.
+    pub fn attempts_ratio_to_bare(&self) -> f64 {
+        self.attempts_per_sec() / self.bare_before
+    }
+
     /// Median wall time of one replication.
     pub fn median_wall(&self) -> Duration {
         let mut w: Vec<f64> = self
@@ -492,6 +504,14 @@ impl fmt::Display for BenchReport {
                 format!(
                     "{:.3} (engine events/s over bare loop events/s)",
                     self.ratio_to_bare()
+                ),
+            ),
+            (
+                "attempts",
+                format!(
+                    "{} attempts/s, {:.3} of the bare loop's events/s",
+                    si(self.attempts_per_sec()),
+                    self.attempts_ratio_to_bare()
                 ),
             ),
             (

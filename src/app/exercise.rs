@@ -431,7 +431,11 @@ pub fn run(
     // The live run's outcome files.
     std::fs::create_dir_all(&out).map_err(|e| Error::write(&out, e))?;
     let mut csv = CsvOutputs::create(&out, OutputFiles { events: true })
-        .map_err(|e| Error::write(&out, e))?;
+        .map_err(|e| Error::write(&out, e))?
+        .blocked_by_sample(
+            scenario.experiment.sample_every,
+            scenario.experiment.horizon,
+        );
     let decisions = match &req.mode {
         Mode::Replay(path) => Some(path.as_path()),
         Mode::Live { .. } => req.record.as_deref(),

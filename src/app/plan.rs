@@ -186,7 +186,9 @@ impl Prepared {
             }
             None => CsvOutputs::create_selected(&self.out, self.outputs.run_files_only()),
         };
-        csv.map_err(|e| Error::write(&self.out, e))
+        let e = &self.scenario.experiment;
+        csv.map(|c| c.blocked_by_sample(e.sample_every, e.horizon))
+            .map_err(|e| Error::write(&self.out, e))
     }
 
     /// Commit the outputs, and say (unless quiet) which files of an earlier run they

@@ -29,31 +29,18 @@ use super::store::{CopyId, CopyStore};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum CopyEvent {
     /// A content item's first copy is published.
-    Origin {
-        content: u32,
-    },
-    CampaignAttempt {
-        campaign: u32,
-    },
+    Origin { content: u32 },
+    /// A campaign's next attempt (with blocked attempts counted in aggregate, its next
+    /// attempt that is screened one by one; `generation` tells a redrawn one).
+    CampaignAttempt { campaign: u32, generation: u32 },
     /// A copy's next link-caused upload attempt.
-    LinkAttempt {
-        copy: CopyId,
-        generation: u32,
-    },
+    LinkAttempt { copy: CopyId, generation: u32 },
     /// A copy's next detection by its platform.
-    Detection {
-        copy: CopyId,
-        generation: u32,
-    },
+    Detection { copy: CopyId, generation: u32 },
     /// A livestream's live phase ends: the copy stays up as a recording.
-    StreamEnd {
-        copy: CopyId,
-    },
+    StreamEnd { copy: CopyId },
     /// A link post's next detection by its platform.
-    PostDetection {
-        post: CopyId,
-        generation: u32,
-    },
+    PostDetection { post: CopyId, generation: u32 },
 }
 
 /// How an upload attempt came about, for the event log.
@@ -361,22 +348,70 @@ impl Copies {
         let e: f64 = Exp1.sample(&mut self.campaigns[campaign as usize].stream);
         let at = from + e / per_min;
         if at <= end {
-            core.schedule(at, CopyEvent::CampaignAttempt { campaign });
+            core.schedule(
+                at,
+                CopyEvent::CampaignAttempt {
+                    campaign,
+                    generation: 0,
+                },
+            );
         }
+    }
+
+    /// The lineage key of a campaign's next attempt (and the attempt counted as made).
+    #[inline]
+    pub fn next_campaign_key(&mut self, campaign: u32) -> u64 {
+        let state = &mut self.campaigns[campaign as usize];
+        let n = state.attempts;
+        state.attempts += 1;
+        rng::mix(rng::mix(rng::TAG_CAMPAIGN, u64::from(campaign)), n)
+    }
+
+    /// A unit exponential from a campaign's attempt-time stream.
+    #[inline]
+    pub fn campaign_exp(&mut self, campaign: u32) -> f64 {
+        Exp1.sample(&mut self.campaigns[campaign as usize].stream)
+    }
+
+    /// Copies of `content` published so far, and of its variant number `number`.
+    #[inline]
+    pub fn content_total(&self, content: u32) -> u64 {
+        self.variants[content as usize].total
+    }
+
+    pub fn variant_count(&self, content: u32, number: u32) -> u64 {
+        self.variants[content as usize].count(number)
+    }
+
+    /// Count an attempt blocked by a hash match, without a line in the event log.
+    #[inline]
+    pub fn count_blocked<E>(&mut self, core: &mut Core<E>, platform: u32) {
+        core.counts.blocked += 1;
+        self.platforms[platform as usize].blocked += 1;
     }
 
     /// A campaign's attempt: which platform it goes to, and which variant it uploads.
     #[inline]
     pub fn campaign_attempt<E>(&mut self, core: &Core<E>, campaign: u32) -> Upload {
-        let state = &mut self.campaigns[campaign as usize];
-        let n = state.attempts;
-        state.attempts += 1;
-        let key = rng::mix(rng::mix(rng::TAG_CAMPAIGN, u64::from(campaign)), n);
+        let key = self.next_campaign_key(campaign);
         let c = &core.model.campaigns[campaign as usize];
         let pick = core.key.unit(key, Mechanism::Target);
-        let platform = c.platforms
-            [((pick * c.platforms.len() as f64) as usize).min(c.platforms.len() - 1)]
-            as u32;
+        let slot = ((pick * c.platforms.len() as f64) as usize).min(c.platforms.len() - 1);
+        self.campaign_upload(core, campaign, key, slot)
+    }
+
+    /// A campaign attempt with lineage key `key` on the campaign's `slot`-th platform,
+    /// its variant drawn as for any attempt (new, or existing in proportion to copies).
+    #[inline]
+    pub fn campaign_upload<E>(
+        &self,
+        core: &Core<E>,
+        campaign: u32,
+        key: u64,
+        slot: usize,
+    ) -> Upload {
+        let c = &core.model.campaigns[campaign as usize];
+        let platform = c.platforms[slot] as u32;
         let content = c.content as u32;
         let choice = if core.key.unit(key, Mechanism::VariantChoice) < c.new_variant {
             VariantChoice::New
@@ -422,17 +457,14 @@ impl Copies {
 
     /// An attempt matched the platform's hash list and was blocked.
     pub fn block<E>(&mut self, core: &mut Core<E>, upload: &Upload, variant: u32) {
-        core.counts.blocked += 1;
-        self.platforms[upload.platform as usize].blocked += 1;
-        let (content, source) = (upload.content, upload.source);
-        core.log(EventKind::Blocked, Some(upload.platform), None, |names| {
-            format!(
-                "upload of {} variant {} matched the hash list{}",
-                names.contents[content as usize],
-                names.variant_number(variant),
-                source.describe()
-            )
-        });
+        self.count_blocked(core, upload.platform);
+        log_blocked(
+            core,
+            upload.platform,
+            upload.content,
+            variant,
+            upload.source,
+        );
     }
 
     /// A new live copy of age 0 of `variant`, with its first onward attempt and detection
@@ -1178,6 +1210,24 @@ fn next_live_detection(
     (now + wait <= r.horizon).then_some((now + wait, c.pending.detection))
 }
 
+/// The event log's line for one blocked attempt (at the clock's time).
+pub fn log_blocked<E>(
+    core: &mut Core<E>,
+    platform: u32,
+    content: u32,
+    variant: u32,
+    source: Source,
+) {
+    core.log(EventKind::Blocked, Some(platform), None, |names| {
+        format!(
+            "upload of {} variant {} matched the hash list{}",
+            names.contents[content as usize],
+            names.variant_number(variant),
+            source.describe()
+        )
+    });
+}
+
 /// Copies published so far per variant of one content item, as a Fenwick tree, to draw
 /// an existing variant in proportion to its copies in O(log n).
 #[derive(Debug, Default, Clone)]
@@ -1208,6 +1258,12 @@ impl VariantCounts {
             i += i & i.wrapping_neg();
         }
         self.total += n;
+    }
+
+    /// Copies of variant number `number`.
+    pub fn count(&self, number: u32) -> u64 {
+        let i = number as usize;
+        self.prefix(i + 1) - self.prefix(i)
     }
 
     /// Sum of counts of variant numbers < i.

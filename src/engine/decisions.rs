@@ -458,6 +458,10 @@ impl Simulation {
 
     /// The picture now, for a situation report.
     pub fn situation(&mut self) -> Situation {
+        // Blocked campaign attempts counted up to now (where the counting is cut does
+        // not change it).
+        let now = self.core.now;
+        self.close_blocks(now);
         self.refresh_world();
         let world = &mut self.world;
         let mut platforms: Vec<(u32, PlatformStatus)> = world

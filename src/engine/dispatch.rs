@@ -41,7 +41,7 @@ macro_rules! rows {
 pub enum Event {
     // Copies.
     Origin { content: u32 },
-    CampaignAttempt { campaign: u32 },
+    CampaignAttempt { campaign: u32, generation: u32 },
     LinkAttempt { copy: CopyId, generation: u32 },
     Detection { copy: CopyId, generation: u32 },
     StreamEnd { copy: CopyId },
@@ -96,7 +96,13 @@ impl From<CopyEvent> for Event {
     fn from(e: CopyEvent) -> Self {
         match e {
             CopyEvent::Origin { content } => Event::Origin { content },
-            CopyEvent::CampaignAttempt { campaign } => Event::CampaignAttempt { campaign },
+            CopyEvent::CampaignAttempt {
+                campaign,
+                generation,
+            } => Event::CampaignAttempt {
+                campaign,
+                generation,
+            },
             CopyEvent::LinkAttempt { copy, generation } => Event::LinkAttempt { copy, generation },
             CopyEvent::Detection { copy, generation } => Event::Detection { copy, generation },
             CopyEvent::StreamEnd { copy } => Event::StreamEnd { copy },
@@ -188,7 +194,13 @@ impl Simulation {
                 self.publish(&upload, variant, listed)?;
                 true
             }
-            Event::CampaignAttempt { campaign } => {
+            Event::CampaignAttempt {
+                campaign,
+                generation,
+            } => {
+                if self.blocks.aggregates(campaign) {
+                    return self.campaign_candidate(campaign, generation);
+                }
                 let upload = self.copies.campaign_attempt(core, campaign);
                 self.attempt(&upload)?;
                 let now = self.core.now;
@@ -405,7 +417,7 @@ impl Simulation {
     /// An upload attempt: counted, screened against the platform's hash list, and
     /// published if it passes (or, matched on a platform that sends matches to review,
     /// published and queued for review at once).
-    fn attempt(&mut self, upload: &Upload) -> Result<(), SimError> {
+    pub(super) fn attempt(&mut self, upload: &Upload) -> Result<(), SimError> {
         self.copies.count_attempt(&mut self.core, upload.platform);
         let variant = match upload.choice {
             VariantChoice::New => self.make_variant(upload.content),
@@ -430,7 +442,15 @@ impl Simulation {
 
     /// Publish a copy (`listed`: its variant is on the platform's list already, which a
     /// sweep will then never take it for), with its first find drawn by the authorities.
-    fn publish(&mut self, upload: &Upload, variant: u32, listed: bool) -> Result<CopyId, SimError> {
+    pub(super) fn publish(
+        &mut self,
+        upload: &Upload,
+        variant: u32,
+        listed: bool,
+    ) -> Result<CopyId, SimError> {
+        if self.blocks.watching {
+            self.sync_listings();
+        }
         let (now, horizon) = (self.core.now, self.core.horizon);
         let authorities = &self.authorities;
         let (id, find) = self.copies.publish(&mut self.core, upload, variant, |c| {
@@ -438,6 +458,9 @@ impl Simulation {
         })?;
         if !listed {
             self.hashes.track_live(id, variant, upload.platform);
+        }
+        if self.blocks.watching {
+            self.blocks_after_publication(upload.content, variant);
         }
         if let Some((at, generation)) = find {
             self.core.schedule(
@@ -656,6 +679,7 @@ impl Simulation {
         };
         if let Some(on_match) = posture.on_match {
             self.hashes.set_on_match(platform, on_match);
+            self.blocks_after_on_match();
         }
         let mut redraw = Redraw::default();
         if posture.views_factor != 1.0 && self.protocol.views_factor(platform) == 1.0 {
@@ -706,6 +730,7 @@ impl Simulation {
                 let was_crisis = self.protocol.set_crisis(p, false);
                 self.copies.platforms[p as usize].proactive_per_min = platform.proactive_per_min;
                 self.hashes.set_on_match(p, platform.on_match);
+                self.blocks_after_on_match();
                 let factor = self.protocol.set_views_factor(p, 1.0);
                 if factor != 1.0 {
                     self.copies.scale_attention(&self.core, &[p], 1.0 / factor);

@@ -46,6 +46,10 @@ pub struct HashLists {
     /// and whether any sends matches to review.
     on_match: Vec<OnMatch>,
     any_review: bool,
+    /// (variant, platform) listings not yet taken by [`HashLists::take_listings`], kept
+    /// if `track_listings` (for the campaigns' blocked attempts counted in aggregate).
+    pub track_listings: bool,
+    listings: Vec<(u32, u32)>,
 }
 
 impl HashLists {
@@ -62,7 +66,21 @@ impl HashLists {
                 .platforms
                 .iter()
                 .any(|p| p.on_match == OnMatch::Review),
+            track_listings: false,
+            listings: Vec::new(),
         }
+    }
+
+    /// Whether a listing has been made since the last [`HashLists::take_listings`].
+    #[inline]
+    pub fn has_new_listings(&self) -> bool {
+        !self.listings.is_empty()
+    }
+
+    /// The (variant, platform) listings made since the last call, oldest first.
+    pub fn take_listings(&mut self, into: &mut Vec<(u32, u32)>) {
+        into.clear();
+        std::mem::swap(into, &mut self.listings);
     }
 
     /// A new variant, on no list.
@@ -152,6 +170,9 @@ impl HashLists {
         self.listed_anywhere[variant as usize] = true;
         if already {
             return false;
+        }
+        if self.track_listings {
+            self.listings.push((variant, platform));
         }
         let now = core.now;
         core.log(EventKind::HashListed, Some(platform), None, |names| {

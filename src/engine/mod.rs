@@ -26,6 +26,7 @@ pub mod queue;
 pub mod rng;
 
 mod authority;
+mod blocks;
 mod copies;
 mod copy;
 mod core;

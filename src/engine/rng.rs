@@ -56,6 +56,8 @@ pub enum Mechanism {
     Target = 8,
     /// A campaign's attempt times.
     Campaign = 9,
+    /// A campaign's attempts counted in aggregate as blocked, on one of its platforms.
+    Blocked = 10,
 }
 
 /// Lineage tags: where a copy's key comes from.

@@ -10,6 +10,7 @@ use crate::scenario::{Capacity, Experiment, Jurisdiction, Minutes, Model, Varian
 use crate::sink::{PlatformOutcome, ProtocolOutcome, RunId, RunOutcome, SampleRecord, Sink};
 
 use super::authority::Authorities;
+use super::blocks::Blocks;
 use super::copies::Copies;
 use super::core::Core;
 use super::dispatch::Event;
@@ -44,6 +45,9 @@ pub struct SimInit {
     replication: u32,
     seed: u64,
     manual: bool,
+    /// Count blocked campaign attempts in aggregate (the default), or make one event of
+    /// every attempt (the reference path, for tests; not a scenario setting).
+    aggregate_blocks: bool,
 }
 
 impl SimInit {
@@ -59,6 +63,7 @@ impl SimInit {
             variant: Arc::from(variant.name.as_str()),
             replication,
             manual: false,
+            aggregate_blocks: true,
         }
     }
 
@@ -78,6 +83,16 @@ impl SimInit {
     /// Use another base seed than the experiment's.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// Make one event of every upload attempt, blocked ones included, instead of
+    /// counting blocked campaign attempts in aggregate: the reference path the aggregated
+    /// counting is tested against (`tests/integration/aggregated_blocks.rs`). Same law,
+    /// other random draws.
+    #[doc(hidden)]
+    pub fn one_event_per_attempt(mut self) -> Self {
+        self.aggregate_blocks = false;
         self
     }
 
@@ -127,6 +142,7 @@ pub struct Simulation {
     pub(super) hashes: HashLists,
     pub(super) protocol: Protocols,
     pub(super) injects: Injects,
+    pub(super) blocks: Blocks,
     pub(super) world: World,
     pub(super) entities: Entities,
     sample_times: Vec<Minutes>,
@@ -153,12 +169,16 @@ impl Simulation {
             seed: init.seed,
         };
         let neutral = init.manual.then(neutral_protocol);
+        let blocks = Blocks::new(&model, key, init.aggregate_blocks);
+        let mut hashes = HashLists::new(&model);
+        hashes.track_listings = blocks.watching;
         let entities = Entities::spawn(&mut world, &model, &init.protocols);
         let mut sim = Simulation {
             copies: Copies::new(&model, key, copies, posts),
             review: ReviewQueues::new(&model),
             authorities: Authorities::new(&model),
-            hashes: HashLists::new(&model),
+            hashes,
+            blocks,
             protocol: Protocols::new(&model, &init.protocols, neutral, init.manual),
             injects: Injects,
             core: Core::new(Arc::clone(&model), init.horizon, key, run),
@@ -309,6 +329,11 @@ impl Simulation {
             self.finish();
             return Ok(Step::Finished);
         };
+        if self.core.log.wanted && self.blocks.counting() {
+            // The log names each blocked attempt's variant, drawn from the state in
+            // which it happened: count them before this event changes it.
+            self.close_blocks(t);
+        }
         self.core.now = t;
         self.prefetch_next();
         let processed = self.handle(event)?;
@@ -366,6 +391,7 @@ impl Simulation {
     /// run finished).
     pub(super) fn sample(&mut self) {
         let now = self.core.now;
+        self.close_blocks(now);
         self.copies.advance_all(&self.core.model, now);
         let views = self.copies.reported_views();
         for (p, &views_cum) in views.iter().enumerate() {

@@ -14,7 +14,7 @@ use super::select::{Output, Outputs};
 use super::shard::ShardManifest;
 use crate::record::{self, Record};
 use crate::sink::{
-    EventRecord, PlatformOutcome, ProtocolOutcome, RunId, RunOutcome, SampleRecord, Sink,
+    EventKind, EventRecord, PlatformOutcome, ProtocolOutcome, RunId, RunOutcome, SampleRecord, Sink,
 };
 
 /// Which files to write.
@@ -40,6 +40,26 @@ pub struct CsvOutputs {
     error: Option<io::Error>,
     /// Scratch for one cell, so rows are written without allocating.
     cell: String,
+    /// `blocked` lines held to be written as one line per (platform, detail) with their
+    /// count, when the run's next line of another kind comes (see [`BlockedRun`]).
+    blocked: Vec<BlockedRun>,
+    blocked_run: Option<RunId>,
+    /// The sample clock (every, horizon): blocked lines are counted per sample interval
+    /// and written at its end. Without it, until the next line of another kind.
+    sample_clock: Option<(f64, f64)>,
+    /// The end of the interval the held lines belong to.
+    blocked_until: f64,
+}
+
+/// Blocked attempts of a run with the same platform and detail (content, variant,
+/// source) in one sample interval: written as one `blocked` line at the interval's end
+/// (the sample time), with their count and the first and last attempts' times in
+/// `detail` (issue #16). Without a sample clock, the blocked lines
+/// between two lines of other kinds are merged, at the last one's time.
+struct BlockedRun {
+    last: EventRecord,
+    first_time: f64,
+    count: u64,
 }
 
 /// A file of `R` records under a temporary name, its header written.
@@ -112,7 +132,28 @@ impl CsvOutputs {
             extra: Vec::new(),
             manifest: None,
             cell: String::new(),
+            blocked: Vec::new(),
+            blocked_run: None,
+            sample_clock: None,
+            blocked_until: f64::NEG_INFINITY,
         })
+    }
+
+    /// Count `blocked` lines per sample interval of this clock (`sample_every`, horizon).
+    pub fn blocked_by_sample(mut self, every: f64, horizon: f64) -> Self {
+        if every > 0.0 && horizon.is_finite() {
+            self.sample_clock = Some((every, horizon));
+        }
+        self
+    }
+
+    /// The end of the sample interval that holds time `t`: the first sample time at or
+    /// after it.
+    fn interval_end(&self, t: f64) -> f64 {
+        match self.sample_clock {
+            Some((every, horizon)) => ((t / every).ceil() * every).min(horizon),
+            None => f64::INFINITY,
+        }
     }
 
     /// The output directory.
@@ -152,8 +193,53 @@ impl CsvOutputs {
         self.commit_report().map(|c| c.written)
     }
 
+    /// Write the held `blocked` lines, in the order of their last attempts.
+    fn flush_blocked(&mut self) {
+        if self.blocked.is_empty() {
+            return;
+        }
+        let (Some(w), Some(run)) = (self.events.as_mut(), self.blocked_run.as_ref()) else {
+            self.blocked.clear();
+            return;
+        };
+        self.blocked
+            .sort_by(|a, b| a.last.time.total_cmp(&b.last.time));
+        let mut first_error = None;
+        for held in self.blocked.drain(..) {
+            let mut e = held.last;
+            if held.count == 1 && self.sample_clock.is_some() {
+                // Written at the interval's end, after lines of later times: say when.
+                e.detail = format!("{}, at {:.3} min", e.detail, e.time);
+                e.time = self.blocked_until;
+            } else if held.count > 1 {
+                let rest = e.detail.strip_prefix("upload").unwrap_or(&e.detail);
+                let (from, to) = (held.first_time, e.time);
+                e.detail = match self.sample_clock {
+                    Some(_) => {
+                        e.time = self.blocked_until;
+                        format!(
+                            "{} uploads{rest}, from {from:.3} to {to:.3} min",
+                            held.count
+                        )
+                    }
+                    None => format!("{} uploads{rest}, from {from:.3} min", held.count),
+                };
+            }
+            let r = write_row(w, &mut self.cell, run, &e);
+            if let Err(err) = r
+                && first_error.is_none()
+            {
+                first_error = Some(err);
+            }
+        }
+        if let Some(e) = first_error {
+            self.note(Err(e));
+        }
+    }
+
     /// [`CsvOutputs::commit`], saying also which files it replaced and removed.
-    pub fn commit_report(self) -> io::Result<Committed> {
+    pub fn commit_report(mut self) -> io::Result<Committed> {
+        self.flush_blocked();
         if let Some(e) = self.error {
             return Err(e);
         }
@@ -198,6 +284,38 @@ impl Sink for CsvOutputs {
     }
 
     fn event(&mut self, run: &RunId, e: &EventRecord) {
+        if self.events.is_none() {
+            return;
+        }
+        if self.blocked_run.as_ref() != Some(run) || e.time > self.blocked_until {
+            self.flush_blocked();
+            self.blocked_run = None;
+        }
+        if e.kind == EventKind::Blocked {
+            if self.blocked_run.is_none() {
+                self.blocked_run = Some(run.clone());
+                self.blocked_until = self.interval_end(e.time);
+            }
+            match self
+                .blocked
+                .iter_mut()
+                .find(|h| h.last.platform == e.platform && h.last.detail == e.detail)
+            {
+                Some(held) => {
+                    held.count += 1;
+                    held.last.time = e.time;
+                }
+                None => self.blocked.push(BlockedRun {
+                    last: e.clone(),
+                    first_time: e.time,
+                    count: 1,
+                }),
+            }
+            return;
+        }
+        if self.sample_clock.is_none() {
+            self.flush_blocked();
+        }
         let Some(w) = self.events.as_mut() else {
             return;
         };

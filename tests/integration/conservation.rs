@@ -432,8 +432,8 @@ fn check_conservation(name: &str) {
 }
 
 /// The event log tells the same story as the outcome files: per run and platform, the
-/// origin and published events are the published copies, blocked events the blocked
-/// attempts, removed events the removals (by cause); per run, the first detection or find
+/// origin and published events are the published copies, blocked events (with their
+/// counts) the blocked attempts, removed events the removals (by cause); per run, the first detection or find
 /// is `first_detection_min`, the last removal (when nothing is live at the end) is
 /// `contained_min`, the protocol's activation is `activation_min`, and the originals plus
 /// the new-variant events are `variants`.
@@ -499,7 +499,17 @@ fn check_events(name: &str, replications: u32) {
             .or_default();
         match kind {
             "origin" | "published" => c.published += 1,
-            "blocked" => c.blocked += 1,
+            // One line per run of blocked attempts of the same kind, with their count
+            // ("37 uploads of ...") when there is more than one (issue #16).
+            "blocked" => {
+                let detail = ev.text(i, "detail");
+                c.blocked += match detail.split_once(" uploads ") {
+                    Some((n, _)) => n.parse::<u64>().unwrap_or_else(|_| {
+                        panic!("events.csv row {}: blocked count in `{detail}`", i + 2)
+                    }),
+                    None => 1,
+                };
+            }
             "removed" => {
                 let detail = ev.text(i, "detail");
                 if detail.contains("sweep") {

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod aggregated_blocks;
 mod all_or_nothing;
 mod app;
 mod browser;
