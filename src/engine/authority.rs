@@ -14,8 +14,9 @@ use crate::scenario::{Capacity, Issues, Jurisdiction, Minutes, Model};
 use crate::sink::EventKind;
 
 use super::copy::Copy;
+use super::copy::CopyStore;
 use super::core::Core;
-use super::store::{CopyId, CopyStore};
+use super::store::CopyId;
 
 /// The events authorities schedule and handle.
 #[derive(Debug, Clone, Copy, PartialEq)]

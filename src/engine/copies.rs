@@ -18,12 +18,13 @@ use crate::scenario::{LinkKind, Minutes, Model};
 use crate::sink::EventKind;
 
 use super::authority::Spotted;
+use super::copy::CopyStore;
 use super::copy::{Attention, Copy, CopyIdent, CopyStreams, Pending, RemovalCause, ReviewStatus};
 use super::core::Core;
 use super::error::SimError;
 use super::posts::{PostStore, Posts};
 use super::rng::{self, Mechanism, RunKey, Stream};
-use super::store::{CopyId, CopyStore};
+use super::store::CopyId;
 
 /// The events the copies mechanism schedules and handles.
 #[derive(Debug, Clone, Copy, PartialEq)]

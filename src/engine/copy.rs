@@ -9,7 +9,7 @@
 use crate::scenario::Minutes;
 
 use super::rng::Stream;
-use super::store::CopyId;
+use super::store::{Arena, CopyId, Row};
 
 /// Priority classes of a review queue, most urgent first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -174,6 +174,20 @@ pub struct CopyStreams {
 
 /// A copy with number `number` on `platform` and nothing else of note, for the
 /// mechanisms' unit tests.
+/// The live copies' rows, with the free slots (see [`Arena`]).
+pub type CopyStore = Arena<Copy, 0>;
+
+impl Row for Copy {
+    #[inline]
+    fn life(&self) -> u32 {
+        self.life
+    }
+    #[inline]
+    fn set_life(&mut self, life: u32) {
+        self.life = life;
+    }
+}
+
 #[cfg(test)]
 pub(crate) fn test_copy(number: u64) -> Copy {
     use rand::SeedableRng;

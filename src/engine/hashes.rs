@@ -13,9 +13,10 @@ use rustc_hash::FxHashMap;
 use crate::scenario::{Minutes, Model, OnMatch};
 use crate::sink::EventKind;
 
+use super::copy::CopyStore;
 use super::core::Core;
 use super::rng::Mechanism;
-use super::store::{CopyId, CopyStore};
+use super::store::CopyId;
 
 /// The events hash lists schedule and handle.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -11,9 +11,10 @@
 use crate::scenario::{Activation, Capacity, CrisisPosture, Minutes, Model, Protocol};
 use crate::sink::{EventKind, ProtocolOutcome, Trigger};
 
+use super::copy::CopyStore;
 use super::core::Core;
 use super::posts::PostStore;
-use super::store::{CopyId, CopyStore};
+use super::store::CopyId;
 
 /// The events the protocols schedule and handle. `protocol` is the protocol's place
 /// among those in play (the variant's order).

@@ -18,11 +18,12 @@ use rand::RngExt;
 use crate::scenario::{Capacity, Minutes, Model};
 use crate::sink::EventKind;
 
+use super::copy::CopyStore;
 use super::copy::{CopyIdent, Pending, QueueClass, RemovalCause, ReviewStatus};
 use super::core::Core;
 use super::posts::PostStore;
 use super::rng::Stream;
-use super::store::{CopyId, CopyStore};
+use super::store::CopyId;
 
 /// What a review queue reads and changes of a row it reviews.
 pub struct ReviewRow<'a> {

@@ -12,6 +12,7 @@ use crate::sink::{PlatformOutcome, ProtocolOutcome, RunId, RunOutcome, SampleRec
 use super::authority::Authorities;
 use super::blocks::Blocks;
 use super::copies::Copies;
+use super::copy::CopyStore;
 use super::core::Core;
 use super::dispatch::Event;
 use super::error::SimError;
@@ -21,7 +22,6 @@ use super::posts::PostStore;
 use super::protocol::{Protocols, neutral_protocol};
 use super::review::ReviewQueues;
 use super::rng::RunKey;
-use super::store::CopyStore;
 use super::world::{self, Entities};
 
 /// What a call to [`Simulation::step`] did.

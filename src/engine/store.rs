@@ -24,29 +24,16 @@ use std::num::NonZeroU32;
 
 use crate::sys::prefetch_lines;
 
-use super::copy::Copy;
-
 /// A row of an arena: it keeps the life number the arena gives it.
 pub trait Row {
     fn life(&self) -> u32;
     fn set_life(&mut self, life: u32);
 }
 
-impl Row for Copy {
-    #[inline]
-    fn life(&self) -> u32 {
-        self.life
-    }
-    #[inline]
-    fn set_life(&mut self, life: u32) {
-        self.life = life;
-    }
-}
-
 /// The bit of a slot that names a post rather than a copy.
 pub const POST_BIT: u32 = 1 << 31;
 
-/// A live copy's name: its slot in the [`CopyStore`] and the slot's life number.
+/// A live copy's name: its slot in the [`CopyStore`](super::copy::CopyStore) and the slot's life number.
 ///
 /// A slot's life is odd while a copy lives in it and is bumped when the copy is removed
 /// and again when the slot is reused, so an id kept by a pending event, a queue or a
@@ -76,9 +63,6 @@ const PREFETCH_LINES: usize = 3;
 /// Rows per chunk (256 KiB of rows).
 const CHUNK_BITS: u32 = 10;
 const CHUNK: usize = 1 << CHUNK_BITS;
-
-/// The live copies' rows, with the free slots.
-pub type CopyStore = Arena<Copy, 0>;
 
 /// Live rows of one kind, with the free slots; `TAG` is set in the slot of every id it
 /// gives (0 for copies, [`POST_BIT`] for posts).
@@ -249,7 +233,7 @@ fn live_life(life: u32) -> NonZeroU32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::copy::test_copy;
+    use crate::engine::copy::{CopyStore, test_copy};
 
     #[test]
     fn a_removed_copy_is_gone_even_when_its_slot_is_reused() {
