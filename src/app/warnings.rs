@@ -158,7 +158,7 @@ pub fn events_estimate(batch: &Batch) -> SizeEstimate {
     let rows_per_run = batch
         .variants
         .iter()
-        .map(|&v| analysis::expected_scripted_attempts(&s.variants[v].model, s.experiment.horizon))
+        .map(|&v| unblockable_attempts(&s.variants[v].model, s.experiment.horizon))
         .sum::<f64>()
         / batch.variants.len().max(1) as f64;
     let rows = rows_per_run * batch.runs();
@@ -168,6 +168,36 @@ pub fn events_estimate(batch: &Batch) -> SizeEstimate {
         rows_per_run,
         runs: batch.runs(),
     }
+}
+
+/// A lower bound on the event log's rows per run from campaigns and upload injects: each
+/// attempt that cannot be blocked (a new variant, or missed by the hash match even when
+/// every variant is listed) is a line of its own, while blocked ones are written as one
+/// line per platform and sample interval.
+fn unblockable_attempts(model: &crate::scenario::Model, horizon: f64) -> f64 {
+    let campaigns: f64 = model
+        .campaigns
+        .iter()
+        .map(|c| {
+            let attempts = c.per_min * (c.end.min(horizon) - c.start).max(0.0);
+            let n = c.platforms.len().max(1) as f64;
+            let kept: f64 = c
+                .platforms
+                .iter()
+                .map(|&p| 1.0 - (1.0 - c.new_variant) * model.platforms[p].hash_recall)
+                .sum::<f64>()
+                / n;
+            attempts * kept
+        })
+        .sum();
+    let all = analysis::expected_scripted_attempts(model, horizon);
+    let scripted: f64 = model
+        .campaigns
+        .iter()
+        .map(|c| c.per_min * (c.end.min(horizon) - c.start).max(0.0))
+        .sum();
+    // Injects' uploads, counted whole.
+    campaigns + (all - scripted).max(0.0)
 }
 
 /// Memory a comparison keeps for `timeseries_summary.csv`: two numbers (live copies and
@@ -228,7 +258,7 @@ pub fn output_warnings(path: &Path, batch: &Batch, outputs: Outputs) -> Vec<Stri
         let e = events_estimate(batch);
         if e.bytes > LARGE_OUTPUT {
             out.push(format!(
-                "{}: warning: events.csv will be at least {about} {} ({}, one per upload attempt of campaigns and injects; each copy adds more); run fewer replications with --events, or leave it out",
+                "{}: warning: events.csv will be at least {about} {} ({}, one per upload attempt of campaigns and injects that hash matching cannot block; each copy adds more); run fewer replications with --events, or leave it out",
                 path.display(),
                 human_bytes(e.bytes),
                 runs(&e)

@@ -99,28 +99,42 @@ fn run_warns_before_running_and_not_when_outputs_skip_the_file() {
 #[test]
 fn events_csv_is_estimated_when_asked_for() {
     let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("flood.yaml");
-    // A million upload attempts an hour for 12 hours: at least 12 million rows per run.
-    std::fs::write(
-        &path,
-        "name: flood\nhorizon: 12h\nlimits: {max_copies: 100000000, max_events: 10}\nplatforms:\n  - {id: a, views_per_hour: 1, attention_half_life: 1h, hash_recall: 1, review: {reviewers: 1, time: 1m}}\ncontent:\n  - {id: c, origin: {platform: a}}\ncampaigns:\n  - {content: c, platforms: [a], per_hour: 1000000}\n",
-    )
-    .unwrap();
+    // A million upload attempts an hour for 12 hours, half of them missed by the hash
+    // match even once listed: at least 6 million rows per run. Blocked attempts are
+    // written as one line per platform and sample interval, so with a recall of 1 the log
+    // stays small and there is no warning.
+    let flood = |recall: &str| {
+        let path = tmp.path().join(format!("flood-{recall}.yaml"));
+        std::fs::write(
+            &path,
+            format!("name: flood\nhorizon: 12h\nlimits: {{max_copies: 100000000, max_events: 10}}\nplatforms:\n  - {{id: a, views_per_hour: 1, attention_half_life: 1h, hash_recall: {recall}, review: {{reviewers: 1, time: 1m}}}}\ncontent:\n  - {{id: c, origin: {{platform: a}}}}\ncampaigns:\n  - {{content: c, platforms: [a], per_hour: 1000000}}\n"),
+        )
+        .unwrap();
+        path
+    };
+    let half = flood("0.5");
     let out = tmp.path().join("out");
     ttx()
         .args(["run", "--replications", "2", "--out"])
         .arg(&out)
-        .arg(&path)
+        .arg(&half)
         .assert()
         .code(1)
         .stderr(contains("events.csv").not());
     ttx()
         .args(["run", "--replications", "2", "--events", "--out"])
         .arg(&out)
-        .arg(&path)
+        .arg(&half)
         .assert()
         .code(1)
         .stderr(contains(
-            "warning: events.csv will be at least about 2.2 GB (24,000,000 rows: 12,000,000 per run, 2 runs",
+            "warning: events.csv will be at least about 1.1 GB (12,000,000 rows: 6,000,000 per run, 2 runs",
         ));
+    ttx()
+        .args(["run", "--replications", "2", "--events", "--out"])
+        .arg(&out)
+        .arg(flood("1"))
+        .assert()
+        .code(1)
+        .stderr(contains("warning: events.csv").not());
 }
