@@ -77,9 +77,19 @@ pub fn expected_scripted_attempts(model: &Model, horizon: Minutes) -> f64 {
     let campaigns: f64 = model
         .campaigns
         .iter()
-        .map(|c| c.per_min * (c.end.min(horizon) - c.start).max(0.0))
+        .map(|c| campaign_attempts(c, horizon))
         .sum();
-    let injects: f64 = model
+    campaigns + inject_uploads(model, horizon)
+}
+
+/// Expected upload attempts of campaign `c` before `horizon`.
+pub fn campaign_attempts(c: &crate::scenario::Campaign, horizon: Minutes) -> f64 {
+    c.per_min * (c.end.min(horizon) - c.start).max(0.0)
+}
+
+/// Uploads of the upload injects before `horizon`.
+pub fn inject_uploads(model: &Model, horizon: Minutes) -> f64 {
+    model
         .injects
         .iter()
         .filter(|i| i.at <= horizon)
@@ -87,8 +97,7 @@ pub fn expected_scripted_attempts(model: &Model, horizon: Minutes) -> f64 {
             crate::scenario::InjectKind::Upload { count, .. } => f64::from(count),
             _ => 0.0,
         })
-        .sum();
-    campaigns + injects
+        .sum()
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::compare::{Collector, Metric};
 use crate::output::select::Writer;
 use crate::output::shard::{ShardManifest, ShardSpec};
-use crate::output::{AtomicFile, CsvOutputs, Output, RunMeta};
+use crate::output::{AtomicFile, CsvOutputs, Output};
 use crate::sink::{EventRecord, PlatformOutcome, RunId, RunOutcome, SampleRecord, Sink, Tee};
 
 use super::plan::{self, RunOptions};
@@ -281,12 +281,10 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Compared, Error> {
     if manifest.is_none() {
         attach_summaries(&mut csv, &collector, &p)?;
     }
-    let mut meta = RunMeta::new("compare", &p.path, &p.scenario, &p.plan)
+    let meta = p
+        .meta("compare", manifest.as_ref())
         .with_metrics(&metrics)
         .with_replications(stop.map(|_| collector.replications()));
-    if let Some(m) = &manifest {
-        meta = meta.sharded(m.shard, m.shards, m.replications);
-    }
     csv.add_meta(&meta).map_err(|e| Error::write(&p.out, e))?;
     let files = p.commit(csv, report)?.written;
     if let Some(m) = &manifest {

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::output::select::Writer;
 use crate::output::shard::{ShardManifest, ShardSpec};
-use crate::output::{Committed, CsvOutputs, Output, Outputs, remove_stale_temporaries};
+use crate::output::{Committed, CsvOutputs, Output, Outputs, RunMeta, remove_stale_temporaries};
 use crate::runner::{self, RunPlan};
 use crate::scenario::Scenario;
 use crate::sink::Sink;
@@ -144,6 +144,16 @@ impl Prepared {
             self.plan.events,
         )
         .with_outputs(self.outputs))
+    }
+
+    /// What `run.yaml` says of this plan run by `command` (`run`, `compare`), and for a
+    /// shard, which shard of the batch it is.
+    pub fn meta(&self, command: &str, shard: Option<&ShardManifest>) -> RunMeta {
+        let meta = RunMeta::new(command, &self.path, &self.scenario, &self.plan);
+        match shard {
+            Some(m) => meta.sharded(m.shard, m.shards, m.replications),
+            None => meta,
+        }
     }
 
     /// Warn (unless quiet) about output files that will be very large, for the plan as

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use crate::output::RunMeta;
 use crate::output::select::Writer;
 use crate::output::shard::{ShardManifest, ShardSpec};
 use crate::sink::Tee;
@@ -66,10 +65,7 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Ran, Error> {
         Mode::Decisions(d) => Some(d.path.as_path()),
         _ => None,
     };
-    let mut meta = RunMeta::new("run", &p.path, &p.scenario, &p.plan).with_decisions(decisions);
-    if let Some(m) = &manifest {
-        meta = meta.sharded(m.shard, m.shards, m.replications);
-    }
+    let meta = p.meta("run", manifest.as_ref()).with_decisions(decisions);
     csv.add_meta(&meta).map_err(|e| Error::write(&p.out, e))?;
     let mut summary = SummarySink::default();
     match &req.mode {

@@ -179,7 +179,6 @@ fn unblockable_attempts(model: &crate::scenario::Model, horizon: f64) -> f64 {
         .campaigns
         .iter()
         .map(|c| {
-            let attempts = c.per_min * (c.end.min(horizon) - c.start).max(0.0);
             let n = c.platforms.len().max(1) as f64;
             let kept: f64 = c
                 .platforms
@@ -187,17 +186,11 @@ fn unblockable_attempts(model: &crate::scenario::Model, horizon: f64) -> f64 {
                 .map(|&p| 1.0 - (1.0 - c.new_variant) * model.platforms[p].hash_recall)
                 .sum::<f64>()
                 / n;
-            attempts * kept
+            analysis::campaign_attempts(c, horizon) * kept
         })
         .sum();
-    let all = analysis::expected_scripted_attempts(model, horizon);
-    let scripted: f64 = model
-        .campaigns
-        .iter()
-        .map(|c| c.per_min * (c.end.min(horizon) - c.start).max(0.0))
-        .sum();
     // Injects' uploads, counted whole.
-    campaigns + (all - scripted).max(0.0)
+    campaigns + analysis::inject_uploads(model, horizon)
 }
 
 /// Memory a comparison keeps for `timeseries_summary.csv`: two numbers (live copies and
