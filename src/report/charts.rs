@@ -343,6 +343,18 @@ fn area_marker(
         .map_err(|e| e.to_string()))
 }
 
+/// Width in pixels of the axis area that holds the category labels: about 9 px a
+/// character of the longest label, kept between 6 and `max_chars` characters.
+fn label_area_width<'a>(labels: impl Iterator<Item = &'a str>, max_chars: usize) -> u32 {
+    labels
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(8)
+        .clamp(6, max_chars) as u32
+        * 9
+        + 20
+}
+
 /// Draw the legend into `area`.
 fn draw_legend(area: &Area<'_>, items: &[LegendItem]) -> Result<(), String> {
     let (w, _) = area.dim_in_pixel();
@@ -572,15 +584,7 @@ pub fn grouped_bars(chart: &BarChart) -> Result<Svg, ChartError> {
         .flat_map(|g| g.values.iter().flatten())
         .fold(0.0, |a: f64, &b| a.max(b));
     let x_max = if x_max > 0.0 { x_max * 1.15 } else { 1.0 };
-    let label_w = chart
-        .groups
-        .iter()
-        .map(|g| g.label.chars().count())
-        .max()
-        .unwrap_or(8)
-        .clamp(6, 28) as u32
-        * 9
-        + 20;
+    let label_w = label_area_width(chart.groups.iter().map(|g| g.label.as_str()), 28);
     draw(frame, (WIDTH, height), |root| {
         let (plot, legend) = root.split_vertically(plot_h);
         let mut c = ChartBuilder::on(&plot)
@@ -697,15 +701,7 @@ pub fn ranges(chart: &RangeChart) -> Result<Svg, ChartError> {
         .x_max
         .unwrap_or_else(|| chart.rows.iter().map(|r| r.p95).fold(0.0, f64::max) * 1.05)
         .max(1e-9);
-    let label_w = chart
-        .rows
-        .iter()
-        .map(|r| r.label.chars().count())
-        .max()
-        .unwrap_or(8)
-        .clamp(6, 36) as u32
-        * 9
-        + 20;
+    let label_w = label_area_width(chart.rows.iter().map(|r| r.label.as_str()), 36);
     draw(frame, (WIDTH, height), |root| {
         let (plot, legend) = root.split_vertically(plot_h);
         let mut c = ChartBuilder::on(&plot)
@@ -807,15 +803,7 @@ pub fn timeline(chart: &TimelineChart) -> Result<Svg, ChartError> {
     let plot_h = (n as u32 * 70 + 110).max(220);
     let height = plot_h + rows * LEGEND_ROW as u32;
     let x_max = chart.x_max.max(1e-9);
-    let label_w = chart
-        .lanes
-        .iter()
-        .map(|l| l.label.chars().count())
-        .max()
-        .unwrap_or(8)
-        .clamp(6, 30) as u32
-        * 9
-        + 20;
+    let label_w = label_area_width(chart.lanes.iter().map(|l| l.label.as_str()), 30);
     draw(frame, (WIDTH, height), |root| {
         let (plot, legend) = root.split_vertically(plot_h);
         let mut c = ChartBuilder::on(&plot)
@@ -1128,15 +1116,7 @@ pub fn fit_errors(chart: &FitChart) -> Result<Svg, ChartError> {
         .filter(|e| e.is_finite())
         .fold(2.0, f64::max)
         * 1.1;
-    let label_w = chart
-        .points
-        .iter()
-        .map(|p| p.label.chars().count())
-        .max()
-        .unwrap_or(8)
-        .clamp(6, 36) as u32
-        * 9
-        + 20;
+    let label_w = label_area_width(chart.points.iter().map(|p| p.label.as_str()), 36);
     draw(frame, (WIDTH, height), |root| {
         let (plot, legend) = root.split_vertically(plot_h);
         let mut c = ChartBuilder::on(&plot)
