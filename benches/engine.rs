@@ -205,14 +205,14 @@ fn bare_loop(c: &mut Criterion) {
 }
 
 fn engine(c: &mut Criterion) {
-    let s = load("scenarios/livestream-attack.yaml");
+    let s = load("scenarios/christchurch-2019.yaml");
     let v = Case::new(&s, s.variant("baseline").unwrap_or(&s.variants[0]));
     let mut group = c.benchmark_group("engine");
     group.measurement_time(Duration::from_secs(10));
     bench_replication(
         &mut group,
         "engine",
-        "livestream-attack",
+        "christchurch-2019",
         "baseline",
         &v,
         true,
@@ -400,7 +400,7 @@ fn summary() {
     println!();
     check(
         "livestream: events/s over the bare loop's",
-        get("engine/livestream-attack/baseline").map(ratio_of),
+        get("engine/christchurch-2019/baseline").map(ratio_of),
         Some((&|x| x >= 0.35, "target >= 0.35")),
     );
     check(

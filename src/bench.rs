@@ -674,7 +674,7 @@ mod tests {
     fn scaling_the_volume_scales_the_campaigns_only() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/scenarios/livestream-attack.yaml"
+            "/scenarios/christchurch-2019.yaml"
         );
         let text = std::fs::read_to_string(path).unwrap();
         let s = crate::scenario::parse(&text, path).unwrap();

@@ -54,7 +54,7 @@ fn out_dir_with_earlier_results(root: &Path) -> PathBuf {
 #[test]
 fn validate_accepts_both_shipped_scenarios() {
     let tutorial = shipped("tutorial.yaml");
-    let attack = shipped("livestream-attack.yaml");
+    let attack = shipped("christchurch-2019.yaml");
     ttx()
         .arg("validate")
         .arg(&tutorial)
@@ -931,7 +931,7 @@ fn assert_interrupt_leaves_out_dir_alone(
 fn run_interrupted_exits_130_and_leaves_the_out_dir_alone() {
     // Far more runs than can finish before the signal.
     assert_interrupt_leaves_out_dir_alone(
-        &shipped("livestream-attack.yaml"),
+        &shipped("christchurch-2019.yaml"),
         &["--replications", "100000", "--threads", "1"],
         std::time::Duration::from_secs(20),
     );

@@ -26,6 +26,14 @@ pub fn part2_fixture() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scenarios/part2.yaml")
 }
 
+/// The livestreamed-attack scenario at 1:100 (tests/fixtures/scenarios/livestream-1in100.yaml):
+/// every mechanism of the shipped `christchurch-2019.yaml` at a hundredth of its volume,
+/// for tests that need a rich scenario but not its full scale.
+pub fn livestream_fixture() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/scenarios/livestream-1in100.yaml")
+}
+
 /// Path of a shipped scenario.
 pub fn shipped(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -11,7 +11,7 @@ use ttx::sink::{
     EventRecord, PlatformOutcome, ProtocolOutcome, Recorder, RunId, RunOutcome, SampleRecord, Sink,
 };
 
-use crate::common::{part2_fixture, shipped, snapshot, ttx};
+use crate::common::{part2_fixture, livestream_fixture, shipped, snapshot, ttx};
 
 /// Run `ttx run SCENARIO --quiet --out DIR ARGS...` and return DIR's files.
 fn run_files(
@@ -79,7 +79,7 @@ fn thread_count_does_not_change_the_files() {
     let dir = tempfile::tempdir().unwrap();
     // 7 variants x 2 replications = 14 runs: with 2 threads (chunks of 8) the batch
     // spans two chunks, with 1 thread it runs on the calling thread.
-    let scenario = shipped("livestream-attack.yaml");
+    let scenario = livestream_fixture();
     let common = ["--events", "--replications", "2"];
     let one = run_files(
         &scenario,
@@ -249,7 +249,7 @@ fn rows_by_variant(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<Strin
 fn common_random_numbers_a_variant_identical_to_another_gives_identical_rows() {
     let dir = tempfile::tempdir().unwrap();
     let (text, [reference, other, ref_twin, other_twin]) =
-        with_twin_variants(&shipped("livestream-attack.yaml"));
+        with_twin_variants(&livestream_fixture());
     let path = dir.path().join("twins.yaml");
     std::fs::write(&path, &text).unwrap();
     let s = ttx::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
@@ -465,7 +465,7 @@ fn lockstep(path: &Path) {
 #[test]
 fn engine_events_off_gives_the_same_outcomes() {
     // Building the event log must not consume randomness or change the run.
-    for path in [shipped("livestream-attack.yaml"), part2_fixture()] {
+    for path in [livestream_fixture(), part2_fixture()] {
         events_off(&path);
     }
 }
@@ -496,7 +496,7 @@ fn events_off(path: &Path) {
 /// replications, other variants, another scenario.
 #[test]
 fn engine_storage_reused_from_earlier_runs_changes_nothing() {
-    let livestream = ttx::scenario::load(&shipped("livestream-attack.yaml")).unwrap();
+    let livestream = ttx::scenario::load(&livestream_fixture()).unwrap();
     let tutorial = ttx::scenario::load(&shipped("tutorial.yaml")).unwrap();
     let part2 = ttx::scenario::load(&part2_fixture()).unwrap();
     let fresh = |v: usize, r: u32| {

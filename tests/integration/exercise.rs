@@ -348,12 +348,12 @@ fn the_msel_lists_every_inject_in_time_order() {
     let out = dir.path().join("msel.csv");
     ttx()
         .arg("msel")
-        .arg(shipped("livestream-attack.yaml"))
+        .arg(shipped("christchurch-2019.yaml"))
         .args(["--replications", "20", "--out"])
         .arg(&out)
         .assert()
         .success();
-    let s = load(&shipped("livestream-attack.yaml")).unwrap();
+    let s = load(&shipped("christchurch-2019.yaml")).unwrap();
     let mut r = csv::Reader::from_path(&out).unwrap();
     assert_eq!(
         r.headers().unwrap().iter().collect::<Vec<_>>(),

@@ -22,7 +22,7 @@ use ttx::engine::SimError;
 use ttx::output::{CsvOutputs, Outputs};
 use ttx::runner::{self, RunError, RunPlan};
 
-use crate::common::shipped;
+use crate::common::{livestream_fixture, shipped};
 
 /// Peak resident memory allowed to one case's process. What it needs, at most:
 /// - the test binary itself and the YAML parse of a small file: under 30 MB (measured:
@@ -209,7 +209,7 @@ fn bases() -> &'static [Value] {
         [
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scenarios/full.yaml"),
             shipped("tutorial.yaml"),
-            shipped("livestream-attack.yaml"),
+            livestream_fixture(),
             shipped("review-surge-stress.yaml"),
             shipped("manifesto.yaml"),
         ]

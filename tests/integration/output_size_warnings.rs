@@ -39,7 +39,7 @@ fn validate_says_timeseries_csv_will_be_gigabytes() {
 
 #[test]
 fn shipped_scenarios_get_no_size_warning() {
-    for name in ["tutorial.yaml", "livestream-attack.yaml"] {
+    for name in ["tutorial.yaml", "christchurch-2019.yaml"] {
         ttx()
             .arg("validate")
             .arg(shipped(name))

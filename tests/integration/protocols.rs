@@ -300,7 +300,7 @@ impl Sink for Exposures {
 
 #[test]
 fn protocols_reduce_exposure_on_the_shipped_livestream_scenario() {
-    let s = load(&shipped("livestream-attack.yaml")).expect("shipped scenario loads");
+    let s = load(&shipped("christchurch-2019.yaml")).expect("shipped scenario loads");
     let mut plan = RunPlan::for_scenario(&s);
     plan.replications = 40;
     let mut sink = Exposures::default();

@@ -16,7 +16,7 @@ fn protocols(args: &[&str], scenario: &std::path::Path) -> String {
 
 #[test]
 fn livestream_attack_layers_chain_and_members_are_described() {
-    let path = shipped("livestream-attack.yaml");
+    let path = shipped("christchurch-2019.yaml");
     let text = protocols(&[], &path);
     assert!(
         text.contains(

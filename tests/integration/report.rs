@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::browser::{Browser, file_url};
-use crate::common::{shipped, ttx};
+use crate::common::{livestream_fixture, shipped, ttx};
 
 /// `ttx ARGS --quiet --out DIR` on the tutorial scenario; returns DIR.
 fn results(root: &Path, name: &str, args: &[&str]) -> PathBuf {
@@ -384,7 +384,7 @@ fn a_thousand_replication_comparison_reports_small_and_fast() {
     let small = tmp.path().join("small");
     ttx()
         .arg("compare")
-        .arg(shipped("livestream-attack.yaml"))
+        .arg(livestream_fixture())
         .args(["--replications", "4", "--quiet", "--out"])
         .arg(&small)
         .assert()

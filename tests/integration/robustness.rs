@@ -24,7 +24,7 @@ use ttx::engine::SimInit;
 use ttx::scenario::{Location, Scenario, parse};
 use ttx::sink::Recorder;
 
-use crate::common::{assert_conserved, bad_fixture, shipped, snapshot};
+use crate::common::{assert_conserved, bad_fixture, livestream_fixture, shipped, snapshot};
 
 fn ttx_bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("ttx")
@@ -331,7 +331,7 @@ fn bases() -> &'static [(String, Value)] {
         for path in [
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scenarios/full.yaml"),
             shipped("tutorial.yaml"),
-            shipped("livestream-attack.yaml"),
+            livestream_fixture(),
         ] {
             if let Ok(t) = std::fs::read_to_string(&path) {
                 texts.push(t);
@@ -662,7 +662,7 @@ fn temp_files(dir: &Path) -> Vec<String> {
 fn interrupt_run(signal: &str, code: i32) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("results");
-    let scenario = shipped("livestream-attack.yaml");
+    let scenario = livestream_fixture();
 
     // Earlier results.
     let first = Command::new(ttx_bin())

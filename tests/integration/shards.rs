@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use predicates::str::contains;
 
-use crate::common::{part2_fixture, shipped, snapshot, ttx};
+use crate::common::{part2_fixture, livestream_fixture, shipped, snapshot, ttx};
 
 /// Run `scenario` as shard `spec` (K/N) of `reps` replications into `out`.
 fn run_shard(scenario: &Path, reps: u32, spec: &str, threads: u32, out: &Path, extra: &[&str]) {
@@ -213,7 +213,7 @@ fn merge_refuses_incomplete_or_mixed_batches_and_writes_nothing() {
     );
     let other_scenario = tmp.path().join("scenario");
     run_shard(
-        &shipped("livestream-attack.yaml"),
+        &livestream_fixture(),
         7,
         "3/3",
         1,
@@ -358,7 +358,7 @@ fn a_whole_run_into_a_shard_directory_drops_the_stale_manifest() {
 #[test]
 fn merged_comparison_shards_give_the_unsharded_comparison() {
     let tmp = tempfile::tempdir().unwrap();
-    let attack = shipped("livestream-attack.yaml");
+    let attack = livestream_fixture();
     let compare = |out: &Path, extra: &[&str]| {
         let output = ttx()
             .arg("compare")

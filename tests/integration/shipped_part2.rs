@@ -12,7 +12,7 @@
 use ttx::scenario::{Scenario, load};
 use ttx::sink::{ProtocolOutcome, RunOutcome};
 
-use crate::common::{mean_sd, run_map, shipped};
+use crate::common::{mean_sd, run_map, livestream_fixture, shipped};
 
 const REPS: u32 = 40;
 
@@ -62,7 +62,7 @@ fn activated(runs: &[(RunOutcome, Vec<ProtocolOutcome>)], protocol: &str) -> Vec
 
 #[test]
 fn livestream_attack_live_phase_layers_and_chain() {
-    let s = load(&shipped("livestream-attack.yaml")).unwrap();
+    let s = load(&livestream_fixture()).unwrap();
     let base = runs(&s, "baseline");
     // The 17-minute broadcast at 700 views an hour: 198.3 live views unless the stream is
     // cut (by the platform's weak classifiers only: no flags while live, as in 2019).

@@ -17,7 +17,7 @@ fn stopped_by(signal: &str, args: &[&std::ffi::OsStr]) -> (Option<i32>, String) 
 #[test]
 fn sigterm_exits_143_and_sigint_130_for_every_command() {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = shipped("livestream-attack.yaml");
+    let scenario = shipped("christchurch-2019.yaml");
     let out = dir.path().join("out");
     let long = "100000".as_ref();
     let cases: [(&str, Vec<&std::ffi::OsStr>); 3] = [

@@ -96,7 +96,7 @@ fn the_situation_report_fits_80_by_24_with_many_platforms_alerts_injects_and_dec
     play(&s, "crowded");
     for name in [
         "tutorial.yaml",
-        "livestream-attack.yaml",
+        "christchurch-2019.yaml",
         "review-surge-stress.yaml",
     ] {
         play(&load(&shipped(name)).unwrap(), name);

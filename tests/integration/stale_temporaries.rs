@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use predicates::prelude::*;
 use predicates::str::contains;
 
-use crate::common::{shipped, snapshot, ttx};
+use crate::common::{livestream_fixture, shipped, snapshot, ttx};
 
 fn temp_files(dir: &Path) -> Vec<String> {
     snapshot(dir)
@@ -100,7 +100,7 @@ fn temporary_files_of_dead_processes_are_removed_and_live_ones_kept() {
 fn sigkill_mid_run_leaves_temporaries_that_the_next_run_removes() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let scenario = shipped("livestream-attack.yaml");
+    let scenario = livestream_fixture();
     ttx()
         .args(["run", "--quiet", "--replications", "2", "--out"])
         .arg(&out)
