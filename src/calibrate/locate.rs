@@ -197,7 +197,9 @@ impl Located {
     }
 }
 
-/// `text` with each span replaced by its new text (spans do not overlap).
+/// `text` with each span replaced by its new text (spans do not overlap). Where a
+/// comment follows the value on its line, the spaces before it grow or shrink (keeping at
+/// least one) so that the comment stays in its column: a diff shows only the value.
 pub fn replace(text: &str, edits: &[(Span, String)]) -> String {
     let mut edits: Vec<&(Span, String)> = edits.iter().collect();
     edits.sort_by_key(|(s, _)| s.start);
@@ -207,6 +209,14 @@ pub fn replace(text: &str, edits: &[(Span, String)]) -> String {
         out.push_str(&text[at..span.start]);
         out.push_str(new);
         at = span.end;
+        let rest = &text[at..];
+        let spaces = rest.len() - rest.trim_start_matches(' ').len();
+        if spaces > 0 && rest[spaces..].starts_with('#') {
+            let old = text[span.start..span.end].chars().count();
+            let keep = (old + spaces).saturating_sub(new.chars().count()).max(1);
+            out.extend(std::iter::repeat_n(' ', keep));
+            at += spaces;
+        }
     }
     out.push_str(&text[at..]);
     out
@@ -270,5 +280,26 @@ variants:
         assert!(out.contains("hash_sharing: {delay: 95.5m, sweep: false}\n"));
         assert_eq!(out.lines().count(), TEXT.lines().count());
         assert!(out.contains("# the big one"));
+    }
+
+    #[test]
+    fn replacing_keeps_the_comment_column() {
+        let l = Located::new(TEXT).unwrap();
+        let (a, _) = l.scalar("platforms.videotube.review.reviewers").unwrap();
+        let out = replace(TEXT, &[(a, "47.125".into())]);
+        assert!(
+            out.contains("      reviewers: 47.125    # staff\n"),
+            "{out}"
+        );
+        // A value longer than the gap keeps one space before the comment.
+        let out = replace(TEXT, &[(a, "123456789012".into())]);
+        assert!(
+            out.contains("      reviewers: 123456789012 # staff\n"),
+            "{out}"
+        );
+        // No comment after it: nothing but the value changes.
+        let (b, _) = l.scalar("platforms.filehost.hash_recall").unwrap();
+        let out = replace(TEXT, &[(b, "0.75".into())]);
+        assert!(out.contains("    hash_recall: 0.75\nlinks:"), "{out}");
     }
 }

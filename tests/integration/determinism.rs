@@ -11,7 +11,7 @@ use ttx::sink::{
     EventRecord, PlatformOutcome, ProtocolOutcome, Recorder, RunId, RunOutcome, SampleRecord, Sink,
 };
 
-use crate::common::{part2_fixture, livestream_fixture, shipped, snapshot, ttx};
+use crate::common::{livestream_fixture, part2_fixture, shipped, snapshot, ttx};
 
 /// Run `ttx run SCENARIO --quiet --out DIR ARGS...` and return DIR's files.
 fn run_files(

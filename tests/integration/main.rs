@@ -39,6 +39,7 @@ mod robustness;
 mod scenario_loading;
 mod shard_checksums;
 mod shards;
+mod shipped_incidents;
 mod shipped_part2;
 mod signals;
 mod situation_report_fits;

@@ -302,7 +302,10 @@ impl Sink for Exposures {
 fn protocols_reduce_exposure_on_the_shipped_livestream_scenario() {
     let s = load(&shipped("christchurch-2019.yaml")).expect("shipped scenario loads");
     let mut plan = RunPlan::for_scenario(&s);
-    plan.replications = 40;
+    // At full scale each protocol saves 20-35% of the exposure with a paired spread of
+    // about 1% (20 replications gave intervals of ±0.5 points), so 8 replications leave
+    // the lower bound far above zero.
+    plan.replications = 8;
     let mut sink = Exposures::default();
     runner::run(&s, &plan, &mut sink, None, &mut |_| {}).expect("runs");
     let reference = &s.variants[0];

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use predicates::str::contains;
 
-use crate::common::{part2_fixture, livestream_fixture, shipped, snapshot, ttx};
+use crate::common::{livestream_fixture, part2_fixture, shipped, snapshot, ttx};
 
 /// Run `scenario` as shard `spec` (K/N) of `reps` replications into `out`.
 fn run_shard(scenario: &Path, reps: u32, spec: &str, threads: u32, out: &Path, extra: &[&str]) {

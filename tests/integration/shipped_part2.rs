@@ -12,7 +12,7 @@
 use ttx::scenario::{Scenario, load};
 use ttx::sink::{ProtocolOutcome, RunOutcome};
 
-use crate::common::{mean_sd, run_map, livestream_fixture, shipped};
+use crate::common::{livestream_fixture, mean_sd, run_map, shipped};
 
 const REPS: u32 = 40;
 
