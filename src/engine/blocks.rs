@@ -214,13 +214,19 @@ impl Simulation {
     /// `1 − b`: the probability that an attempt of campaign `c` on its slot `s` is not
     /// blocked, now.
     fn pass_share(&self, c: usize, s: usize) -> f64 {
+        let n = self.copies.content_total(self.blocks.campaigns[c].content);
+        self.pass_share_of(c, s, n)
+    }
+
+    /// [`Simulation::pass_share`], given the copies of the campaign's content so far.
+    #[inline]
+    fn pass_share_of(&self, c: usize, s: usize, n: u64) -> f64 {
         let cb = &self.blocks.campaigns[c];
         let slot = &cb.slots[s];
         let p = slot.platform;
         if self.hashes.on_match(p) != OnMatch::Block {
             return 1.0;
         }
-        let n = self.copies.content_total(cb.content);
         let share = if n == 0 {
             let original = self.copies.original(cb.content);
             if self.hashes.is_listed(original, p) {
@@ -267,6 +273,21 @@ impl Simulation {
             return;
         }
         let mut mass = rate * (t - from);
+        if !self.core.log.wanted {
+            // The same draws and the same arithmetic as below, counted at the end.
+            let slot = &mut self.blocks.campaigns[c].slots[s];
+            let mut n = 0;
+            while mass >= slot.left {
+                mass -= slot.left;
+                slot.left = Exp1.sample(&mut slot.stream);
+                n += 1;
+            }
+            slot.left -= mass;
+            slot.count += n;
+            self.copies
+                .count_blocked_attempts(&mut self.core, platform, n);
+            return;
+        }
         let mut used = 0.0;
         loop {
             let slot = &mut self.blocks.campaigns[c].slots[s];
@@ -505,8 +526,12 @@ impl Simulation {
         if cb.full || self.blocks.handling == Some(c as u32) || now >= cb.end || now < cb.start {
             return;
         }
-        let violated = (0..cb.slots.len())
-            .any(|s| self.pass_share(c, s) > self.blocks.campaigns[c].slots[s].u);
+        let n = self.copies.content_total(cb.content);
+        let violated = cb
+            .slots
+            .iter()
+            .enumerate()
+            .any(|(s, slot)| self.pass_share_of(c, s, n) > slot.u);
         if !violated {
             return;
         }

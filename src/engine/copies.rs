@@ -391,6 +391,17 @@ impl Copies {
         self.platforms[platform as usize].blocked += 1;
     }
 
+    /// Count `n` attempts on a platform, all blocked by hash matches, without lines in
+    /// the event log.
+    #[inline]
+    pub fn count_blocked_attempts<E>(&mut self, core: &mut Core<E>, platform: u32, n: u64) {
+        core.counts.attempts += n;
+        core.counts.blocked += n;
+        let ps = &mut self.platforms[platform as usize];
+        ps.attempts += n;
+        ps.blocked += n;
+    }
+
     /// A campaign's attempt: which platform it goes to, and which variant it uploads.
     #[inline]
     pub fn campaign_attempt<E>(&mut self, core: &Core<E>, campaign: u32) -> Upload {
