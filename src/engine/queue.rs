@@ -378,15 +378,28 @@ impl<E> EventQueue<E> {
 
     /// Drop the events `live` says are cancelled. The order of the rest is unchanged (it
     /// is a total order on time, priority and scheduling sequence).
-    pub fn compact(&mut self, mut live: impl FnMut(&E) -> bool) {
+    pub fn compact(&mut self, live: impl FnMut(&E) -> bool) {
+        self.compact_prefetched(live, |_| {});
+    }
+
+    /// [`EventQueue::compact`], asking `prefetch` to start loading what `live` will read
+    /// for an entry some entries before `live` is asked about it (in a large run, what
+    /// `live` reads, a copy's row, is rarely in cache, and one miss after another made
+    /// compaction a few percent of the run).
+    pub fn compact_prefetched(&mut self, mut live: impl FnMut(&E) -> bool, prefetch: impl Fn(&E)) {
         self.put_staged();
-        self.active.retain(|e| live(&e.event));
-        self.overflow.retain(|e| live(&e.event));
+        let mut keep = |v: &mut Vec<Entry<E>>| retain_ahead(v, &mut live, &prefetch);
+        let mut active = std::mem::take(&mut self.active).into_vec();
+        keep(&mut active);
+        self.active = BinaryHeap::from(active);
+        let mut overflow = std::mem::take(&mut self.overflow).into_vec();
+        keep(&mut overflow);
+        self.overflow = BinaryHeap::from(overflow);
         for b in &mut self.buckets[self.current.min(BUCKETS - 1)..] {
-            b.retain(|e| live(&e.event));
+            keep(b);
         }
         for b in &mut self.subs {
-            b.retain(|e| live(&e.event));
+            keep(b);
         }
         self.len = self.active.len()
             + self.overflow.len()
@@ -397,6 +410,29 @@ impl<E> EventQueue<E> {
             self.refill();
         }
     }
+}
+
+/// Keep the entries whose event `live` accepts (in their order), with `prefetch` called
+/// on each event [`AHEAD`] entries before `live`.
+fn retain_ahead<E>(
+    v: &mut Vec<Entry<E>>,
+    live: &mut impl FnMut(&E) -> bool,
+    prefetch: &impl Fn(&E),
+) {
+    for e in v.iter().take(AHEAD) {
+        prefetch(&e.event);
+    }
+    let mut kept = 0;
+    for i in 0..v.len() {
+        if let Some(ahead) = v.get(i + AHEAD) {
+            prefetch(&ahead.event);
+        }
+        if live(&v[i].event) {
+            v.swap(kept, i);
+            kept += 1;
+        }
+    }
+    v.truncate(kept);
 }
 
 #[cfg(test)]
