@@ -40,10 +40,11 @@ const MAX_TRIES: u32 = 1 << 20;
 #[derive(Debug)]
 struct Slot {
     platform: u32,
-    /// Copies of the campaign's content published so far whose variant is on this
-    /// platform's hash list (`L`; the blocked share of existing-variant attempts is
-    /// `hash_recall · L / N`).
-    listed_copies: u64,
+    /// Where the slot's `L` is in [`Blocks::listed_copies`].
+    listed_at: usize,
+    /// `(1 − new_variant) · hash_recall`: the blocked share of the campaign's attempts
+    /// here when every copy's variant is listed.
+    blockable: f64,
     /// The bound `u ≥ 1 − b` on the share of attempts that are not blocked.
     u: f64,
     /// Pre-blocked attempts are counted up to here.
@@ -83,6 +84,15 @@ pub struct Blocks {
     campaigns: Vec<CampaignBlocks>,
     /// The campaigns of each content item.
     by_content: Vec<Vec<u32>>,
+    /// The platforms of each content item's campaigns (each once, in order of first
+    /// appearance), whose `L` a publication of the content may change.
+    platforms_by_content: Vec<Vec<u32>>,
+    /// Copies of a content item published so far whose variant is on a platform's hash
+    /// list (`L`, at `content · platforms + platform`; the blocked share of
+    /// existing-variant attempts there is `hash_recall · L / N`). Kept for the platforms
+    /// of the content's campaigns: what a slot reads is its content's and platform's.
+    listed_copies: Vec<u64>,
+    platforms: usize,
     /// The campaign whose candidate is being handled (not raised meanwhile).
     handling: Option<u32>,
     scratch: Vec<(u32, u32)>,
@@ -92,6 +102,8 @@ impl Blocks {
     /// `enabled` off: one event per attempt (the reference path, for tests).
     pub fn new(model: &Model, key: rng::RunKey, enabled: bool) -> Self {
         let mut by_content = vec![Vec::new(); model.contents.len()];
+        let mut platforms_by_content: Vec<Vec<u32>> = vec![Vec::new(); model.contents.len()];
+        let platforms = model.platforms.len();
         let campaigns: Vec<CampaignBlocks> = model
             .campaigns
             .iter()
@@ -105,6 +117,12 @@ impl Blocks {
                         .any(|&p| (1.0 - camp.new_variant) * model.platforms[p].hash_recall > 0.5);
                 if active {
                     by_content[camp.content].push(c as u32);
+                    let seen = &mut platforms_by_content[camp.content];
+                    for &p in &camp.platforms {
+                        if !seen.contains(&(p as u32)) {
+                            seen.push(p as u32);
+                        }
+                    }
                 }
                 let n = camp.platforms.len().max(1) as f64;
                 let slots = camp
@@ -119,7 +137,8 @@ impl Blocks {
                         let left = Exp1.sample(&mut stream);
                         Slot {
                             platform: p as u32,
-                            listed_copies: 0,
+                            listed_at: camp.content * platforms + p,
+                            blockable: (1.0 - camp.new_variant) * model.platforms[p].hash_recall,
                             u: 1.0,
                             since: camp.start,
                             left,
@@ -146,6 +165,9 @@ impl Blocks {
             watching: campaigns.iter().any(|c| c.active),
             campaigns,
             by_content,
+            platforms_by_content,
+            listed_copies: vec![0; model.contents.len() * platforms],
+            platforms,
             handling: None,
             scratch: Vec::new(),
         }
@@ -183,13 +205,8 @@ impl Simulation {
             if n == 0 {
                 continue;
             }
-            for &c in &self.blocks.by_content[content as usize] {
-                for slot in &mut self.blocks.campaigns[c as usize].slots {
-                    if slot.platform == platform {
-                        slot.listed_copies += n;
-                    }
-                }
-            }
+            let at = content as usize * self.blocks.platforms + platform as usize;
+            self.blocks.listed_copies[at] += n;
         }
         self.blocks.scratch = listings;
     }
@@ -197,14 +214,19 @@ impl Simulation {
     /// `1 − b`: the probability that an attempt of campaign `c` on its slot `s` is not
     /// blocked, now.
     fn pass_share(&self, c: usize, s: usize) -> f64 {
+        let n = self.copies.content_total(self.blocks.campaigns[c].content);
+        self.pass_share_of(c, s, n)
+    }
+
+    /// [`Simulation::pass_share`], given the copies of the campaign's content so far.
+    #[inline]
+    fn pass_share_of(&self, c: usize, s: usize, n: u64) -> f64 {
         let cb = &self.blocks.campaigns[c];
         let slot = &cb.slots[s];
         let p = slot.platform;
         if self.hashes.on_match(p) != OnMatch::Block {
             return 1.0;
         }
-        let recall = self.core.model.platforms[p as usize].hash_recall;
-        let n = self.copies.content_total(cb.content);
         let share = if n == 0 {
             let original = self.copies.original(cb.content);
             if self.hashes.is_listed(original, p) {
@@ -213,9 +235,9 @@ impl Simulation {
                 0.0
             }
         } else {
-            slot.listed_copies as f64 / n as f64
+            self.blocks.listed_copies[slot.listed_at] as f64 / n as f64
         };
-        (1.0 - (1.0 - cb.new_variant) * recall * share).clamp(0.0, 1.0)
+        (1.0 - slot.blockable * share).clamp(0.0, 1.0)
     }
 
     /// Count campaign `c`'s pre-blocked attempts up to `t` (at most its end).
@@ -251,6 +273,21 @@ impl Simulation {
             return;
         }
         let mut mass = rate * (t - from);
+        if !self.core.log.wanted {
+            // The same draws and the same arithmetic as below, counted at the end.
+            let slot = &mut self.blocks.campaigns[c].slots[s];
+            let mut n = 0;
+            while mass >= slot.left {
+                mass -= slot.left;
+                slot.left = Exp1.sample(&mut slot.stream);
+                n += 1;
+            }
+            slot.left -= mass;
+            slot.count += n;
+            self.copies
+                .count_blocked_attempts(&mut self.core, platform, n);
+            return;
+        }
         let mut used = 0.0;
         loop {
             let slot = &mut self.blocks.campaigns[c].slots[s];
@@ -420,7 +457,7 @@ impl Simulation {
             // Not blocked: a new variant with probability nv / (1 − b), else an existing
             // one in proportion to its copies times its chance of passing.
             let recall = self.core.model.platforms[platform as usize].hash_recall;
-            let all_listed = self.blocks.campaigns[c].slots[s].listed_copies
+            let all_listed = self.blocks.listed_copies[self.blocks.campaigns[c].slots[s].listed_at]
                 >= self.copies.content_total(content)
                 && self.copies.content_total(content) > 0;
             let new = ukey.unit(key, Mechanism::VariantChoice) * pass < new_variant
@@ -444,9 +481,13 @@ impl Simulation {
             }
             unreachable!("the last try publishes");
         }
-        let variant = self.listed_variant(content, platform, key);
         self.copies.count_blocked(&mut self.core, platform);
-        copies::log_blocked(&mut self.core, platform, content, variant, upload.source);
+        if self.core.log.wanted {
+            // The variant is for the log line alone, and its draws are hashed, not taken
+            // from a stream: without the log, nothing needs it.
+            let variant = self.listed_variant(content, platform, key);
+            copies::log_blocked(&mut self.core, platform, content, variant, upload.source);
+        }
         Ok(())
     }
 
@@ -454,14 +495,14 @@ impl Simulation {
     /// grows, and a campaign of the content whose bound no longer holds is raised.
     pub(super) fn blocks_after_publication(&mut self, content: u32, variant: u32) {
         let now = self.core.now;
+        let at = content as usize * self.blocks.platforms;
+        for &p in &self.blocks.platforms_by_content[content as usize] {
+            if self.hashes.is_listed(variant, p) {
+                self.blocks.listed_copies[at + p as usize] += 1;
+            }
+        }
         for i in 0..self.blocks.by_content[content as usize].len() {
             let c = self.blocks.by_content[content as usize][i] as usize;
-            for s in 0..self.blocks.campaigns[c].slots.len() {
-                let p = self.blocks.campaigns[c].slots[s].platform;
-                if self.hashes.is_listed(variant, p) {
-                    self.blocks.campaigns[c].slots[s].listed_copies += 1;
-                }
-            }
             self.check_bounds(c, now);
         }
     }
@@ -485,8 +526,12 @@ impl Simulation {
         if cb.full || self.blocks.handling == Some(c as u32) || now >= cb.end || now < cb.start {
             return;
         }
-        let violated = (0..cb.slots.len())
-            .any(|s| self.pass_share(c, s) > self.blocks.campaigns[c].slots[s].u);
+        let n = self.copies.content_total(cb.content);
+        let violated = cb
+            .slots
+            .iter()
+            .enumerate()
+            .any(|(s, slot)| self.pass_share_of(c, s, n) > slot.u);
         if !violated {
             return;
         }

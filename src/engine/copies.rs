@@ -391,6 +391,17 @@ impl Copies {
         self.platforms[platform as usize].blocked += 1;
     }
 
+    /// Count `n` attempts on a platform, all blocked by hash matches, without lines in
+    /// the event log.
+    #[inline]
+    pub fn count_blocked_attempts<E>(&mut self, core: &mut Core<E>, platform: u32, n: u64) {
+        core.counts.attempts += n;
+        core.counts.blocked += n;
+        let ps = &mut self.platforms[platform as usize];
+        ps.attempts += n;
+        ps.blocked += n;
+    }
+
     /// A campaign's attempt: which platform it goes to, and which variant it uploads.
     #[inline]
     pub fn campaign_attempt<E>(&mut self, core: &Core<E>, campaign: u32) -> Upload {
@@ -1231,13 +1242,23 @@ pub fn log_blocked<E>(
 
 /// Copies published so far per variant of one content item, as a Fenwick tree, to draw
 /// an existing variant in proportion to its copies in O(log n).
+///
+/// The first [`HEAD`] variants' cumulative counts are also kept flat: the earliest
+/// variants (the original above all) hold most copies, so most draws land among them
+/// and are found with a few comparisons in one cache line instead of a walk down the
+/// tree (the answer is the same: the variant whose cumulative range holds the target).
 #[derive(Debug, Default, Clone)]
 pub struct VariantCounts {
     /// Global variant index of each variant number.
     pub variants: Vec<u32>,
     tree: Vec<u64>,
+    /// `head[i]`: copies of variant numbers `0..=i` (variants not made yet count 0).
+    head: [u64; HEAD],
     pub total: u64,
 }
+
+/// Variants whose cumulative counts [`VariantCounts`] keeps flat.
+const HEAD: usize = 8;
 
 impl VariantCounts {
     /// Add a variant with zero copies; returns its number.
@@ -1253,6 +1274,9 @@ impl VariantCounts {
     }
 
     pub fn add(&mut self, number: u32, n: u64) {
+        for h in self.head.iter_mut().skip(number as usize) {
+            *h += n;
+        }
         let mut i = number as usize + 1;
         while i <= self.tree.len() {
             self.tree[i - 1] += n;
@@ -1278,7 +1302,17 @@ impl VariantCounts {
     }
 
     /// The variant number whose cumulative range holds `target` (0 <= target < total).
-    pub fn find(&self, mut target: u64) -> u32 {
+    pub fn find(&self, target: u64) -> u32 {
+        if target < self.head[HEAD - 1] {
+            // The number of variants whose cumulative count is at most the target is the
+            // variant that holds it (the counts are non-decreasing).
+            return self.head.iter().map(|&h| u32::from(h <= target)).sum();
+        }
+        self.tree_find(target)
+    }
+
+    /// [`VariantCounts::find`] by the tree alone.
+    fn tree_find(&self, mut target: u64) -> u32 {
         let n = self.tree.len();
         let mut pos = 0usize;
         let mut step = n.next_power_of_two();
@@ -1369,6 +1403,25 @@ content:
         assert_eq!(c.total, 10);
         let picks: Vec<u32> = (0..10).map(|t| c.find(t)).collect();
         assert_eq!(picks, vec![0, 0, 0, 2, 4, 4, 11, 11, 11, 11]);
+    }
+
+    #[test]
+    fn the_flat_head_finds_what_the_tree_finds() {
+        let mut c = VariantCounts::default();
+        let mut x = 7u64;
+        for g in 0..40 {
+            c.push(g);
+            for _ in 0..3 {
+                x = rng::splitmix(x);
+                // Some variants keep no copies; most copies go to the first few.
+                let spread = if x & 3 == 0 { u64::from(g) + 1 } else { 3 };
+                let number = ((x >> 8) % spread).min(u64::from(g)) as u32;
+                c.add(number, 1 + (x >> 20) % 5);
+            }
+            for t in 0..c.total {
+                assert_eq!(c.find(t), c.tree_find(t), "target {t} of {}", c.total);
+            }
+        }
     }
 
     #[test]

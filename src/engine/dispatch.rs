@@ -363,32 +363,42 @@ impl Simulation {
     pub(super) fn compact_queue(&mut self) {
         let copies = &self.copies.store;
         let posts = &self.copies.posts.store;
-        self.core.queue.compact(|event| match *event {
-            Event::LinkAttempt { copy, generation } => copies
-                .get(copy)
-                .map(|c| &c.pending)
-                .is_some_and(|p| p.links == generation),
-            Event::Detection { copy, generation } => copies
-                .get(copy)
-                .map(|c| &c.pending)
-                .is_some_and(|p| p.detection == generation && p.review == ReviewStatus::NotQueued),
-            Event::Find { copy, generation } => copies
-                .get(copy)
-                .map(|c| &c.pending)
-                .is_some_and(|p| p.finds == generation),
-            Event::PostDetection { post, generation } => posts
-                .get(post)
-                .map(|p| &p.pending)
-                .is_some_and(|p| p.detection == generation && p.review == ReviewStatus::NotQueued),
-            Event::UrlShare { copy } if copy.is_post() => posts.get(copy).is_some(),
-            Event::StreamEnd { copy } => copies.get(copy).is_some_and(|c| c.pending.live),
-            Event::OrderDeadline { copy } | Event::Sweep { copy } | Event::UrlShare { copy } => {
-                copies.get(copy).is_some()
+        let prefetch = |event: &Event| {
+            if let Some(copy) = event.copy() {
+                copies.prefetch_line(copy);
             }
-            // Everything else does something when it fires (frees a reviewer or an
-            // analyst, moves the protocol or the clock).
-            _ => true,
-        });
+        };
+        self.core.queue.compact_prefetched(
+            |event| match *event {
+                Event::LinkAttempt { copy, generation } => copies
+                    .get(copy)
+                    .map(|c| &c.pending)
+                    .is_some_and(|p| p.links == generation),
+                Event::Detection { copy, generation } => {
+                    copies.get(copy).map(|c| &c.pending).is_some_and(|p| {
+                        p.detection == generation && p.review == ReviewStatus::NotQueued
+                    })
+                }
+                Event::Find { copy, generation } => copies
+                    .get(copy)
+                    .map(|c| &c.pending)
+                    .is_some_and(|p| p.finds == generation),
+                Event::PostDetection { post, generation } => {
+                    posts.get(post).map(|p| &p.pending).is_some_and(|p| {
+                        p.detection == generation && p.review == ReviewStatus::NotQueued
+                    })
+                }
+                Event::UrlShare { copy } if copy.is_post() => posts.get(copy).is_some(),
+                Event::StreamEnd { copy } => copies.get(copy).is_some_and(|c| c.pending.live),
+                Event::OrderDeadline { copy }
+                | Event::Sweep { copy }
+                | Event::UrlShare { copy } => copies.get(copy).is_some(),
+                // Everything else does something when it fires (frees a reviewer or an
+                // analyst, moves the protocol or the clock).
+                _ => true,
+            },
+            prefetch,
+        );
     }
 
     // ---- consequences carried between mechanisms ----

@@ -14,7 +14,7 @@
 //! event in a later bucket or sub-bucket is later in time.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 use crate::scenario::Minutes;
 use crate::sys::prefetch_lines;
@@ -88,7 +88,14 @@ const SPLIT_ABOVE: usize = 64;
 
 /// Far-future entries held back before they are put in their buckets (see
 /// [`EventQueue::push`]).
-const STAGE: usize = 32;
+const STAGE: usize = 16;
+
+/// How many far-future entries after an entry's the end of its bucket is prefetched
+/// (its bucket's header was prefetched when it was held).
+const AHEAD: usize = 8;
+
+/// Emptied buckets' allocations kept for buckets that fill later.
+const SPARE: usize = 256;
 
 /// No compaction below this many pending events: small queues are cheap anyway.
 const MIN_COMPACTION: usize = 1 << 10;
@@ -103,6 +110,9 @@ const MIN_COMPACTION: usize = 1 << 10;
 pub struct EventQueue<E> {
     /// Bucket width in minutes.
     width: f64,
+    /// Buckets per minute (`1 / width`): a multiplication, not a division, files an
+    /// event. Any monotone map of time to buckets keeps the order exact.
+    per_minute: f64,
     /// Index of the bucket being drained (its events are in `active`, and in `subs` if
     /// it was split).
     current: usize,
@@ -110,17 +120,20 @@ pub struct EventQueue<E> {
     buckets: Vec<Vec<Entry<E>>>,
     /// Whether the current bucket was split into `subs`.
     split: bool,
-    /// Start time and width of the current bucket's sub-buckets.
+    /// Start time of the current bucket's sub-buckets.
     sub_start: f64,
-    sub_width: f64,
+    /// Sub-buckets per minute (`1 / ` their width).
+    sub_per_minute: f64,
     /// Index of the sub-bucket being drained.
     sub_current: usize,
     subs: Vec<Vec<Entry<E>>>,
     /// Events past the last bucket.
     overflow: BinaryHeap<Entry<E>>,
     /// Entries for buckets at least two past the current one, with their buckets, not
-    /// yet put there (see [`EventQueue::push`]).
-    staged: Vec<(u16, Entry<E>)>,
+    /// yet put there, oldest first (see [`EventQueue::push`]).
+    staged: VecDeque<(u16, Entry<E>)>,
+    /// Allocations of emptied buckets and heaps, for buckets that start to fill.
+    spare: Vec<Vec<Entry<E>>>,
     len: usize,
     seq: u64,
     compact_at: usize,
@@ -143,16 +156,18 @@ impl<E> EventQueue<E> {
         };
         EventQueue {
             width: span / BUCKETS as f64,
+            per_minute: BUCKETS as f64 / span,
             current: 0,
             active: BinaryHeap::new(),
             buckets: std::iter::repeat_with(Vec::new).take(BUCKETS).collect(),
             split: false,
             sub_start: 0.0,
-            sub_width: span / BUCKETS as f64 / SUB_BUCKETS as f64,
+            sub_per_minute: 1.0 / (span / BUCKETS as f64 / SUB_BUCKETS as f64),
             sub_current: 0,
             subs: std::iter::repeat_with(Vec::new).take(SUB_BUCKETS).collect(),
             overflow: BinaryHeap::new(),
-            staged: Vec::with_capacity(STAGE),
+            staged: VecDeque::with_capacity(STAGE + 1),
+            spare: Vec::new(),
             len: 0,
             seq: 0,
             compact_at: MIN_COMPACTION,
@@ -163,7 +178,7 @@ impl<E> EventQueue<E> {
         // Truncation is the floor for the values that reach the cast (0 <= b < BUCKETS),
         // and a cast is an instruction where `floor` is a library call on the baseline
         // x86-64 target.
-        let b = time / self.width;
+        let b = time * self.per_minute;
         if b.is_nan() || b < 0.0 {
             0
         } else if b >= BUCKETS as f64 {
@@ -177,7 +192,7 @@ impl<E> EventQueue<E> {
     /// order of events; rounding at the edges is clamped).
     fn sub_of(&self, time: Minutes) -> usize {
         // As in `bucket_of`: truncation is the floor where it is used.
-        let s = (time - self.sub_start) / self.sub_width;
+        let s = (time - self.sub_start) * self.sub_per_minute;
         if s.is_nan() || s < 0.0 {
             0
         } else if s >= (SUB_BUCKETS - 1) as f64 {
@@ -195,26 +210,32 @@ impl<E> EventQueue<E> {
     /// Add an event.
     ///
     /// An event for a bucket at least two past the current one is not put there at once
-    /// but held with others until `STAGE` of them are ready, then all are put in their
-    /// buckets together; the processor is asked for the end of its bucket when it is
-    /// held. In a large run the end of a far bucket is rarely in cache; one at a time,
-    /// the misses came one after another, held they overlap and have arrived by the time
-    /// the batch is filed (this was the largest cost that grew with the volume). Held entries go to their buckets before the
-    /// queue moves to another bucket, so none can be passed over; the order of events
-    /// is unchanged (a bucket is unsorted anyway).
+    /// but held while `STAGE` later ones are: in a large run a far bucket is rarely in
+    /// cache, neither its header (where its end is) nor its end, and one at a time those
+    /// misses came one after another (this was the largest cost that grew with the
+    /// volume). So the processor is asked for the bucket's header when the entry is
+    /// held, for the bucket's end `AHEAD` far-future entries later (the header has
+    /// arrived by then), and the entry is filed `STAGE` entries after it was held (the
+    /// end has arrived): the misses overlap the handling of the events in between. Held
+    /// entries go to their buckets before the queue moves to another bucket, so none can
+    /// be passed over; the order of events is unchanged (a bucket is unsorted anyway).
     pub fn push(&mut self, time: Minutes, priority: Priority, event: E) {
         debug_assert!(!time.is_nan());
         self.seq += 1;
         let entry = Entry::new(time, priority, self.seq, event);
         let b = self.bucket_of(time);
         if b >= self.current + 2 && b < BUCKETS {
-            // Start loading the bucket's end now: by the time the batch is filed, some
-            // twenty events later, it has arrived.
-            let bucket = &self.buckets[b];
-            prefetch_lines(bucket.as_ptr().wrapping_add(bucket.len()), 1);
-            self.staged.push((b as u16, entry));
-            if self.staged.len() == STAGE {
-                self.put_staged();
+            prefetch_lines(&raw const self.buckets[b], 1);
+            self.staged.push_back((b as u16, entry));
+            let held = self.staged.len();
+            if held > AHEAD {
+                let bucket = &self.buckets[self.staged[held - 1 - AHEAD].0 as usize];
+                prefetch_lines(bucket.as_ptr().wrapping_add(bucket.len()), 1);
+            }
+            if held > STAGE
+                && let Some((b, entry)) = self.staged.pop_front()
+            {
+                self.file(b as usize, entry);
             }
         } else if b < self.current || (b == self.current && !self.split) {
             self.active.push(entry);
@@ -238,8 +259,30 @@ impl<E> EventQueue<E> {
 
     /// Put the held far-future entries in their buckets.
     fn put_staged(&mut self) {
-        for (b, entry) in self.staged.drain(..) {
-            self.buckets[b as usize].push(entry);
+        while let Some((b, entry)) = self.staged.pop_front() {
+            self.file(b as usize, entry);
+        }
+    }
+
+    /// Put an entry in a later bucket, which, if it had no allocation yet, takes a spare
+    /// one.
+    #[inline]
+    fn file(&mut self, b: usize, entry: Entry<E>) {
+        let bucket = &mut self.buckets[b];
+        if bucket.capacity() == 0
+            && let Some(spare) = self.spare.pop()
+        {
+            *bucket = spare;
+        }
+        bucket.push(entry);
+    }
+
+    /// Keep an emptied allocation for a bucket that fills later.
+    #[inline]
+    fn keep_spare(&mut self, v: Vec<Entry<E>>) {
+        debug_assert!(v.is_empty());
+        if v.capacity() > 0 && self.spare.len() < SPARE {
+            self.spare.push(v);
         }
     }
 
@@ -272,9 +315,13 @@ impl<E> EventQueue<E> {
                         self.subs[s].push(e);
                     }
                     let first = std::mem::replace(&mut self.subs[0], bucket);
-                    self.active = BinaryHeap::from(first);
+                    let drained = std::mem::replace(&mut self.active, BinaryHeap::from(first));
+                    self.keep_spare(drained.into_vec());
                 } else if !bucket.is_empty() {
-                    self.active = BinaryHeap::from(bucket);
+                    let drained = std::mem::replace(&mut self.active, BinaryHeap::from(bucket));
+                    self.keep_spare(drained.into_vec());
+                } else {
+                    self.keep_spare(bucket);
                 }
             } else {
                 // Past the last bucket: the overflow heap is all that is left.
@@ -331,15 +378,28 @@ impl<E> EventQueue<E> {
 
     /// Drop the events `live` says are cancelled. The order of the rest is unchanged (it
     /// is a total order on time, priority and scheduling sequence).
-    pub fn compact(&mut self, mut live: impl FnMut(&E) -> bool) {
+    pub fn compact(&mut self, live: impl FnMut(&E) -> bool) {
+        self.compact_prefetched(live, |_| {});
+    }
+
+    /// [`EventQueue::compact`], asking `prefetch` to start loading what `live` will read
+    /// for an entry some entries before `live` is asked about it (in a large run, what
+    /// `live` reads, a copy's row, is rarely in cache, and one miss after another made
+    /// compaction a few percent of the run).
+    pub fn compact_prefetched(&mut self, mut live: impl FnMut(&E) -> bool, prefetch: impl Fn(&E)) {
         self.put_staged();
-        self.active.retain(|e| live(&e.event));
-        self.overflow.retain(|e| live(&e.event));
+        let mut keep = |v: &mut Vec<Entry<E>>| retain_ahead(v, &mut live, &prefetch);
+        let mut active = std::mem::take(&mut self.active).into_vec();
+        keep(&mut active);
+        self.active = BinaryHeap::from(active);
+        let mut overflow = std::mem::take(&mut self.overflow).into_vec();
+        keep(&mut overflow);
+        self.overflow = BinaryHeap::from(overflow);
         for b in &mut self.buckets[self.current.min(BUCKETS - 1)..] {
-            b.retain(|e| live(&e.event));
+            keep(b);
         }
         for b in &mut self.subs {
-            b.retain(|e| live(&e.event));
+            keep(b);
         }
         self.len = self.active.len()
             + self.overflow.len()
@@ -350,6 +410,29 @@ impl<E> EventQueue<E> {
             self.refill();
         }
     }
+}
+
+/// Keep the entries whose event `live` accepts (in their order), with `prefetch` called
+/// on each event [`AHEAD`] entries before `live`.
+fn retain_ahead<E>(
+    v: &mut Vec<Entry<E>>,
+    live: &mut impl FnMut(&E) -> bool,
+    prefetch: &impl Fn(&E),
+) {
+    for e in v.iter().take(AHEAD) {
+        prefetch(&e.event);
+    }
+    let mut kept = 0;
+    for i in 0..v.len() {
+        if let Some(ahead) = v.get(i + AHEAD) {
+            prefetch(&ahead.event);
+        }
+        if live(&v[i].event) {
+            v.swap(kept, i);
+            kept += 1;
+        }
+    }
+    v.truncate(kept);
 }
 
 #[cfg(test)]

@@ -220,6 +220,17 @@ impl<T: Row, const TAG: u32> Arena<T, TAG> {
     }
 }
 
+impl<T: Row, const TAG: u32> Arena<T, TAG> {
+    /// Hint the processor to load a row's first cache line (a copy's life and pending
+    /// events' generations: what tells whether an event about it is stale).
+    #[inline]
+    pub fn prefetch_line(&self, id: CopyId) {
+        if let Some(row) = self.row(id.slot) {
+            prefetch_lines(row, 1);
+        }
+    }
+}
+
 fn is_live(life: u32) -> bool {
     life & 1 == 1
 }
