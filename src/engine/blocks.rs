@@ -15,7 +15,7 @@
 //!
 //! With `u_s = 1` a candidate is exactly the one-event-per-attempt engine's attempt (and
 //! the stream of draws is the same), so a campaign whose platforms all have `u = 1` runs
-//! as before. `u_s` is set to `min(1, 2 (1 − b_s))` at each candidate of the campaign,
+//! as before. `u_s` is set to `min(1, SLACK (1 − b_s))` (`SLACK` = 1.25) at each candidate of the campaign,
 //! and raised (with the next candidate redrawn) whenever a publication or a change of
 //! `on_match` would make `1 − b_s` exceed it.
 
@@ -28,6 +28,11 @@ use super::dispatch::Event;
 use super::error::SimError;
 use super::rng::{self, Mechanism, Stream};
 use super::sim::Simulation;
+
+/// The bound's slack: `u = min(1, SLACK (1 − b))`. Any value above 1 is exact; a smaller
+/// one wastes fewer candidates (a share `1 − 1/SLACK` of them is blocked when screened)
+/// but is raised, with a redraw, more often as `1 − b` grows.
+const SLACK: f64 = 1.25;
 
 /// Lineage tag of the pre-blocked attempts' keys.
 const TAG_BLOCKED: u64 = 0x626c_6f63;
@@ -78,7 +83,7 @@ struct CampaignBlocks {
 #[derive(Debug)]
 pub struct Blocks {
     /// Some campaign can have attempts counted in aggregate: on, and on one of its
-    /// platforms `(1 − new_variant) × hash_recall > 1/2` (else its bound is always 1 and
+    /// platforms `(1 − new_variant) × hash_recall > 1 − 1/SLACK` (else its bound is always 1 and
     /// it runs as one event per attempt, with no work here).
     pub watching: bool,
     campaigns: Vec<CampaignBlocks>,
@@ -111,10 +116,10 @@ impl Blocks {
             .map(|(c, camp)| {
                 let active = enabled
                     && camp.per_min > 0.0
-                    && camp
-                        .platforms
-                        .iter()
-                        .any(|&p| (1.0 - camp.new_variant) * model.platforms[p].hash_recall > 0.5);
+                    && camp.platforms.iter().any(|&p| {
+                        (1.0 - camp.new_variant) * model.platforms[p].hash_recall
+                            > 1.0 - 1.0 / SLACK
+                    });
                 if active {
                     by_content[camp.content].push(c as u32);
                     let seen = &mut platforms_by_content[camp.content];
@@ -357,7 +362,7 @@ impl Simulation {
         let mut full = true;
         for s in 0..self.blocks.campaigns[c].slots.len() {
             let pass = self.pass_share(c, s);
-            let u = (2.0 * pass).min(1.0);
+            let u = (SLACK * pass).min(1.0);
             full &= u >= 1.0;
             self.blocks.campaigns[c].slots[s].u = u;
         }
