@@ -172,8 +172,6 @@ pub struct CopyStreams {
     pub fate: Stream,
 }
 
-/// A copy with number `number` on `platform` and nothing else of note, for the
-/// mechanisms' unit tests.
 /// The live copies' rows, with the free slots (see [`Arena`]).
 pub type CopyStore = Arena<Copy, 0>;
 
@@ -188,6 +186,8 @@ impl Row for Copy {
     }
 }
 
+/// A copy with number `number` on platform 0 and nothing else of note, for the
+/// mechanisms' unit tests.
 #[cfg(test)]
 pub(crate) fn test_copy(number: u64) -> Copy {
     use rand::SeedableRng;

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use ttx::scenario::{Jurisdiction, Scenario};
 
-use crate::common::{Table, livestream_fixture, shipped, ttx};
+use crate::common::{Table, shipped, ttx};
 
 /// Replications per variant: enough rows to catch a rare accounting slip, fast in release.
 const REPLICATIONS: u32 = 20;
@@ -26,12 +26,14 @@ struct Outputs {
     timeseries: Table,
 }
 
-/// A shipped scenario, or the part II fixture.
+/// The test fixture of that name (part2.yaml, livestream-1in100.yaml) if there is one,
+/// else the shipped scenario.
 fn scenario_path(name: &str) -> std::path::PathBuf {
-    if name == "part2.yaml" {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scenarios/part2.yaml")
-    } else if name == "livestream-1in100.yaml" {
-        livestream_fixture()
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/scenarios")
+        .join(name);
+    if fixture.is_file() {
+        fixture
     } else {
         shipped(name)
     }

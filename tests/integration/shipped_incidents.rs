@@ -48,30 +48,23 @@ fn christchurch_2019_runs_at_the_published_volume() {
         .assert()
         .success();
     let ts = Table::read(&dir.path().join("timeseries.csv"));
-    let (rep, time, platform) = (
-        ts.col("replication"),
-        ts.col("time_min"),
-        ts.col("platform"),
-    );
-    let (attempts, blocked) = (ts.col("attempts_cum"), ts.col("blocked_cum"));
+    // (time, attempts so far, blocked so far) of one platform in one replication, in time order.
+    let series = |rep: &str, platform: &str| {
+        let mut s: Vec<(f64, f64, f64)> = (0..ts.rows.len())
+            .filter(|&i| ts.text(i, "replication") == rep && ts.text(i, "platform") == platform)
+            .map(|i| {
+                (
+                    ts.num(i, "time_min"),
+                    ts.num(i, "attempts_cum"),
+                    ts.num(i, "blocked_cum"),
+                )
+            })
+            .collect();
+        s.sort_by(|x, y| x.0.total_cmp(&y.0));
+        s
+    };
     for r in ["0", "1"] {
-        let rows: Vec<&Vec<String>> = ts.rows.iter().filter(|row| row[rep] == r).collect();
-        let at_end = |p: &str| {
-            rows.iter()
-                .filter(|row| row[platform] == p)
-                .max_by(|a, b| {
-                    let t = |x: &&&Vec<String>| x[time].parse::<f64>().unwrap();
-                    t(a).total_cmp(&t(b))
-                })
-                .map(|row| {
-                    (
-                        row[attempts].parse::<f64>().unwrap(),
-                        row[blocked].parse::<f64>().unwrap(),
-                    )
-                })
-                .unwrap()
-        };
-        let (a, b) = at_end("social");
+        let (_, a, b) = *series(r, "social").last().unwrap();
         assert!((1.2e6..1.8e6).contains(&a), "social attempts in 24h: {a}");
         assert!(
             (0.7..0.9).contains(&(b / a)),
@@ -80,18 +73,7 @@ fn christchurch_2019_runs_at_the_published_volume() {
         );
 
         // Peak hourly rate of attempts on the video site, from consecutive samples.
-        let mut video: Vec<(f64, f64)> = rows
-            .iter()
-            .filter(|row| row[platform] == "videotube")
-            .map(|row| {
-                (
-                    row[time].parse::<f64>().unwrap(),
-                    row[attempts].parse::<f64>().unwrap(),
-                )
-            })
-            .collect();
-        video.sort_by(|x, y| x.0.total_cmp(&y.0));
-        let peak = video
+        let peak = series(r, "videotube")
             .windows(2)
             .map(|w| (w[1].1 - w[0].1) / (w[1].0 - w[0].0) * 60.0)
             .fold(0.0, f64::max);
