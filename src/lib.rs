@@ -28,6 +28,7 @@ pub mod runner;
 pub mod scenario;
 pub mod sink;
 pub mod summary;
+pub mod sweep;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod targets;

@@ -74,6 +74,11 @@ fn dispatch(command: Command, console: &mut Console) -> Result<Done, Error> {
             shard_note(console, note, req.options.quiet);
             app::compare::run(&req, console).map(drop).map(done)
         }
+        Command::Sweep(args) => {
+            let (req, note) = args.request(cli::environment)?;
+            shard_note(console, note, req.options.quiet);
+            app::sweep::run(&req, console).map(drop).map(done)
+        }
         Command::Protocols { scenario, variant } => {
             app::protocols::run(&scenario, variant.as_deref(), console)
                 .map(drop)

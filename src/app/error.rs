@@ -70,6 +70,14 @@ pub enum InputError {
         .spec.count
     )]
     TooFewReplications { spec: ShardSpec, total: u32 },
+    #[error(
+        "--shard {spec}: the sweep's {total} run(s) cannot be shared among {} shards; use at most {total} shards",
+        .spec.count
+    )]
+    TooFewRuns { spec: ShardSpec, total: u64 },
+    /// A `--set PATH=V1,V2,...` of `ttx sweep` that is not one.
+    #[error(transparent)]
+    Sweep(crate::sweep::GridError),
     /// A job scheduler's variables (or `--shards`) that name no shard.
     #[error(transparent)]
     Scheduler(SchedulerError),

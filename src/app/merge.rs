@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::compare::{Collector, Metric};
-use crate::output::shard::{Batch, MergeError, ShardCommand, ShardManifest};
-use crate::output::{Output, remove_stale_temporaries};
+use crate::output::shard::{Batch, MANIFEST, MergeError, ShardCommand, ShardManifest};
+use crate::output::{Output, ReadError, RunsReader, remove_stale_temporaries};
 use crate::summary::SummarySink;
+use crate::sweep::{Grid, SweepCollector};
 
 use super::compare::{print_comparison, summary_files};
 use super::{Error, InputError, Report};
@@ -65,6 +66,53 @@ fn collector(m: &ShardManifest, first_shard: &Path) -> Result<Collector, InputEr
     Ok(Collector::new(variants, platforms, metrics))
 }
 
+/// A sweep's statistics per cell, recomputed from the merged `runs.csv` (each row to
+/// the cell its `cell` column names).
+fn sweep_collector(
+    m: &ShardManifest,
+    batch: &Batch,
+    first_shard: &Path,
+) -> Result<(Grid, SweepCollector), Error> {
+    let grid = Grid::parse(&m.sweep).map_err(|e| MergeError::BadManifest {
+        path: first_shard.join(MANIFEST),
+        message: format!("`sweep`: {e}"),
+    })?;
+    let c = collector(m, first_shard)?;
+    let mut sweep = SweepCollector::new(
+        grid.cells(),
+        c.variants().to_vec(),
+        m.platforms.iter().map(|p| Arc::from(p.as_str())).collect(),
+        c.metrics().to_vec(),
+    );
+    let variants = c.variants().to_vec();
+    let last = grid.cells().saturating_sub(1);
+    let mut reader: Option<(RunsReader, usize)> = None;
+    batch.rows(Output::Runs, &mut |header, rec| {
+        if reader.is_none() {
+            let cell = header
+                .iter()
+                .position(|h| h == b"cell")
+                .ok_or(ReadError::MissingColumn("cell"))?;
+            reader = Some((RunsReader::new(header)?, cell));
+        }
+        let Some((runs, column)) = &reader else {
+            return Ok(());
+        };
+        let text = String::from_utf8_lossy(rec.get(*column).unwrap_or_default());
+        let cell = text
+            .parse::<u64>()
+            .ok()
+            .filter(|&c| c <= last)
+            .ok_or_else(|| ReadError::UnknownCell {
+                found: text.to_string(),
+                last,
+            })?;
+        sweep.set_cell(cell);
+        runs.feed(rec, &variants, m.seed, &mut sweep)
+    })?;
+    Ok((grid, sweep))
+}
+
 /// Merge the shards, printing (unless quiet) what was merged, the table the unsharded
 /// command prints, and the files written (and those of an earlier run it replaced or
 /// removed).
@@ -96,8 +144,14 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Merged, Error> {
     } else {
         None
     };
+    let sweep = match m.command {
+        ShardCommand::Sweep if wants(Output::SweepSummary) => {
+            Some(sweep_collector(&m, &batch, &req.shards[0])?)
+        }
+        _ => None,
+    };
     // A run's terminal summary, as `ttx run` prints it (from the files' values).
-    let summary = if collector.is_none() && !req.quiet && batch.has(Output::Runs) {
+    let summary = if m.command == ShardCommand::Run && !req.quiet && batch.has(Output::Runs) {
         let mut summary = SummarySink::default();
         batch.replay(None, &mut summary)?;
         Some(summary)
@@ -118,8 +172,8 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Merged, Error> {
     {
         report.note(&message);
     }
-    let extra = match &collector {
-        Some(c) => {
+    let extra = match (&collector, &sweep) {
+        (Some(c), _) => {
             std::fs::create_dir_all(&out).map_err(write_err)?;
             summary_files(
                 &out,
@@ -129,7 +183,11 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Merged, Error> {
             )
             .map_err(write_err)?
         }
-        None => Vec::new(),
+        (None, Some((grid, c))) => {
+            std::fs::create_dir_all(&out).map_err(write_err)?;
+            vec![super::sweep::summary_file(&out, c, grid).map_err(write_err)?]
+        }
+        (None, None) => Vec::new(),
     };
     let done = batch.write(&out, extra)?;
     if !req.quiet {
@@ -139,7 +197,9 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Merged, Error> {
         ));
         if let Some(summary) = &summary {
             report.out(&summary.table());
-        } else if !compare {
+        } else if let Some((grid, c)) = &sweep {
+            super::sweep::print_sweep(report, c, grid, m.seed);
+        } else if m.command == ShardCommand::Run {
             report.note(
                 "note: the shards hold no runs.csv (`--outputs`), so there is no summary table",
             );

@@ -19,6 +19,7 @@ pub mod plan;
 pub mod protocols;
 pub mod report;
 pub mod run;
+pub mod sweep;
 pub mod targets;
 pub mod validate;
 pub mod variants;

@@ -18,7 +18,8 @@ pub struct CommonArgs {
     /// Base seed (default: the scenario's `seed`).
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
-    /// Output directory (default: results/<scenario file name without .yaml>/).
+    /// Output directory (default: results/<scenario file name without .yaml>/, and for a
+    /// sweep its sweep/ directory).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Worker threads (default: all cores). Outputs are identical for any value.

@@ -17,6 +17,7 @@ mod merge;
 mod report;
 mod run;
 pub mod signals;
+mod sweep;
 mod targets;
 
 pub use common::environment;
@@ -44,12 +45,17 @@ pub enum Command {
     },
     /// Run a scenario's variants and write outcome CSVs.
     Run(run::RunArgs),
-    /// Join the output directories of `ttx run --shard K/N` (or `ttx compare --shard K/N`)
-    /// into the files one unsharded run (or comparison) would have written, byte for byte.
+    /// Join the output directories of `ttx run --shard K/N` (or `compare`, `sweep`) into
+    /// the files one unsharded run (or comparison, sweep) would have written, byte for
+    /// byte.
     Merge(merge::MergeArgs),
     /// Compare variants against the first (the reference): paired statistics with common
     /// random numbers, summary CSVs and a verdict per variant.
     Compare(compare::CompareArgs),
+    /// Run every variant in every cell of a grid of values (`--set PATH=V1,V2,...`,
+    /// repeatable), with common random numbers; the run files gain a `cell` column and
+    /// one per path, and sweep_summary.csv compares the variants cell by cell.
+    Sweep(sweep::SweepArgs),
     /// Describe in plain words what each protocol of a scenario does, and when.
     Protocols {
         /// Scenario file (YAML).

@@ -12,7 +12,7 @@ use super::atomic::{Committed, commit_all};
 use super::files::MANIFEST;
 use super::select::{Output, Outputs};
 use super::shard::ShardManifest;
-use crate::record::{self, Record};
+use crate::record::{self, Record, neutralize};
 use crate::sink::{
     EventKind, EventRecord, PlatformOutcome, ProtocolOutcome, RunId, RunOutcome, SampleRecord, Sink,
 };
@@ -49,6 +49,8 @@ pub struct CsvOutputs {
     sample_clock: Option<(f64, f64)>,
     /// The end of the interval the held lines belong to.
     blocked_until: f64,
+    /// The current cell's values of those columns.
+    sweep_cells: Vec<String>,
 }
 
 /// Blocked attempts of a run with the same platform and detail (content, variant,
@@ -62,8 +64,9 @@ struct BlockedRun {
     count: u64,
 }
 
-/// A file of `R` records under a temporary name, its header written.
-fn open<R: Record>(dir: &Path, hashed: bool) -> io::Result<Writer<AtomicFile>> {
+/// A file of `R` records under a temporary name, its header written: the key columns,
+/// then a sweep's `extra` columns, then the record's.
+fn open<R: Record>(dir: &Path, hashed: bool, extra: &[String]) -> io::Result<Writer<AtomicFile>> {
     let path = dir.join(R::FILE);
     let file = if hashed {
         AtomicFile::create_hashed(&path)?
@@ -71,18 +74,37 @@ fn open<R: Record>(dir: &Path, hashed: bool) -> io::Result<Writer<AtomicFile>> {
         AtomicFile::create(&path)?
     };
     let mut w = Writer::from_writer(file);
-    w.write_record(record::header::<R>())?;
+    let key = R::KEY.iter().map(|c| c.name);
+    let own = R::COLUMNS.iter().map(|c| c.name);
+    w.write_record(key.chain(extra.iter().map(String::as_str)).chain(own))?;
     Ok(w)
 }
 
-/// One row: the run's key cells, then the record's.
+/// One row: the run's key cells, a sweep cell's `extra` cells, then the record's.
 fn write_row<R: Record>(
     w: &mut Writer<AtomicFile>,
     cell: &mut String,
+    extra: &[String],
     run: &RunId,
     r: &R,
 ) -> csv::Result<()> {
-    record::write_cells(run, r, cell, |c| w.write_field(c))?;
+    if extra.is_empty() {
+        record::write_cells(run, r, cell, |c| w.write_field(c))?;
+    } else {
+        for c in R::KEY {
+            cell.clear();
+            (c.write)(run, cell);
+            w.write_field(&*cell)?;
+        }
+        for e in extra {
+            w.write_field(e)?;
+        }
+        for c in R::COLUMNS {
+            cell.clear();
+            (c.write)(r, cell);
+            w.write_field(&*cell)?;
+        }
+    }
     // An empty record ends the row the fields began.
     w.write_record(None::<&[u8]>)
 }
@@ -91,42 +113,65 @@ impl CsvOutputs {
     /// Create the directory if needed and open `runs.csv`, `platforms.csv`,
     /// `timeseries.csv` (and `events.csv` if asked) under temporary names.
     pub fn create(dir: &Path, files: OutputFiles) -> io::Result<Self> {
-        Self::open(dir, Outputs::run_files(files.events), false)
+        Self::open(dir, Outputs::run_files(files.events), false, Vec::new())
     }
 
     /// Create the directory if needed and open the run files of `outputs` (the others
     /// are not created).
     pub fn create_selected(dir: &Path, outputs: Outputs) -> io::Result<Self> {
-        Self::open(dir, outputs, false)
+        Self::open(dir, outputs, false, Vec::new())
     }
 
     /// [`CsvOutputs::create_selected`] for a shard: `manifest` is written at commit
     /// beside the run files, with the SHA-256 of each.
     pub fn create_shard(dir: &Path, outputs: Outputs, manifest: ShardManifest) -> io::Result<Self> {
-        let mut out = Self::open(dir, outputs, true)?;
+        let mut out = Self::open(dir, outputs, true, Vec::new())?;
         out.manifest = Some(manifest);
         Ok(out)
     }
 
-    fn open(dir: &Path, outputs: Outputs, hashed: bool) -> io::Result<Self> {
+    /// The run files of a sweep: `columns` (`cell` and the swept paths) after each row's
+    /// key, their values given by [`CsvOutputs::set_sweep_cell`] before each cell's runs;
+    /// with `manifest` for a shard.
+    pub fn create_sweep(
+        dir: &Path,
+        outputs: Outputs,
+        columns: Vec<String>,
+        manifest: Option<ShardManifest>,
+    ) -> io::Result<Self> {
+        let columns = columns.iter().map(|c| neutralize(c).into_owned()).collect();
+        let mut out = Self::open(dir, outputs, manifest.is_some(), columns)?;
+        out.manifest = manifest;
+        Ok(out)
+    }
+
+    /// The records that follow belong to a sweep cell with these values of its columns.
+    pub fn set_sweep_cell(&mut self, values: &[String]) {
+        // Blocked lines held are the previous cell's.
+        self.flush_blocked();
+        self.blocked_run = None;
+        self.sweep_cells = values.iter().map(|v| neutralize(v).into_owned()).collect();
+    }
+
+    fn open(dir: &Path, outputs: Outputs, hashed: bool, extra: Vec<String>) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let want = |o: Output| outputs.contains(o);
         Ok(CsvOutputs {
             dir: dir.to_path_buf(),
             runs: want(Output::Runs)
-                .then(|| open::<RunOutcome>(dir, hashed))
+                .then(|| open::<RunOutcome>(dir, hashed, &extra))
                 .transpose()?,
             platforms: want(Output::Platforms)
-                .then(|| open::<PlatformOutcome>(dir, hashed))
+                .then(|| open::<PlatformOutcome>(dir, hashed, &extra))
                 .transpose()?,
             protocols: want(Output::Protocols)
-                .then(|| open::<ProtocolOutcome>(dir, hashed))
+                .then(|| open::<ProtocolOutcome>(dir, hashed, &extra))
                 .transpose()?,
             timeseries: want(Output::Timeseries)
-                .then(|| open::<SampleRecord>(dir, hashed))
+                .then(|| open::<SampleRecord>(dir, hashed, &extra))
                 .transpose()?,
             events: want(Output::Events)
-                .then(|| open::<EventRecord>(dir, hashed))
+                .then(|| open::<EventRecord>(dir, hashed, &extra))
                 .transpose()?,
             error: None,
             extra: Vec::new(),
@@ -136,6 +181,7 @@ impl CsvOutputs {
             blocked_run: None,
             sample_clock: None,
             blocked_until: f64::NEG_INFINITY,
+            sweep_cells: vec![String::new(); extra.len()],
         })
     }
 
@@ -225,7 +271,7 @@ impl CsvOutputs {
                     None => format!("{} uploads{rest}, from {from:.3} min", held.count),
                 };
             }
-            let r = write_row(w, &mut self.cell, run, &e);
+            let r = write_row(w, &mut self.cell, &self.sweep_cells, run, &e);
             if let Err(err) = r
                 && first_error.is_none()
             {
@@ -319,7 +365,7 @@ impl Sink for CsvOutputs {
         let Some(w) = self.events.as_mut() else {
             return;
         };
-        let r = write_row(w, &mut self.cell, run, e);
+        let r = write_row(w, &mut self.cell, &self.sweep_cells, run, e);
         self.note(r);
     }
 
@@ -327,7 +373,7 @@ impl Sink for CsvOutputs {
         let Some(w) = self.timeseries.as_mut() else {
             return;
         };
-        let r = write_row(w, &mut self.cell, run, s);
+        let r = write_row(w, &mut self.cell, &self.sweep_cells, run, s);
         self.note(r);
     }
 
@@ -335,7 +381,7 @@ impl Sink for CsvOutputs {
         let Some(w) = self.protocols.as_mut() else {
             return;
         };
-        let r = write_row(w, &mut self.cell, run, p);
+        let r = write_row(w, &mut self.cell, &self.sweep_cells, run, p);
         self.note(r);
     }
 
@@ -343,7 +389,7 @@ impl Sink for CsvOutputs {
         let Some(w) = self.platforms.as_mut() else {
             return;
         };
-        let r = write_row(w, &mut self.cell, run, p);
+        let r = write_row(w, &mut self.cell, &self.sweep_cells, run, p);
         self.note(r);
     }
 
@@ -351,7 +397,7 @@ impl Sink for CsvOutputs {
         let Some(w) = self.runs.as_mut() else {
             return;
         };
-        let r = write_row(w, &mut self.cell, run, o);
+        let r = write_row(w, &mut self.cell, &self.sweep_cells, run, o);
         self.note(r);
     }
 }

@@ -14,11 +14,14 @@ pub const SUMMARY: &str = "summary.csv";
 /// A comparison's time-series quantiles.
 pub const TIMESERIES_SUMMARY: &str = "timeseries_summary.csv";
 
+/// A sweep's summary: per cell, variant and metric.
+pub const SWEEP_SUMMARY: &str = "sweep_summary.csv";
+
 /// What produced an output directory's files ([`super::meta::RunMeta`]).
 pub const RUN_META: &str = "run.yaml";
 
 /// Every file ttx writes into an output directory.
-pub const OWN_FILES: [&str; 9] = [
+pub const OWN_FILES: [&str; 10] = [
     RunOutcome::FILE,
     PlatformOutcome::FILE,
     ProtocolOutcome::FILE,
@@ -26,6 +29,7 @@ pub const OWN_FILES: [&str; 9] = [
     EventRecord::FILE,
     SUMMARY,
     TIMESERIES_SUMMARY,
+    SWEEP_SUMMARY,
     MANIFEST,
     RUN_META,
 ];

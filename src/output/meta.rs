@@ -63,6 +63,9 @@ pub struct RunMeta {
     /// A shard's `K/N` (`ttx merge` leaves it out).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
+    /// `sweep`: the swept paths and their values (`path=v1,v2`), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sweep: Vec<String>,
 }
 
 impl RunMeta {
@@ -98,7 +101,14 @@ impl RunMeta {
             played: None,
             step: None,
             shard: None,
+            sweep: Vec::new(),
         }
+    }
+
+    /// `sweep`: the grid swept (`path=v1,v2` per path).
+    pub fn with_sweep(mut self, sweep: Vec<String>) -> Self {
+        self.sweep = sweep;
+        self
     }
 
     /// The live run of an exercise (variant `players`, one replication) on variant

@@ -21,7 +21,7 @@ pub use atomic::{AtomicFile, Cleanup, Committed, remove_stale_temporaries, sha25
 pub use csv_sink::{CsvOutputs, OutputFiles};
 pub use files::{OWN_FILES, RUN_META};
 pub use meta::RunMeta;
-pub use read::ReadError;
+pub use read::{ReadError, RunsReader};
 pub use select::{Output, Outputs, OutputsError};
 
 // Where cells have always been formatted from; the formatting is the records' own.

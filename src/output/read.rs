@@ -24,6 +24,8 @@ pub enum ReadError {
     UnknownVariant(String),
     #[error("unknown platform `{0}`")]
     UnknownPlatform(String),
+    #[error("`cell`: expected one of the sweep's cells (0 to {last}), found `{found}`")]
+    UnknownCell { found: String, last: u64 },
 }
 
 /// Reads rows of `R`'s file: where its columns are in the file's header (the file may

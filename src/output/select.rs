@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::files::{SUMMARY, TIMESERIES_SUMMARY};
+use super::files::{SUMMARY, SWEEP_SUMMARY, TIMESERIES_SUMMARY};
 use crate::record::{
     EventRecord, PlatformOutcome, ProtocolOutcome, Record, RunOutcome, SampleRecord,
 };
@@ -21,11 +21,13 @@ pub enum Output {
     Summary,
     /// `timeseries_summary.csv` (comparisons).
     TimeseriesSummary,
+    /// `sweep_summary.csv` (sweeps): per cell, variant and metric.
+    SweepSummary,
 }
 
 impl Output {
     /// Every output, in the order files are written.
-    pub const ALL: [Output; 7] = [
+    pub const ALL: [Output; 8] = [
         Output::Runs,
         Output::Platforms,
         Output::Protocols,
@@ -33,6 +35,7 @@ impl Output {
         Output::Events,
         Output::Summary,
         Output::TimeseriesSummary,
+        Output::SweepSummary,
     ];
 
     /// The name `--outputs` and the shard manifest use.
@@ -45,6 +48,7 @@ impl Output {
             Output::Events => "events",
             Output::Summary => "summary",
             Output::TimeseriesSummary => "timeseries_summary",
+            Output::SweepSummary => "sweep_summary",
         }
     }
 
@@ -58,13 +62,26 @@ impl Output {
             Output::Events => EventRecord::FILE,
             Output::Summary => SUMMARY,
             Output::TimeseriesSummary => TIMESERIES_SUMMARY,
+            Output::SweepSummary => SWEEP_SUMMARY,
         }
     }
 
     /// Whether it is one of the run files (written from the runs' records, and merged
-    /// from shards), rather than a comparison's summary.
+    /// from shards), rather than a comparison's or a sweep's summary.
     pub fn is_run_file(self) -> bool {
-        !matches!(self, Output::Summary | Output::TimeseriesSummary)
+        !matches!(
+            self,
+            Output::Summary | Output::TimeseriesSummary | Output::SweepSummary
+        )
+    }
+
+    /// The command that writes a summary (`None` for a run file: every batch command).
+    fn summarised_by(self) -> Option<&'static str> {
+        match self {
+            Output::Summary | Output::TimeseriesSummary => Some("ttx compare"),
+            Output::SweepSummary => Some("ttx sweep"),
+            _ => None,
+        }
     }
 
     /// The output of this name (or file name, `runs.csv`).
@@ -90,6 +107,7 @@ impl fmt::Display for Output {
 pub enum Writer {
     Run,
     Compare,
+    Sweep,
 }
 
 impl Writer {
@@ -100,6 +118,7 @@ impl Writer {
             Writer::Compare => Outputs::run_files(true)
                 .with(Output::Summary)
                 .with(Output::TimeseriesSummary),
+            Writer::Sweep => Outputs::run_files(true).with(Output::SweepSummary),
         }
     }
 
@@ -107,6 +126,7 @@ impl Writer {
         match self {
             Writer::Run => "ttx run",
             Writer::Compare => "ttx compare",
+            Writer::Sweep => "ttx sweep",
         }
     }
 }
@@ -138,6 +158,7 @@ impl Outputs {
             Writer::Compare => Outputs::run_files(events)
                 .with(Output::Summary)
                 .with(Output::TimeseriesSummary),
+            Writer::Sweep => Outputs::run_files(events).with(Output::SweepSummary),
         }
     }
 
@@ -192,6 +213,7 @@ impl Outputs {
                 Some(o) => {
                     return Err(OutputsError::NotWritten {
                         name: o.name(),
+                        by: o.summarised_by().unwrap_or("another command"),
                         command: command.command(),
                         allowed,
                     });
@@ -246,11 +268,12 @@ pub enum OutputsError {
         allowed: Outputs,
     },
     #[error(
-        "--outputs: `{name}` is written by `ttx compare` only; `{command}` writes: {}",
+        "--outputs: `{name}` is written by `{by}` only; `{command}` writes: {}",
         .allowed.names()
     )]
     NotWritten {
         name: &'static str,
+        by: &'static str,
         command: &'static str,
         allowed: Outputs,
     },

@@ -80,10 +80,17 @@ impl ShardSpec {
     /// and together covering `0..total` once. `None` if there are fewer replications
     /// than shards (a shard would have none).
     pub fn replications(self, total: u32) -> Option<Range<u32>> {
-        if total < self.count {
+        self.share(u64::from(total))
+            .map(|r| r.start as u32..r.end as u32)
+    }
+
+    /// This shard's share of `total` items of work (a sweep's runs), as
+    /// [`ShardSpec::replications`] shares replications.
+    pub fn share(self, total: u64) -> Option<Range<u64>> {
+        if total < u64::from(self.count) {
             return None;
         }
-        let at = |k: u32| (u64::from(k) * u64::from(total) / u64::from(self.count)) as u32;
+        let at = |k: u32| (u128::from(k) * u128::from(total) / u128::from(self.count)) as u64;
         Some(at(self.index - 1)..at(self.index))
     }
 
@@ -189,6 +196,9 @@ pub enum ShardCommand {
     Run,
     /// A comparison: the merge recomputes its summaries.
     Compare,
+    /// A sweep: shards share its (cell, variant, replication) runs; the merge recomputes
+    /// its summary.
+    Sweep,
 }
 
 impl fmt::Display for ShardCommand {
@@ -196,6 +206,7 @@ impl fmt::Display for ShardCommand {
         f.write_str(match self {
             ShardCommand::Run => "run",
             ShardCommand::Compare => "compare",
+            ShardCommand::Sweep => "sweep",
         })
     }
 }
@@ -237,6 +248,19 @@ pub struct ShardManifest {
     /// The SHA-256 of each file this shard wrote, in order. Not in format 1.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<FileSum>,
+    /// For `sweep`: the swept paths and values (`path=v1,v2`), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sweep: Vec<String>,
+    /// For `sweep`: this shard's runs, `first_run .. first_run + shard_runs`, numbered
+    /// over (cell, variant, replication), cell slowest.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub first_run: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub shard_runs: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A file a shard wrote and its SHA-256 (lower-case hex).
@@ -281,7 +305,37 @@ impl ShardManifest {
                 .map(|o| o.name().to_string())
                 .collect(),
             files: Vec::new(),
+            sweep: Vec::new(),
+            first_run: 0,
+            shard_runs: 0,
         }
+    }
+
+    /// The manifest of a `ttx sweep` shard over the grid `sweep` (its `path=values`),
+    /// running `runs` of the (cell, variant, replication) work; its summary is computed
+    /// by the merge. (Give its outputs after this.)
+    pub fn for_sweep(
+        mut self,
+        sweep: Vec<String>,
+        metrics: Vec<String>,
+        platforms: Vec<String>,
+        runs: Range<u64>,
+    ) -> Self {
+        self.command = ShardCommand::Sweep;
+        self.sweep = sweep;
+        self.metrics = metrics;
+        self.platforms = platforms;
+        self.first_replication = 0;
+        self.shard_replications = self.replications;
+        self.first_run = runs.start;
+        self.shard_runs = runs.end - runs.start;
+        let outputs = Outputs::default_for(Writer::Sweep, self.events);
+        self.with_outputs(outputs)
+    }
+
+    /// A sweep's cells: the product of its paths' value counts.
+    fn sweep_cells(&self) -> u64 {
+        crate::sweep::Grid::parse(&self.sweep).map_or(0, |g| g.cells())
     }
 
     /// The batch writes only `outputs` (`--outputs`); the event log is one of them or
@@ -306,6 +360,7 @@ impl ShardManifest {
         let command = match self.command {
             ShardCommand::Run => Writer::Run,
             ShardCommand::Compare => Writer::Compare,
+            ShardCommand::Sweep => Writer::Sweep,
         };
         if self.outputs.is_empty() {
             return Ok(Outputs::default_for(command, self.events));
@@ -338,6 +393,9 @@ impl ShardManifest {
                 files = files.with(Output::Timeseries);
             }
         }
+        if command == ShardCommand::Sweep && outputs.contains(Output::SweepSummary) {
+            files = files.with(Output::Runs);
+        }
         files
     }
 
@@ -353,7 +411,8 @@ impl ShardManifest {
 
     pub fn to_yaml(&self) -> String {
         format!(
-            "# Written by `ttx run --shard`: merge the shards with `ttx merge`.\n{}",
+            "# Written by `ttx {} --shard`: merge the shards with `ttx merge`.\n{}",
+            self.command,
             serde_yaml::to_string(self).expect("a manifest always serialises")
         )
     }
@@ -529,7 +588,28 @@ fn read_shard(dir: &Path) -> Result<Shard, MergeError> {
         && m.shard <= m.shards
         && held.is_some()
         && expected.replications(m.replications) == held;
-    if !consistent {
+    if m.command == ShardCommand::Sweep {
+        let total = m.sweep_cells() * m.variants.len() as u64 * u64::from(m.replications);
+        let runs = m
+            .first_run
+            .checked_add(m.shard_runs)
+            .map(|end| m.first_run..end);
+        if m.sweep_cells() == 0
+            || !(1..=m.shards).contains(&m.shard)
+            || expected.share(total) != runs
+        {
+            return Err(MergeError::BadManifest {
+                path,
+                message: format!(
+                    "shard {} of {} cannot hold runs {}..{} of a sweep of {total}",
+                    m.shard,
+                    m.shards,
+                    m.first_run,
+                    u128::from(m.first_run) + u128::from(m.shard_runs),
+                ),
+            });
+        }
+    } else if !consistent {
         return Err(MergeError::BadManifest {
             path,
             message: format!(
@@ -563,7 +643,7 @@ fn check_batch(mut shards: Vec<Shard>) -> Result<Vec<Shard>, MergeError> {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let fields: [(&'static str, String, String); 12] = [
+        let fields: [(&'static str, String, String); 13] = [
             ("format", a.format.clone(), b.format.clone()),
             (
                 "scenario_sha256",
@@ -584,6 +664,7 @@ fn check_batch(mut shards: Vec<Shard>) -> Result<Vec<Shard>, MergeError> {
             ("metrics", a.metrics.join(", "), b.metrics.join(", ")),
             ("outputs", a.outputs.join(", "), b.outputs.join(", ")),
             ("files", names(a), names(b)),
+            ("sweep", a.sweep.join(" "), b.sweep.join(" ")),
         ];
         for (field, va, vb) in fields {
             if va != vb {
@@ -638,8 +719,9 @@ struct Layout {
 }
 
 /// Find the header and each variant's rows in `path`, checking that rows come in
-/// variant order and name only the manifest's variants.
-fn layout(path: &Path, variants: &[String]) -> Result<Layout, MergeError> {
+/// variant order and name only the manifest's variants. For a sweep (`whole`), the rows
+/// (cell by cell, each cell's in variant order) are one group, copied as they are.
+fn layout(path: &Path, variants: &[String], whole: bool) -> Result<Layout, MergeError> {
     let io_err = |source| MergeError::Io {
         path: path.to_path_buf(),
         source,
@@ -667,9 +749,10 @@ fn layout(path: &Path, variants: &[String]) -> Result<Layout, MergeError> {
             "empty: a shard's run files have at least a header".into()
         ));
     }
-    let mut starts: Vec<Option<u64>> = vec![None; names.len()];
-    let mut ends: Vec<u64> = vec![0; names.len()];
-    let mut rows = vec![0u64; names.len()];
+    let groups = if whole { 1 } else { names.len() };
+    let mut starts: Vec<Option<u64>> = vec![None; groups];
+    let mut ends: Vec<u64> = vec![0; groups];
+    let mut rows = vec![0u64; groups];
     let mut current = 0usize;
     let mut header_end = None;
     loop {
@@ -690,6 +773,7 @@ fn layout(path: &Path, variants: &[String]) -> Result<Layout, MergeError> {
                 String::from_utf8_lossy(name)
             )));
         };
+        let v = if whole { 0 } else { v };
         if v < current {
             return Err(bad(format!(
                 "line {line}: variant `{}` after `{}`: rows are out of order",
@@ -767,7 +851,7 @@ impl Batch {
                         message: "missing: the shard's run is incomplete".into(),
                     });
                 }
-                let l = layout(&path, &m.variants)?;
+                let l = layout(&path, &m.variants, m.command == ShardCommand::Sweep)?;
                 if let Some(first) = per_shard.first().map(|f: &Layout| &f.header)
                     && *first != l.header
                 {
@@ -777,15 +861,22 @@ impl Batch {
                     });
                 }
                 if name == RunOutcome::FILE {
-                    let want = u64::from(s.manifest.shard_replications);
+                    let want = match m.command {
+                        ShardCommand::Sweep => s.manifest.shard_runs,
+                        _ => u64::from(s.manifest.shard_replications),
+                    };
                     if let Some(v) = l.rows.iter().position(|&n| n != want) {
-                        return Err(MergeError::BadFile {
-                            path,
-                            message: format!(
+                        let message = match m.command {
+                            ShardCommand::Sweep => format!(
+                                "{} rows, expected {want} (one per run of the shard): the file is damaged",
+                                l.rows[v]
+                            ),
+                            _ => format!(
                                 "{} rows for variant `{}`, expected {want} (one per replication): the file is damaged",
                                 l.rows[v], m.variants[v]
                             ),
-                        });
+                        };
+                        return Err(MergeError::BadFile { path, message });
                     }
                 }
                 per_shard.push(l);
@@ -826,7 +917,8 @@ impl Batch {
                 File::open(&path).map_err(|source| MergeError::Io { path, source })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        for v in 0..self.manifest().variants.len() {
+        // A variant's rows at a time (a sweep's: all of them at once).
+        for v in 0..self.layouts[file][0].groups.len() {
             for ((source, l), s) in sources
                 .iter_mut()
                 .zip(&self.layouts[file])
@@ -922,6 +1014,43 @@ impl Batch {
             each_row(*runs, &mut |rec| reader.feed(rec, &variants, m.seed, sink))?;
         }
         Ok(())
+    }
+
+    /// Each row of run file `o` in merged order, with the file's header, to `feed`
+    /// (errors name the shard's file): how a sweep's summary is recomputed.
+    pub fn rows(
+        &self,
+        o: Output,
+        feed: &mut dyn FnMut(&ByteRecord, &ByteRecord) -> Result<(), ReadError>,
+    ) -> Result<(), MergeError> {
+        let files = self.manifest().files();
+        let Some(file) = files.iter().position(|f| *f == o.file()) else {
+            return Ok(());
+        };
+        let mut header = ByteRecord::new();
+        let _ = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(&self.layouts[file][0].header[..])
+            .read_byte_record(&mut header);
+        let mut rec = ByteRecord::new();
+        self.for_each_range(file, |path, src| {
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(src);
+            while r
+                .read_byte_record(&mut rec)
+                .map_err(|e| MergeError::BadFile {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })?
+            {
+                feed(&header, &rec).map_err(|source| MergeError::BadRecord {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+            }
+            Ok(())
+        })
     }
 
     /// Whether the shards hold run file `o` (written with a subset of `--outputs`, they

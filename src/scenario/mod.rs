@@ -129,13 +129,28 @@ pub fn load(path: &Path) -> Result<Scenario, LoadError> {
 /// Any text is safe to give: hostile input (huge, deeply nested, alias bombs) is refused
 /// quickly and with bounded memory by the [`guard`] checks, before it is read into values.
 pub fn parse(text: &str, source: &str) -> Result<Scenario, LoadError> {
+    parse_with_sets(text, source, &[])
+}
+
+/// [`parse`], with values set in the file's document before it is read, as if the file
+/// had been edited (a sweep's cell): each `(path, value)` is a dotted path as in a
+/// variant's `set`, and a value in YAML (`0.8`, `30m`, `[a, b]`). A variant's own `set`
+/// still applies on top. Problems the values cause are named `--set PATH`.
+pub fn parse_with_sets(
+    text: &str,
+    source: &str,
+    sets: &[(String, String)],
+) -> Result<Scenario, LoadError> {
     let checked = read_checked::<RawScenario>(
         text,
         source,
         "expected a scenario (a mapping with `name`, `horizon`, `platforms` and `content`), found an empty file",
     )?;
-    let (doc, values, mut raw) = (checked.doc, checked.values, checked.raw);
+    let (mut doc, values, mut raw) = (checked.doc, checked.values, checked.raw);
     let one = |p: Problem| LoadError::one(source, p);
+    if !sets.is_empty() {
+        raw = apply_sets(&mut doc, sets).map_err(one)?;
+    }
 
     let raw_variants = raw.variants.take();
     let protocol_ids: Vec<String> = raw
@@ -149,7 +164,12 @@ pub fn parse(text: &str, source: &str) -> Result<Scenario, LoadError> {
     let base = validate::build_model(raw, &experiment, &mut c);
     let specs = validate::check_variants(raw_variants, &protocol_ids, &mut c);
     if !c.problems.is_empty() {
-        return Err(LoadError::new(source, c.problems));
+        let problems = c
+            .problems
+            .into_iter()
+            .map(|p| name_the_set(p, sets))
+            .collect();
+        return Err(LoadError::new(source, problems));
     }
 
     // Each variant with `set` reads a copy of the whole scenario again: bound the work.
@@ -498,6 +518,63 @@ fn is_blank(text: &str) -> bool {
 fn read_raw(doc: &serde_yaml::Value) -> Result<RawScenario, Problem> {
     let text = serde_yaml::to_string(doc).map_err(|e| error::from_yaml(&e))?;
     serde_yaml::from_str(&text).map_err(|e| error::from_yaml(&e))
+}
+
+/// Where a problem of a document with `sets` applied comes from: `--set PATH` when its
+/// field is at or under one of the paths (the file alone is valid, or its own problems
+/// would have been reported first).
+fn name_the_set(p: Problem, sets: &[(String, String)]) -> Problem {
+    let Some(field) = p.field() else { return p };
+    let dotted = overrides::dotted(field);
+    match sets
+        .iter()
+        .find(|(path, _)| dotted == *path || dotted.starts_with(&format!("{path}.")))
+    {
+        Some((path, value)) => {
+            Problem::at_field(format!("--set {path}={value}"), p.message).with_hint(p.hint)
+        }
+        None => p,
+    }
+}
+
+/// Set each path of `sets` in the document (the file's, variants and all) and read it
+/// again as a raw scenario.
+fn apply_sets(
+    doc: &mut serde_yaml::Value,
+    sets: &[(String, String)],
+) -> Result<RawScenario, Problem> {
+    let flag = |path: &str, value: &str| format!("--set {path}={value}");
+    let original = doc.clone();
+    let mut values = Vec::with_capacity(sets.len());
+    for (path, text) in sets {
+        let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+            Problem::at_field(
+                flag(path, text),
+                format!("expected a YAML value, like 0.8, 30m or [a, b]: {e}"),
+            )
+        })?;
+        if path.split('.').next() == Some("variants") {
+            return Err(Problem::at_field(
+                flag(path, text),
+                "expected a path into the model, found one into `variants`: a sweep sets the same value for every variant",
+            ));
+        }
+        overrides::apply(doc, path, value.clone())
+            .map_err(|e| Problem::at_field(flag(path, text), e.message).with_hint(e.hint))?;
+        values.push(value);
+    }
+    read_raw(doc).map_err(|p| {
+        // Name the first value that breaks the document (the file alone reads fine).
+        let mut d = original;
+        for ((path, text), value) in sets.iter().zip(values) {
+            // Each path applied cleanly above, so it does again.
+            let _ = overrides::apply(&mut d, path, value);
+            if let Err(p) = read_raw(&d) {
+                return Problem::at_field(flag(path, text), p.message).with_hint(p.hint);
+            }
+        }
+        p
+    })
 }
 
 /// Apply a variant's `set` to the document and build its model.

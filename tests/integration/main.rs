@@ -45,6 +45,7 @@ mod signals;
 mod situation_report_fits;
 mod spawn;
 mod stale_temporaries;
+mod sweep;
 mod targets;
 mod theory_branching;
 mod theory_erlang_c;
