@@ -61,13 +61,19 @@ fn dispatch(command: Command, console: &mut Console) -> Result<Done, Error> {
     let done = |()| Done::Complete;
     match command {
         Command::Validate { scenarios } => app::validate::run(&scenarios, console).map(done),
-        Command::Run(args) => app::run::run(&args.request(), console).map(drop).map(done),
+        Command::Run(args) => {
+            let (req, note) = args.request(cli::environment)?;
+            shard_note(console, note, req.options.quiet);
+            app::run::run(&req, console).map(drop).map(done)
+        }
         Command::Merge(args) => app::merge::run(&args.request(), console)
             .map(drop)
             .map(done),
-        Command::Compare(args) => app::compare::run(&args.request()?, console)
-            .map(drop)
-            .map(done),
+        Command::Compare(args) => {
+            let (req, note) = args.request(cli::environment)?;
+            shard_note(console, note, req.options.quiet);
+            app::compare::run(&req, console).map(drop).map(done)
+        }
         Command::Protocols { scenario, variant } => {
             app::protocols::run(&scenario, variant.as_deref(), console)
                 .map(drop)
@@ -99,6 +105,14 @@ fn dispatch(command: Command, console: &mut Console) -> Result<Done, Error> {
         Command::Calibrate(args) => app::calibrate::run(&args.request(), console)
             .map(drop)
             .map(done),
+    }
+}
+
+/// Say (unless quiet) that the shard run comes from the job scheduler's environment.
+fn shard_note(console: &mut Console, note: Option<String>, quiet: bool) {
+    use ttx::app::Report;
+    if let Some(note) = note.filter(|_| !quiet) {
+        console.note(&note);
     }
 }
 

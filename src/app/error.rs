@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::engine::SimError;
 use crate::exercise::DecisionFileError;
-use crate::output::shard::{MergeError, ShardSpec};
+use crate::output::shard::{MergeError, SchedulerError, ShardSpec};
 use crate::runner::RunError;
 use crate::scenario::LoadError;
 use crate::scenario::duration::DurError;
@@ -70,6 +70,9 @@ pub enum InputError {
         .spec.count
     )]
     TooFewReplications { spec: ShardSpec, total: u32 },
+    /// A job scheduler's variables (or `--shards`) that name no shard.
+    #[error(transparent)]
+    Scheduler(SchedulerError),
     #[error(
         "--volume: expected a factor above 0, like 0.25 for a quarter of the uploads, found {0}"
     )]

@@ -1,14 +1,10 @@
 //! `ttx compare`'s flags, and their check: `--metrics` names, `--precision` a share above
 //! 0, `--replications` a number of at least 2 or `auto`.
 
-use std::str::FromStr;
-
+use super::common::{CommonArgs, ShardArgs};
 use ttx::app::InputError;
 use ttx::app::compare::{Replications, Request, check_precision};
 use ttx::compare::Metric;
-use ttx::output::shard::ShardSpec;
-
-use super::common::CommonArgs;
 
 #[derive(clap::Args, Debug)]
 pub struct CompareArgs {
@@ -31,14 +27,17 @@ pub struct CompareArgs {
     /// posts_removed).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     metrics: Vec<String>,
-    /// Run only shard K of N of the replications (e.g. 3/10) and write its run files with
-    /// a shard.yaml manifest; `ttx merge` joins the shards and writes the comparison.
-    #[arg(long, value_name = "K/N", value_parser = ShardSpec::from_str)]
-    shard: Option<ShardSpec>,
+    #[command(flatten)]
+    shard: ShardArgs,
 }
 
 impl CompareArgs {
-    pub fn request(self) -> Result<Request, InputError> {
+    /// The request, and a note when the shard comes from the job scheduler's
+    /// environment (read through `var`).
+    pub fn request(
+        self,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<(Request, Option<String>), InputError> {
         // Empty: the scenario's defaults (see `Metric::defaults_for`).
         let metrics = if self.metrics.is_empty() {
             Vec::new()
@@ -56,11 +55,13 @@ impl CompareArgs {
             self.max_replications,
         )?;
         // `--shard` with `auto` is refused by the command itself, before it loads anything.
-        Ok(Request {
+        let sharding = self.shard.resolve(var)?;
+        let request = Request {
             options: self.common.options(),
             replications,
             metrics,
-            shard: self.shard,
-        })
+            shard: sharding.spec,
+        };
+        Ok((request, sharding.note))
     }
 }

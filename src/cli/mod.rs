@@ -19,6 +19,7 @@ mod run;
 pub mod signals;
 mod targets;
 
+pub use common::environment;
 pub use console::{Console, StdinPrompt};
 
 #[derive(Parser, Debug)]
@@ -103,7 +104,7 @@ mod tests {
         let mut all = vec!["compare", "s.yaml"];
         all.extend_from_slice(args);
         match parse(&all) {
-            Command::Compare(a) => a.request(),
+            Command::Compare(a) => a.request(|_| None).map(|(r, _)| r),
             other => panic!("{other:?}"),
         }
     }
@@ -151,9 +152,52 @@ mod tests {
         );
         match parse(&["run", "s.yaml", "--shard", "1/3"]) {
             Command::Run(a) => assert!(matches!(
-                a.request().mode,
+                a.request(|_| None).unwrap().0.mode,
                 ttx::app::run::Mode::Shard(ShardSpec { index: 1, count: 3 })
             )),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn under_a_job_array_the_shard_comes_from_the_scheduler_unless_given() {
+        let slurm = |name: &str| match name {
+            "SLURM_ARRAY_TASK_ID" => Some("7".to_string()),
+            "SLURM_ARRAY_TASK_MIN" => Some("5".to_string()),
+            "SLURM_ARRAY_TASK_COUNT" => Some("3".to_string()),
+            _ => None,
+        };
+        let run = |args: &[&str]| match parse(args) {
+            Command::Run(a) => a.request(slurm).unwrap(),
+            other => panic!("{other:?}"),
+        };
+        let (req, note) = run(&["run", "s.yaml"]);
+        assert!(matches!(
+            req.mode,
+            ttx::app::run::Mode::Shard(ShardSpec { index: 3, count: 3 })
+        ));
+        assert!(note.unwrap().contains("SLURM_ARRAY_TASK_ID=7"));
+        // --shard on the command line wins, silently.
+        let (req, note) = run(&["run", "s.yaml", "--shard", "1/2"]);
+        assert!(matches!(
+            req.mode,
+            ttx::app::run::Mode::Shard(ShardSpec { index: 1, count: 2 })
+        ));
+        assert!(note.is_none());
+        // A replay is one batch.
+        let (req, _) = run(&["run", "s.yaml", "--decisions", "d.yaml"]);
+        assert!(matches!(req.mode, ttx::app::run::Mode::Decisions(_)));
+        assert!(
+            Cli::try_parse_from(["ttx", "run", "s.yaml", "--shard", "1/2", "--shards", "2"])
+                .is_err()
+        );
+        match parse(&["compare", "s.yaml", "--shards", "4"]) {
+            Command::Compare(a) => {
+                let k8s = |n: &str| (n == "JOB_COMPLETION_INDEX").then(|| "3".to_string());
+                let (req, note) = a.request(k8s).unwrap();
+                assert_eq!(req.shard, Some(ShardSpec { index: 4, count: 4 }));
+                assert!(note.unwrap().contains("JOB_COMPLETION_INDEX=3"));
+            }
             other => panic!("{other:?}"),
         }
     }

@@ -94,6 +94,94 @@ impl ShardSpec {
     }
 }
 
+/// Where a shard's K/N came from, when not from `--shard`: a job scheduler's
+/// environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FromScheduler {
+    pub spec: ShardSpec,
+    /// The variables read, as `NAME=value`, for the note the command prints.
+    pub variables: Vec<String>,
+}
+
+/// Why the scheduler's environment gives no shard.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SchedulerError(pub String);
+
+impl ShardSpec {
+    /// The shard a job scheduler's environment says this process is, read through `var`
+    /// (`std::env::var` in the binary):
+    /// - with `shards` (`--shards N`): a Kubernetes Indexed Job; K is
+    ///   `JOB_COMPLETION_INDEX` + 1 (the index counts from 0);
+    /// - otherwise, a Slurm job array: K is `SLURM_ARRAY_TASK_ID` -
+    ///   `SLURM_ARRAY_TASK_MIN` + 1 and N is `SLURM_ARRAY_TASK_COUNT`, so `--array=1-3`
+    ///   and `--array=0-2` both give shards 1..3 of 3. Without `SLURM_ARRAY_TASK_ID`,
+    ///   `None` (not a job array: the whole batch).
+    ///
+    /// Array indices with gaps or steps (`--array=1,5,9`, `--array=0-10:2`) cannot be
+    /// told from a complete batch by these variables alone, so an index past the
+    /// count is refused rather than mapped to a shard that does not exist.
+    pub fn from_scheduler(
+        shards: Option<u32>,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<FromScheduler>, SchedulerError> {
+        let read = |name: &str| -> Result<Option<(u32, String)>, SchedulerError> {
+            match var(name) {
+                None => Ok(None),
+                Some(text) => match text.trim().parse::<u32>() {
+                    Ok(n) => Ok(Some((n, format!("{name}={}", text.trim())))),
+                    Err(_) => Err(SchedulerError(format!(
+                        "{name}: expected a whole number, found `{}`",
+                        crate::text::one_line(&text)
+                    ))),
+                },
+            }
+        };
+        if let Some(count) = shards {
+            let Some((index, seen)) = read("JOB_COMPLETION_INDEX")? else {
+                return Err(SchedulerError(format!(
+                    "--shards {count}: expected to run as a Kubernetes Indexed Job, with JOB_COMPLETION_INDEX set; it is not (outside one, give --shard K/{count})"
+                )));
+            };
+            if count == 0 || index >= count {
+                return Err(SchedulerError(format!(
+                    "--shards {count}: {seen} is not the index of one of {count} shards (0 to {}); set the Job's `completions` to {count}",
+                    count.saturating_sub(1)
+                )));
+            }
+            return Ok(Some(FromScheduler {
+                spec: ShardSpec {
+                    index: index + 1,
+                    count,
+                },
+                variables: vec![seen],
+            }));
+        }
+        let Some((id, id_seen)) = read("SLURM_ARRAY_TASK_ID")? else {
+            return Ok(None);
+        };
+        let missing = |name: &str| {
+            SchedulerError(format!(
+                "{id_seen} is set but {name} is not: expected a Slurm job array's variables (or give --shard K/N)"
+            ))
+        };
+        let (min, min_seen) =
+            read("SLURM_ARRAY_TASK_MIN")?.ok_or_else(|| missing("SLURM_ARRAY_TASK_MIN"))?;
+        let (count, count_seen) =
+            read("SLURM_ARRAY_TASK_COUNT")?.ok_or_else(|| missing("SLURM_ARRAY_TASK_COUNT"))?;
+        let index = id.checked_sub(min).map(|k| k + 1);
+        match index {
+            Some(index) if count > 0 && index <= count => Ok(Some(FromScheduler {
+                spec: ShardSpec { index, count },
+                variables: vec![id_seen, min_seen, count_seen],
+            })),
+            _ => Err(SchedulerError(format!(
+                "{id_seen} with {min_seen} and {count_seen} is not one of {count} consecutive tasks: submit the array as --array=1-N (no gaps, no steps), or give --shard K/N"
+            ))),
+        }
+    }
+}
+
 /// Which command wrote a shard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -987,6 +1075,81 @@ mod tests {
             }
         }
         assert_eq!(ShardSpec { index: 1, count: 5 }.replications(4), None);
+    }
+
+    #[test]
+    fn a_scheduler_s_environment_names_the_shard() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let spec = |k, n| ShardSpec { index: k, count: n };
+        let slurm = |id, min, count| {
+            ShardSpec::from_scheduler(
+                None,
+                env(Box::leak(Box::new([
+                    ("SLURM_ARRAY_TASK_ID", id),
+                    ("SLURM_ARRAY_TASK_MIN", min),
+                    ("SLURM_ARRAY_TASK_COUNT", count),
+                ]))),
+            )
+        };
+        // --array=1-3 and --array=0-2 give the same shards.
+        assert_eq!(slurm("1", "1", "3").unwrap().unwrap().spec, spec(1, 3));
+        assert_eq!(slurm("3", "1", "3").unwrap().unwrap().spec, spec(3, 3));
+        assert_eq!(slurm("0", "0", "3").unwrap().unwrap().spec, spec(1, 3));
+        let from = slurm("12", "10", "4").unwrap().unwrap();
+        assert_eq!(from.spec, spec(3, 4));
+        assert_eq!(from.variables[0], "SLURM_ARRAY_TASK_ID=12");
+        // A stepped or gapped array is refused, not mapped to a shard that is not there.
+        let e = slurm("9", "1", "3").unwrap_err().to_string();
+        assert!(e.contains("--array=1-N"), "{e}");
+        assert!(slurm("0", "1", "3").is_err());
+        assert!(
+            slurm("x", "1", "3")
+                .unwrap_err()
+                .to_string()
+                .contains("expected a whole number")
+        );
+        // Not a job array: the whole batch.
+        assert_eq!(ShardSpec::from_scheduler(None, env(&[])).unwrap(), None);
+        // Part of the array's variables only.
+        let e = ShardSpec::from_scheduler(None, env(&[("SLURM_ARRAY_TASK_ID", "2")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("SLURM_ARRAY_TASK_MIN is not"), "{e}");
+        // Kubernetes: the completion index counts from 0.
+        let k8s = |index: &'static str, n| {
+            ShardSpec::from_scheduler(
+                Some(n),
+                env(Box::leak(Box::new([("JOB_COMPLETION_INDEX", index)]))),
+            )
+        };
+        assert_eq!(k8s("0", 3).unwrap().unwrap().spec, spec(1, 3));
+        assert_eq!(k8s("2", 3).unwrap().unwrap().spec, spec(3, 3));
+        assert!(k8s("3", 3).unwrap_err().to_string().contains("completions"));
+        let e = ShardSpec::from_scheduler(Some(3), env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("JOB_COMPLETION_INDEX"), "{e}");
+        // --shards wins over a Slurm array's variables (a Job inside an allocation).
+        let both = env(&[
+            ("JOB_COMPLETION_INDEX", "1"),
+            ("SLURM_ARRAY_TASK_ID", "1"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_COUNT", "5"),
+        ]);
+        assert_eq!(
+            ShardSpec::from_scheduler(Some(2), both)
+                .unwrap()
+                .unwrap()
+                .spec,
+            spec(2, 2)
+        );
     }
 
     #[test]

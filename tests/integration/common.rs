@@ -225,8 +225,22 @@ pub fn ci_ratio(num: &[f64], den: &[f64], z: f64) -> Ci {
 // ---- Helpers for the CLI, determinism and conservation tests ----
 
 /// The `ttx` binary built for these tests.
+/// The job scheduler's variables that make a batch command run one shard.
+pub const SCHEDULER_VARIABLES: [&str; 4] = [
+    "SLURM_ARRAY_TASK_ID",
+    "SLURM_ARRAY_TASK_MIN",
+    "SLURM_ARRAY_TASK_COUNT",
+    "JOB_COMPLETION_INDEX",
+];
+
+/// The `ttx` binary, without the job scheduler's variables the tests themselves may run
+/// under (in a Slurm job array, every `ttx run` would otherwise run one shard).
 pub fn ttx() -> assert_cmd::Command {
-    assert_cmd::cargo::cargo_bin_cmd!("ttx")
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("ttx");
+    for name in SCHEDULER_VARIABLES {
+        cmd.env_remove(name);
+    }
+    cmd
 }
 
 /// A scenario under tests/fixtures/bad/ (one mistake per file).

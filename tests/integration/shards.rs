@@ -95,6 +95,91 @@ fn merged_shards_equal_one_unsharded_run_byte_for_byte() {
     }
 }
 
+/// Under a Slurm job array (`--array=4-6`) and a Kubernetes Indexed Job, the shards come
+/// from the scheduler's variables, and merge into the unsharded files.
+#[test]
+fn shards_from_a_job_scheduler_s_environment_merge_into_the_unsharded_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tutorial = shipped("tutorial.yaml");
+    let full = tmp.path().join("full");
+    ttx()
+        .arg("run")
+        .arg(&tutorial)
+        .args(["--replications", "6", "--quiet", "--out"])
+        .arg(&full)
+        .assert()
+        .success();
+    let slurm: Vec<PathBuf> = (4..=6)
+        .map(|task| {
+            let dir = tmp.path().join(format!("slurm-{task}"));
+            ttx()
+                .arg("run")
+                .arg(&tutorial)
+                .args(["--replications", "6", "--out"])
+                .arg(&dir)
+                .env("SLURM_ARRAY_TASK_ID", task.to_string())
+                .env("SLURM_ARRAY_TASK_MIN", "4")
+                .env("SLURM_ARRAY_TASK_COUNT", "3")
+                .assert()
+                .success()
+                .stderr(contains(format!(
+                    "running shard {}/3 as the job scheduler says (SLURM_ARRAY_TASK_ID={task}",
+                    task - 3
+                )));
+            dir
+        })
+        .collect();
+    let k8s: Vec<PathBuf> = (0..3)
+        .map(|index| {
+            let dir = tmp.path().join(format!("k8s-{index}"));
+            ttx()
+                .arg("compare")
+                .arg(&tutorial)
+                .args(["--replications", "6", "--shards", "3", "--quiet", "--out"])
+                .arg(&dir)
+                .env("JOB_COMPLETION_INDEX", index.to_string())
+                .assert()
+                .success();
+            dir
+        })
+        .collect();
+    let merged = tmp.path().join("merged");
+    merge_cmd(
+        &slurm.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
+        &merged,
+    )
+    .success();
+    let (a, b) = (snapshot(&full), snapshot(&merged));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        assert!(bytes == &b[name], "{name} differs after merging");
+    }
+    let manifests: Vec<String> = k8s
+        .iter()
+        .map(|d| std::fs::read_to_string(d.join("shard.yaml")).unwrap())
+        .collect();
+    for (k, m) in manifests.iter().enumerate() {
+        assert!(m.contains(&format!("shard: {}\n", k + 1)), "{m}");
+        assert!(m.contains("command: compare"), "{m}");
+    }
+    merge_cmd(
+        &k8s.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
+        &tmp.path().join("k8s"),
+    )
+    .success();
+    assert!(tmp.path().join("k8s/summary.csv").is_file());
+    // --shards outside an Indexed Job is refused, saying what is missing.
+    ttx()
+        .arg("run")
+        .arg(&tutorial)
+        .args(["--shards", "3", "--out"])
+        .arg(tmp.path().join("nowhere"))
+        .assert()
+        .code(2)
+        .stderr(contains("JOB_COMPLETION_INDEX"));
+    assert!(!tmp.path().join("nowhere").exists());
+}
+
 /// The part II scenario in three shards merges into the unsharded files, protocols.csv
 /// included, byte for byte.
 #[test]
