@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::snapshot;
+use crate::common::{SCHEDULER_VARIABLES, snapshot};
 
 /// How long the array and the merge may take, queueing included (they take seconds).
 const JOBS_TIMEOUT: Duration = Duration::from_secs(240);
@@ -244,10 +244,14 @@ PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
         .join("\n")
     }
 
-    /// A Slurm client command against this cluster.
+    /// A Slurm client command against this cluster (without the variables of a job
+    /// array the test itself may run in).
     fn client(&self, program: &str) -> Command {
         let mut cmd = Command::new(program);
         cmd.env("SLURM_CONF", &self.conf);
+        for name in SCHEDULER_VARIABLES {
+            cmd.env_remove(name);
+        }
         cmd
     }
 
@@ -482,7 +486,8 @@ fn a_slurm_job_array_and_its_merge_job_equal_one_run_byte_for_byte() {
 
     // The merged files are those of one single-process run, byte for byte.
     let full = tmp.path().join("full");
-    let one = Command::new(&ttx)
+    let one = cluster
+        .client(ttx.to_str().unwrap())
         .args(BATCH)
         .arg("--out")
         .arg(&full)
