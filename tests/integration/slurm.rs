@@ -380,14 +380,21 @@ const FINAL: [&str; 10] = [
     "REVOKED",
 ];
 
-/// The batch the test runs: the tutorial scenario, few replications, as one process and
-/// as 3 array tasks. Issue #19 asks for a sweep here; until `ttx sweep` lands on this
-/// branch it is a `run` (the scripts take either), and then e.g. `["sweep",
-/// "scenarios/tutorial.yaml", "--set", "hash_sharing.delay=15m,1h", "--replications", "4"]`.
-const BATCH: &[&str] = &["run", "scenarios/tutorial.yaml", "--replications", "7"];
+/// The batch the test runs: a 2 x 2 sweep of the tutorial scenario, few replications,
+/// as one process and as 3 array tasks (whose shares cut through cells).
+const BATCH: &[&str] = &[
+    "sweep",
+    "scenarios/tutorial.yaml",
+    "--set",
+    "platforms.videotube.review.reviewers=4,10",
+    "--set",
+    "hash_sharing.delay=15m,1h",
+    "--replications",
+    "4",
+];
 
 #[test]
-fn a_slurm_job_array_and_its_merge_job_equal_one_run_byte_for_byte() {
+fn a_slurm_job_array_and_its_merge_job_equal_one_sweep_byte_for_byte() {
     let started = Instant::now();
     let root = env!("CARGO_MANIFEST_DIR");
     let ttx = PathBuf::from(env!("CARGO_BIN_EXE_ttx"));
@@ -500,7 +507,9 @@ fn a_slurm_job_array_and_its_merge_job_equal_one_run_byte_for_byte() {
     check(&one, "the single-process run");
     let (a, b) = (snapshot(&full), snapshot(&out_dir.join("merged")));
     assert!(
-        a.contains_key("runs.csv") && a.contains_key("run.yaml"),
+        a.contains_key("runs.csv")
+            && a.contains_key("sweep_summary.csv")
+            && a.contains_key("run.yaml"),
         "{:?}",
         a.keys()
     );
