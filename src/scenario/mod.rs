@@ -100,7 +100,7 @@ pub mod guard;
 mod lookalike;
 pub mod model;
 mod overrides;
-mod raw;
+pub(crate) mod raw;
 mod validate;
 
 use std::path::Path;
