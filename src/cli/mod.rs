@@ -18,6 +18,7 @@ mod report;
 mod run;
 pub mod signals;
 mod targets;
+pub mod tooling;
 
 pub use console::{Console, StdinPrompt};
 
@@ -40,6 +41,10 @@ pub enum Command {
         /// Scenario files (YAML).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+        /// How to report: `text` (for people), `json` (one document for the whole call)
+        /// or `github` (workflow annotations, so CI points at the line).
+        #[arg(long, value_enum, default_value_t = tooling::ValidateFormat::Text)]
+        format: tooling::ValidateFormat,
     },
     /// Run a scenario's variants and write outcome CSVs.
     Run(run::RunArgs),
@@ -79,6 +84,8 @@ pub enum Command {
     /// evaluations; writes calibrated.yaml (the scenario with the fitted values in
     /// place), candidates.csv and fit.csv, keeping the best so far if interrupted.
     Calibrate(calibrate::CalibrateArgs),
+    #[command(flatten)]
+    Tooling(tooling::Tooling),
 }
 
 #[cfg(test)]
