@@ -176,12 +176,12 @@ fn json_report(checked: &[Checked]) -> String {
         }
         if let Some(e) = &c.error {
             for p in &e.problems {
-                let (line, column) = p.line_col().unzip();
+                let (line, column) = p.position().unzip();
                 problems.push(json!({
                     "file": e.source,
                     "line": line,
                     "column": column,
-                    "path": p.field(),
+                    "path": p.path(),
                     "message": p.message,
                     "hint": p.hint,
                     "severity": "error",
@@ -205,15 +205,19 @@ fn json_report(checked: &[Checked]) -> String {
 /// One problem as a GitHub workflow annotation.
 fn annotation(file: &str, p: &Problem) -> String {
     let mut props = vec![format!("file={}", property(file))];
-    if let Some((line, column)) = p.line_col() {
+    if let Some((line, column)) = p.position() {
         props.push(format!("line={line}"));
         props.push(format!("col={column}"));
     }
     props.push(format!(
         "title={}",
-        property(p.field().unwrap_or("ttx validate"))
+        property(p.path().unwrap_or("ttx validate"))
     ));
-    format!("::error {}::{}", props.join(","), data(&message_with_hint(p)))
+    format!(
+        "::error {}::{}",
+        props.join(","),
+        data(&message_with_hint(p))
+    )
 }
 
 /// A workflow command's message, escaped as GitHub reads it.

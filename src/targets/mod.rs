@@ -307,7 +307,10 @@ pub fn parse(text: &str, source: &str) -> Result<Targets, LoadError> {
         }
     }
     if !problems.is_empty() {
-        return Err(LoadError::new(source, problems));
+        return Err(LoadError::new(
+            source,
+            crate::scenario::place_fields(problems, text),
+        ));
     }
     Ok(Targets {
         source: source.to_string(),
@@ -592,6 +595,7 @@ pub fn file_problem(source: &str, message: String) -> LoadError {
         source,
         vec![Problem {
             location: Location::File,
+            also: None,
             message,
             hint: None,
         }],
