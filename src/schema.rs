@@ -60,9 +60,36 @@ pub fn schema(kind: Kind) -> serde_json::Value {
     let schema = match kind {
         Kind::Scenario => generator.into_root_schema_for::<crate::scenario::raw::RawScenario>(),
         Kind::Targets => generator.into_root_schema_for::<crate::targets::RawTargets>(),
-        Kind::Decisions => generator.into_root_schema_for::<crate::exercise::record::DecisionFile>(),
+        Kind::Decisions => {
+            generator.into_root_schema_for::<crate::exercise::record::DecisionFile>()
+        }
     };
-    schema.to_value()
+    let mut value = schema.to_value();
+    unwrap_lines(&mut value);
+    value
+}
+
+/// Doc comments are wrapped at 90 columns; their descriptions are read as flowing text
+/// (a line break within a paragraph becomes a space; paragraphs stay apart).
+fn unwrap_lines(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                match x {
+                    serde_json::Value::String(s) if k == "description" => {
+                        *s = s
+                            .split("\n\n")
+                            .map(|p| p.split('\n').map(str::trim).collect::<Vec<_>>().join(" "))
+                            .collect::<Vec<_>>()
+                            .join("\n\n");
+                    }
+                    other => unwrap_lines(other),
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(unwrap_lines),
+        _ => {}
+    }
 }
 
 /// The schema of a file kind as `ttx schema` prints it: pretty JSON and a final newline.

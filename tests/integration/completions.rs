@@ -24,7 +24,10 @@ fn a_script_for_every_shell() {
             assert!(script.contains("ttx"), "{name} {extra:?}: {script}");
             if extra.is_some() {
                 // The static script knows the subcommands by itself.
-                assert!(script.contains("validate") && script.contains("calibrate"), "{name}");
+                assert!(
+                    script.contains("validate") && script.contains("calibrate"),
+                    "{name}"
+                );
             } else {
                 // The dynamic one asks ttx.
                 assert!(script.contains("COMPLETE"), "{name}: {script}");
@@ -56,9 +59,15 @@ fn complete(words: &[&str]) -> Vec<String> {
 fn variant_names_and_platform_ids_complete_from_the_scenario() {
     let tutorial = shipped("tutorial.yaml");
     let t = tutorial.to_str().unwrap();
-    assert_eq!(complete(&["ttx", "run", t, "--variant", ""]), ["baseline", "ecp"]);
+    assert_eq!(
+        complete(&["ttx", "run", t, "--variant", ""]),
+        ["baseline", "ecp"]
+    );
     assert_eq!(complete(&["ttx", "compare", t, "--variant", "e"]), ["ecp"]);
-    assert_eq!(complete(&["ttx", "msel", t, "--variant", "b"]), ["baseline"]);
+    assert_eq!(
+        complete(&["ttx", "msel", t, "--variant", "b"]),
+        ["baseline"]
+    );
     let fit = complete(&["ttx", "calibrate", t, "--fit", "platforms.v"]);
     assert_eq!(fit, ["platforms.videotube."]);
     // Subcommands complete too.
@@ -79,18 +88,37 @@ fn a_man_page_for_ttx_and_every_subcommand() {
     };
     assert!(page("ttx").contains(".TH ttx"));
     let subcommands = [
-        "validate", "run", "merge", "compare", "protocols", "exercise", "msel", "report",
-        "bench", "targets", "calibrate", "schema", "new", "completions", "man",
+        "validate",
+        "run",
+        "merge",
+        "compare",
+        "protocols",
+        "exercise",
+        "msel",
+        "report",
+        "bench",
+        "targets",
+        "calibrate",
+        "schema",
+        "new",
+        "completions",
+        "man",
     ];
     for sub in subcommands {
         let text = page(&format!("ttx-{sub}"));
         assert!(text.contains(".SH NAME"), "ttx-{sub}.1");
-        assert!(text.contains(&format!("ttx\\-{sub}")), "ttx-{sub}.1: {text}");
+        assert!(
+            text.contains(&format!("ttx\\-{sub}")),
+            "ttx-{sub}.1: {text}"
+        );
     }
     // Only pages, and none for `help`.
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        assert!(name == "ttx.1" || (name.starts_with("ttx-") && name.ends_with(".1")), "{name}");
+        assert!(
+            name == "ttx.1" || (name.starts_with("ttx-") && name.ends_with(".1")),
+            "{name}"
+        );
     }
     assert!(!Path::new(&dir.path().join("ttx-help.1")).exists());
 }

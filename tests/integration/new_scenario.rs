@@ -42,7 +42,10 @@ fn it_refuses_to_overwrite() {
     std::fs::write(&path, "name: mine\n").unwrap();
     let out = ttx().arg("new").arg(&path).assert().failure().code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
-    assert!(err.contains("already there") && err.contains("never overwrites"), "{err}");
+    assert!(
+        err.contains("already there") && err.contains("never overwrites"),
+        "{err}"
+    );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "name: mine\n");
     // Nor is a schema written beside it.
     assert!(!dir.path().join("schema").exists());

@@ -36,7 +36,10 @@ fn every_bad_fixture_reports_its_places_in_json() {
         for p in problems {
             assert_eq!(p["file"], f.display().to_string(), "{name}: {p}");
             assert_eq!(p["severity"], "error", "{name}: {p}");
-            assert!(p["message"].as_str().is_some_and(|m| !m.is_empty()), "{name}");
+            assert!(
+                p["message"].as_str().is_some_and(|m| !m.is_empty()),
+                "{name}"
+            );
             for key in ["line", "column", "path", "hint"] {
                 assert!(p.get(key).is_some(), "{name}: no `{key}` in {p}");
             }
@@ -57,7 +60,10 @@ fn every_bad_fixture_reports_its_places_in_json() {
                 assert!(text.contains(&at), "{name}: {at} not in {text}");
             }
             if let Some(path) = p["path"].as_str() {
-                assert!(text.contains(&format!("{path}: ")), "{name}: {path} not in {text}");
+                assert!(
+                    text.contains(&format!("{path}: ")),
+                    "{name}: {path} not in {text}"
+                );
             }
         }
     }
@@ -86,7 +92,12 @@ fn one_document_for_the_whole_call() {
         .find(|p| p["file"] == bad.display().to_string())
         .unwrap();
     assert_eq!(range["path"], "platforms[videotube].hash_recall");
-    assert!(range["message"].as_str().unwrap().contains("probability in [0, 1]"));
+    assert!(
+        range["message"]
+            .as_str()
+            .unwrap()
+            .contains("probability in [0, 1]")
+    );
     let typo = problems
         .iter()
         .find(|p| p["file"] == typo.display().to_string())
