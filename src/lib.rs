@@ -26,6 +26,7 @@ pub mod record;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod schema;
 pub mod sink;
 pub mod summary;
 pub mod sweep;

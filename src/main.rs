@@ -27,6 +27,7 @@ use cli::{Cli, Command, Console, StdinPrompt, signals};
 fn main() -> ExitCode {
     ttx::allocator::configure();
     signals::install();
+    cli::tooling::complete_if_asked();
     let cli = Cli::parse();
     match dispatch(cli.command, &mut Console::default()) {
         Ok(Done::Complete) => ExitCode::SUCCESS,
@@ -60,7 +61,9 @@ fn say(line: &str) {
 fn dispatch(command: Command, console: &mut Console) -> Result<Done, Error> {
     let done = |()| Done::Complete;
     match command {
-        Command::Validate { scenarios } => app::validate::run(&scenarios, console).map(done),
+        Command::Validate { scenarios, format } => {
+            app::validate::run_as(&scenarios, format.into(), console).map(done)
+        }
         Command::Run(args) => {
             let (req, note) = args.request(cli::environment)?;
             shard_note(console, note, req.options.quiet);
@@ -110,6 +113,7 @@ fn dispatch(command: Command, console: &mut Console) -> Result<Done, Error> {
         Command::Calibrate(args) => app::calibrate::run(&args.request(), console)
             .map(drop)
             .map(done),
+        Command::Tooling(command) => cli::tooling::run(command, console).map(done),
     }
 }
 

@@ -114,6 +114,14 @@ pub enum InputError {
     #[error(transparent)]
     Report(crate::report::ReportError),
     /// A comparison shard's manifest names a metric this build does not know.
+    #[error(
+        "{}: a file is already there; `ttx new` never overwrites one: give a new name, or move the file away first",
+        .path.display()
+    )]
+    Exists { path: PathBuf },
+    /// Problems already reported in the form asked for (`ttx validate --format json`).
+    #[error("{0}")]
+    Reported(String),
     #[error("{}: {message}", .shard.display())]
     ShardMetric {
         shard: PathBuf,

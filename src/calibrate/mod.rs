@@ -15,7 +15,7 @@
 //!   else of the file changes), read and checked like any scenario; the best is written as
 //!   `calibrated.yaml`, so a planner can diff it against the original.
 
-mod locate;
+pub(crate) mod locate;
 
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -19,6 +19,7 @@ mod run;
 pub mod signals;
 mod sweep;
 mod targets;
+pub mod tooling;
 
 pub use common::environment;
 pub use console::{Console, StdinPrompt};
@@ -42,6 +43,10 @@ pub enum Command {
         /// Scenario files (YAML).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+        /// How to report: `text` (for people), `json` (one document for the whole call)
+        /// or `github` (workflow annotations, so CI points at the line).
+        #[arg(long, value_enum, default_value_t = tooling::ValidateFormat::Text)]
+        format: tooling::ValidateFormat,
     },
     /// Run a scenario's variants and write outcome CSVs.
     Run(run::RunArgs),
@@ -86,6 +91,8 @@ pub enum Command {
     /// evaluations; writes calibrated.yaml (the scenario with the fitted values in
     /// place), candidates.csv and fit.csv, keeping the best so far if interrupted.
     Calibrate(calibrate::CalibrateArgs),
+    #[command(flatten)]
+    Tooling(tooling::Tooling),
 }
 
 #[cfg(test)]

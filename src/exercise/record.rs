@@ -26,6 +26,7 @@ use std::fmt::Write as _;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::engine::{DecisionSchedule, ScheduledDecision};
@@ -134,21 +135,31 @@ fn at(e: &serde_yaml::Error) -> String {
 /// The largest record `--decisions` reads (about 300,000 decisions).
 pub const MAX_RECORD_BYTES: u64 = 16 * 1024 * 1024;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A ttx exercise's decisions record: what the players decided and when, as `ttx exercise
+/// --record` writes it and `--decisions` replays it (in `ttx exercise` or `ttx run`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "ttx exercise decisions record")]
 pub struct DecisionFile {
     /// The scenario file the decisions were taken on, as it was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario: Option<String>,
-    /// The SHA-256 of that file's bytes (hex); records of older versions have none.
+    /// The SHA-256 of that file's bytes (hex); records of older versions have none. A
+    /// replay on a file with another checksum is refused unless `--allow-other-scenario`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(pattern("^[0-9a-f]{64}$"))]
     pub scenario_sha256: Option<String>,
+    /// The variant the players played (its injects and protocols).
     pub variant: String,
+    /// The base seed of the session's runs.
     pub seed: u64,
     /// The move length used (replay does not depend on it).
+    #[schemars(schema_with = "crate::schema::duration_text")]
     pub step: String,
-    /// `decisions:` with nothing under it (a session that took none) is an empty list.
+    /// The decisions, in time order. (`decisions:` with nothing under it, a session
+    /// that took none, is an empty list.)
     #[serde(default, deserialize_with = "null_as_empty")]
+    #[schemars(with = "Option<Vec<DecisionLine>>")]
     pub decisions: Vec<DecisionLine>,
 }
 
@@ -196,14 +207,18 @@ pub fn yaml_quoted(text: &str) -> String {
     out
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One decision of the record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionLine {
     /// Simulated time, as a duration (exact: minutes are written in full precision).
+    #[schemars(schema_with = "crate::schema::duration_text")]
     pub at: String,
+    /// Who took the decision (free text), if the facilitator said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    /// The decision as typed at the prompt.
+    /// The decision as typed at the prompt (`activate`, `notify ecp all`, `refer
+    /// videotube 10`, ...), parsed again on replay.
     pub decision: String,
 }
 

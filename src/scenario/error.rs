@@ -23,6 +23,10 @@ pub struct Problem {
     pub message: String,
     /// A suggestion, like "did you mean `views_per_hour`?".
     pub hint: Option<String>,
+    /// The other place, where known: the field path of a problem found while reading
+    /// the YAML (located by line:column), or the line:column of a value found wrong
+    /// when checking (located by its path). Messages name both.
+    pub also: Option<Location>,
 }
 
 impl Problem {
@@ -31,6 +35,7 @@ impl Problem {
             location: Location::Field(path.into()),
             message: message.into(),
             hint: None,
+            also: None,
         }
     }
 
@@ -54,16 +59,35 @@ impl Problem {
             _ => None,
         }
     }
+
+    /// The 1-based (line, column), from either place.
+    pub fn position(&self) -> Option<(usize, usize)> {
+        match (&self.location, &self.also) {
+            (Location::LineCol { line, column }, _)
+            | (_, Some(Location::LineCol { line, column })) => Some((*line, *column)),
+            _ => None,
+        }
+    }
+
+    /// The field path, from either place.
+    pub fn path(&self) -> Option<&str> {
+        match (&self.location, &self.also) {
+            (Location::Field(f), _) | (_, Some(Location::Field(f))) => Some(f),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Problem {
-    /// The problem without the source label: `12:5: message (hint)`, `field: message (hint)`
-    /// or `message (hint)`.
+    /// The problem without the source label: `12:5: field: message (hint)` where both
+    /// places are known, else `12:5: message (hint)`, `field: message (hint)` or
+    /// `message (hint)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.location {
-            Location::LineCol { line, column } => write!(f, "{line}:{column}: ")?,
-            Location::Field(path) => write!(f, "{path}: ")?,
-            Location::File => {}
+        if let Some((line, column)) = self.position() {
+            write!(f, "{line}:{column}: ")?;
+        }
+        if let Some(path) = self.path() {
+            write!(f, "{path}: ")?;
         }
         f.write_str(&self.message)?;
         if let Some(hint) = &self.hint {
@@ -95,6 +119,10 @@ impl LoadError {
                         Location::Field(f) => Location::Field(tidy(&f)),
                         other => other,
                     },
+                    also: match p.also {
+                        Some(Location::Field(f)) => Some(Location::Field(tidy(&f))),
+                        other => other,
+                    },
                     message: tidy(&p.message),
                     hint: p.hint.as_deref().map(tidy),
                 })
@@ -119,9 +147,9 @@ impl fmt::Display for LoadError {
             if i > 0 {
                 f.write_str("\n")?;
             }
-            match &p.location {
-                Location::LineCol { .. } => write!(f, "{}:{p}", self.source)?,
-                _ => write!(f, "{}: {p}", self.source)?,
+            match p.position() {
+                Some(_) => write!(f, "{}:{p}", self.source)?,
+                None => write!(f, "{}: {p}", self.source)?,
             }
         }
         Ok(())
@@ -226,7 +254,16 @@ pub(crate) fn from_yaml(e: &serde_yaml::Error) -> Problem {
         let suffix = format!(" at line {} column {}", l.line(), l.column());
         msg = msg.replacen(&suffix, "", 1);
     }
+    // The value's path, for a value of the wrong type (an unknown field is named by
+    // its own key, a syntax error has none).
+    let path = path_prefix_end(&msg)
+        .map(|i| msg[..i].to_string())
+        .filter(|p| !p.contains('?'));
     let (message, hint) = clean_message(&msg);
+    let also = match (&loc, path) {
+        (Some(_), Some(p)) if message.starts_with("expected ") => Some(Location::Field(p)),
+        _ => None,
+    };
     Problem {
         location: match loc {
             Some(l) => Location::LineCol {
@@ -237,7 +274,43 @@ pub(crate) fn from_yaml(e: &serde_yaml::Error) -> Problem {
         },
         message,
         hint,
+        also,
     }
+}
+
+/// A path as the YAML reader writes it (`platforms[1].review`) with list items named
+/// by their id where they have a valid one (`platforms[filehost].review`), as the
+/// checks name them.
+fn path_by_ids(path: &str, doc: &serde_yaml::Value) -> String {
+    let mut out = String::new();
+    let mut node = Some(doc);
+    for (i, seg) in path.split('.').enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        let (key, index) = match seg.split_once('[') {
+            Some((k, rest)) => (
+                k,
+                rest.strip_suffix(']').and_then(|n| n.parse::<usize>().ok()),
+            ),
+            None => (seg, None),
+        };
+        node = node.and_then(|n| n.get(key));
+        out.push_str(key);
+        if let Some(ix) = index {
+            let item = node.and_then(|n| n.get(ix));
+            let id = item
+                .and_then(|it| it.get("id"))
+                .and_then(|v| v.as_str())
+                .filter(|id| super::is_valid_id(id));
+            match id {
+                Some(id) => out.push_str(&format!("[{id}]")),
+                None => out.push_str(&format!("[{ix}]")),
+            }
+            node = item;
+        }
+    }
+    out
 }
 
 /// A yaml_serde message without its location, reworded; with a hint if one applies.
@@ -428,6 +501,12 @@ fn libyaml_message(msg: &str) -> Option<(String, Option<String>)> {
 /// at the position is (a tab, a control character), which anchor is unknown.
 pub(crate) fn from_yaml_in(e: &serde_yaml::Error, text: &str) -> Problem {
     let mut p = from_yaml(e);
+    if let Some(Location::Field(path)) = &p.also
+        && path.contains('[')
+        && let Ok(doc) = serde_yaml::from_str::<serde_yaml::Value>(text)
+    {
+        p.also = Some(Location::Field(path_by_ids(path, &doc)));
+    }
     let raw = e.to_string();
     if raw.starts_with("control characters are not allowed") {
         // The parser's position is not where the character is; find it.

@@ -48,6 +48,7 @@ pub const MAX_VARIANT_WORK: usize = 2_000_000;
 fn file_problem(message: String, hint: Option<String>) -> Problem {
     Problem {
         location: Location::File,
+        also: None,
         message,
         hint,
     }
@@ -56,6 +57,7 @@ fn file_problem(message: String, hint: Option<String>) -> Problem {
 fn at(line: usize, column: usize, message: String, hint: Option<String>) -> Problem {
     Problem {
         location: Location::LineCol { line, column },
+        also: None,
         message,
         hint,
     }
@@ -1095,6 +1097,7 @@ pub(crate) fn census_of(
                     };
                     Err(CensusError::Refused(Problem {
                         location,
+                        also: None,
                         message,
                         hint,
                     }))

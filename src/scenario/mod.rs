@@ -24,9 +24,13 @@
 //!
 //! Errors: [`LoadError`] holds the source label and every [`Problem`] found; its `Display`
 //! prints one per line, as `source:line:col: message (hint)` for problems found while
-//! reading the YAML (syntax, unknown fields, wrong types, malformed durations; these come
-//! one at a time) or `source: field.path: message (hint)` for problems found when checking
-//! the values (all reported at once).
+//! reading the YAML (syntax, unknown fields, wrong types, malformed durations), or
+//! `source: field.path: message (hint)` for problems found when checking the values (all
+//! reported at once). Where both places are known the line names both,
+//! `source:line:col: field.path: message (hint)` ([`Problem::also`]): a wrong type or a
+//! malformed value also names its field path (list items by id), and a value out of
+//! range, a bad id or reference also its line:column (found in the text by the path;
+//! not for the paths of a variant's `set`, nor for values that are not scalars).
 //!
 //! # Defaults and choices where the spec is silent
 //!
@@ -100,7 +104,7 @@ pub mod guard;
 mod lookalike;
 pub mod model;
 mod overrides;
-mod raw;
+pub(crate) mod raw;
 mod validate;
 
 use std::path::Path;
@@ -169,7 +173,7 @@ pub fn parse_with_sets(
             .into_iter()
             .map(|p| name_the_set(p, sets))
             .collect();
-        return Err(LoadError::new(source, problems));
+        return Err(LoadError::new(source, place_fields(problems, text)));
     }
 
     // Each variant with `set` reads a copy of the whole scenario again: bound the work.
@@ -229,6 +233,26 @@ pub fn parse_with_sets(
     })
 }
 
+/// Each problem located by a field path that names a value written in `text` gets that
+/// value's line:column too (see [`Problem::also`]).
+pub(crate) fn place_fields(mut problems: Vec<Problem>, text: &str) -> Vec<Problem> {
+    let Ok(located) = crate::calibrate::locate::Located::new(text) else {
+        return problems;
+    };
+    for p in &mut problems {
+        let Some(field) = p.field() else { continue };
+        let Some((span, _)) = located.scalar(&overrides::dotted(field)) else {
+            continue;
+        };
+        let before = &text[..span.start];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = text[line_start..span.start].chars().count() + 1;
+        p.also = Some(Location::LineCol { line, column });
+    }
+    problems
+}
+
 /// A YAML file read through every guard, as a document and as raw structs.
 pub(crate) struct Checked<T> {
     pub doc: serde_yaml::Value,
@@ -264,6 +288,7 @@ pub(crate) fn read_checked<T: serde::de::DeserializeOwned>(
     if doc.is_null() && is_blank(text) {
         return Err(one(Problem {
             location: Location::File,
+            also: None,
             message: empty.to_string(),
             hint: None,
         }));
@@ -448,6 +473,7 @@ fn yaml_problem(e: &serde_yaml::Error, text: &str) -> Problem {
         if let Some(line) = second_document_line(text) {
             return Problem {
                 location: Location::LineCol { line, column: 1 },
+                also: None,
                 message: "expected one YAML document, found a second one after this line"
                     .to_string(),
                 hint: Some(

@@ -13,6 +13,7 @@ mod observe;
 
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::record::{Columns, PlatformOutcome, RunOutcome};
@@ -28,34 +29,71 @@ pub const DEFAULT_REPLICATIONS: u32 = 20;
 /// The tolerance of an `observed` figure given without one (contract).
 pub const DEFAULT_TOLERANCE: f64 = 0.1;
 
-#[derive(Debug, Deserialize)]
+/// A ttx targets file: published figures a scenario's runs should reproduce, each with
+/// its source (`ttx targets`, `ttx calibrate`).
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a targets file: a mapping with `name` and `targets`"
 )]
-struct RawTargets {
+#[schemars(title = "ttx targets file")]
+pub(crate) struct RawTargets {
+    /// What the figures are, e.g. "March 2019, first 24 hours".
     name: String,
+    /// The scenario file the targets belong to, relative to this file; `ttx validate`
+    /// then checks the targets against it.
     scenario: Option<String>,
+    /// The variant whose runs are compared (default: the scenario's first variant).
     variant: Option<String>,
+    /// Runs per evaluation (default 20; at least 2, for an interval). Every candidate of
+    /// one calibration uses the same runs (common random numbers).
+    #[schemars(range(min = 2))]
     replications: Option<u32>,
+    /// The figures, at least one.
+    #[schemars(length(min = 1))]
     targets: Vec<RawTarget>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One figure: a metric of the model (optionally on one platform, at one time), the
+/// observed value or a one-sided bound, and where it comes from.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a target: a mapping with `id`, `metric`, `observed` (or `at_least` / `at_most`) and `source`"
 )]
 struct RawTarget {
+    /// The target's id, unique in the file (lowercase letters, digits and `-`).
+    #[schemars(pattern(crate::schema::ID_PATTERN))]
     id: String,
+    /// What is measured: without `platform` and `at`, a numeric column of runs.csv
+    /// (`exposure`, `blocked`, ...); with `platform`, a column of platforms.csv for that
+    /// platform, or `removed`; with `at`, the state at that time (`live`,
+    /// `published_cum`, `removed_cum`, `views_cum`, `queue`, `attempts_cum`,
+    /// `blocked_cum`, and without `platform` `platforms_with_live`).
+    #[schemars(schema_with = "crate::schema::metric_names")]
     metric: String,
+    /// The metric on this platform only (a platform id of the scenario).
+    #[schemars(pattern(crate::schema::ID_PATTERN))]
     platform: Option<String>,
+    /// The metric's value at this exact time (need not be a multiple of `sample_every`).
     at: Option<Dur>,
+    /// The figure. Give exactly one of `observed`, `at_least`, `at_most`.
     observed: Option<f64>,
+    /// A one-sided target: the model's figure should be at least this.
     at_least: Option<f64>,
+    /// A one-sided target: the model's figure should be at most this.
     at_most: Option<f64>,
+    /// Relative half-width (> 0) of a match: 0.2 means within ±20% of `observed`
+    /// (default 0.1).
+    #[schemars(extend("exclusiveMinimum" = 0))]
     tolerance: Option<f64>,
+    /// Measure the ratio `metric` / this metric (same platform, same time), e.g.
+    /// `blocked` as a share of `attempts`.
+    #[serde(default)]
+    #[schemars(schema_with = "crate::schema::metric_names")]
     share_of: Option<String>,
+    /// Where the figure comes from (a statement, a report, with its date); required.
+    #[schemars(length(min = 1))]
     source: String,
 }
 
@@ -269,7 +307,10 @@ pub fn parse(text: &str, source: &str) -> Result<Targets, LoadError> {
         }
     }
     if !problems.is_empty() {
-        return Err(LoadError::new(source, problems));
+        return Err(LoadError::new(
+            source,
+            crate::scenario::place_fields(problems, text),
+        ));
     }
     Ok(Targets {
         source: source.to_string(),
@@ -508,6 +549,18 @@ fn measure_of(name: &str, platform: Option<usize>, at: Option<Minutes>) -> Optio
     }
 }
 
+/// Every metric name some form of target accepts (with or without a platform and a
+/// time), sorted, for the targets file's schema.
+pub(crate) fn all_metric_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = [(false, false), (true, false), (false, true), (true, true)]
+        .into_iter()
+        .flat_map(|(platform, at)| expected_metrics(platform, at).1)
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
 /// What a metric may be, given a platform and a time, for messages.
 fn expected_metrics(platform: bool, at: bool) -> (String, Vec<&'static str>) {
     let mut names: Vec<&'static str> = match (platform, at) {
@@ -542,6 +595,7 @@ pub fn file_problem(source: &str, message: String) -> LoadError {
         source,
         vec![Problem {
             location: Location::File,
+            also: None,
             message,
             hint: None,
         }],

@@ -106,7 +106,7 @@ fn validate_reports_good_and_bad_files_together() {
         .code(2)
         .stdout(contains(format!("{}: ok", good.display())))
         .stdout(contains(format!("{}: ok", bad.display())).not())
-        .stderr(contains(format!("{}: horizon:", bad.display())));
+        .stderr(contains(format!("{}:3:10: horizon:", bad.display())));
 }
 
 #[test]
@@ -127,8 +127,9 @@ fn validate_missing_file_exits_2() {
 // ---------------------------------------------------------------------------
 
 /// `validate` on the fixture exits 2 with every `expected` fragment on stderr (the first
-/// is the location: `FILE:LINE:COL:` or `FILE: FIELD.PATH:`, written here without the
-/// file name); `run` exits 2 too and leaves its out dir as it was.
+/// is the location: `FILE:LINE:COL:`, `FILE:LINE:COL: FIELD.PATH:` or `FILE:
+/// FIELD.PATH:`, written here without the file name); `run` exits 2 too and leaves its
+/// out dir as it was.
 fn assert_bad(fixture: &str, location: &str, expected: &[&str]) {
     let path = bad_fixture(fixture);
     let shown = path.display().to_string();
@@ -208,7 +209,7 @@ fn bad_bare_number_duration_asks_for_a_unit() {
     // `    attention_half_life: 3` on line 7: the value starts in column 26.
     assert_bad(
         "bare-number-duration.yaml",
-        "7:26:",
+        "7:26: platforms[videotube].attention_half_life:",
         &["expected a duration with a unit", "did you mean `3m`?"],
     );
 }
@@ -217,7 +218,7 @@ fn bad_bare_number_duration_asks_for_a_unit() {
 fn bad_unknown_platform_in_link_lists_the_ids_and_suggests_one() {
     assert_bad(
         "unknown-link-platform.yaml",
-        "links[0].to:",
+        "14:27: links[0].to:",
         &[
             "expected one of the platform ids",
             "`videotube`",
@@ -232,7 +233,7 @@ fn bad_unknown_platform_in_link_lists_the_ids_and_suggests_one() {
 fn bad_duplicate_id_names_both_items() {
     assert_bad(
         "duplicate-id.yaml",
-        "platforms[1].id:",
+        "9:9: platforms[1].id:",
         &["unique platform id", "`videotube`", "platforms[0]"],
     );
 }
@@ -241,7 +242,7 @@ fn bad_duplicate_id_names_both_items() {
 fn bad_negative_rate_names_the_field_and_the_range() {
     assert_bad(
         "negative-rate.yaml",
-        "links[0].per_hour:",
+        "14:47: links[0].per_hour:",
         &[">= 0", "found -0.5"],
     );
 }
@@ -250,7 +251,7 @@ fn bad_negative_rate_names_the_field_and_the_range() {
 fn bad_probability_above_one_names_the_field_and_the_range() {
     assert_bad(
         "probability-above-one.yaml",
-        "platforms[videotube].hash_recall:",
+        "7:18: platforms[videotube].hash_recall:",
         &["expected a probability in [0, 1]", "found 1.5"],
     );
 }
@@ -268,7 +269,7 @@ fn bad_empty_platform_list_asks_for_at_least_one() {
 fn bad_zero_horizon_asks_for_a_positive_duration() {
     assert_bad(
         "zero-horizon.yaml",
-        "horizon:",
+        "3:10: horizon:",
         &["expected a duration > 0", "found 0m"],
     );
 }

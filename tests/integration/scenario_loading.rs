@@ -467,7 +467,7 @@ fn bare_number_duration_suggests_a_unit() {
     assert_eq!(p.hint.as_deref(), Some("did you mean `30m`?"));
     assert_eq!(
         e.to_string(),
-        "mini.yaml:6:26: expected a duration with a unit, like `30m`, `2h`, `1h30m` or `1.5d`, found the number 30 (did you mean `30m`?)"
+        "mini.yaml:6:26: platforms[videotube].attention_half_life: expected a duration with a unit, like `30m`, `2h`, `1h30m` or `1.5d`, found the number 30 (did you mean `30m`?)"
     );
 }
 
@@ -508,7 +508,7 @@ fn unknown_platform_in_a_link_has_hint() {
     assert_eq!(p.hint.as_deref(), Some("did you mean `filehost`?"));
     assert_eq!(
         e.to_string(),
-        "mini.yaml: links[0].to: expected one of the platform ids (`videotube`, `filehost`), found `filehots` (did you mean `filehost`?)"
+        "mini.yaml:16:27: links[0].to: expected one of the platform ids (`videotube`, `filehost`), found `filehots` (did you mean `filehost`?)"
     );
 }
 
@@ -562,7 +562,7 @@ fn negative_rate() {
     assert_eq!(e.problems.len(), 1);
     assert_eq!(
         e.to_string(),
-        "mini.yaml: platforms[videotube].views_per_hour: expected a rate per hour >= 0, found -5"
+        "mini.yaml:5:21: platforms[videotube].views_per_hour: expected a rate per hour >= 0, found -5"
     );
 }
 
@@ -574,7 +574,7 @@ fn probability_above_one() {
     ));
     assert_eq!(
         e.to_string(),
-        "mini.yaml: platforms[videotube].review.accuracy: expected a probability in [0, 1], found 1.5"
+        "mini.yaml:7:50: platforms[videotube].review.accuracy: expected a probability in [0, 1], found 1.5"
     );
 }
 
@@ -615,7 +615,7 @@ fn zero_horizon() {
     let e = err(&mini_with("horizon: 24h", "horizon: 0m"));
     assert_eq!(
         e.to_string(),
-        "mini.yaml: horizon: expected a duration > 0, found 0m"
+        "mini.yaml:2:10: horizon: expected a duration > 0, found 0m"
     );
 }
 
@@ -853,7 +853,7 @@ fn wrong_type_has_line_column() {
     let e = err(&mini_with("views_per_hour: 400", "views_per_hour: lots"));
     assert_eq!(
         e.to_string(),
-        "mini.yaml:5:21: expected a number, found string \"lots\""
+        "mini.yaml:5:21: platforms[videotube].views_per_hour: expected a number, found string \"lots\""
     );
 }
 
@@ -959,6 +959,6 @@ fn duplicate_key() {
     let e = err(&format!("{MINI}protocols:\n  ecp: {{}}\n  ecp: {{}}\n"));
     assert_eq!(
         e.to_string(),
-        "mini.yaml:18:3: expected each key once in the mapping that starts here, found `ecp` twice"
+        "mini.yaml:18:3: protocols: expected each key once in the mapping that starts here, found `ecp` twice"
     );
 }
