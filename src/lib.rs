@@ -27,6 +27,7 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod schema;
+pub mod serve;
 pub mod sink;
 pub mod summary;
 pub mod sweep;

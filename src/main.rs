@@ -39,6 +39,7 @@ fn main() -> ExitCode {
             );
             ExitCode::from(signals::exit_code())
         }
+        Ok(Done::Stopped) => ExitCode::from(signals::exit_code()),
         Err(e) => exit(e),
     }
 }
@@ -50,6 +51,8 @@ enum Done {
     Interrupted,
     /// A check found what it checks for missing (a target not matched).
     Missed,
+    /// A served session stopped by a signal, its record complete (to resume).
+    Stopped,
 }
 
 /// A line on standard error; nothing if it cannot be written.
@@ -94,6 +97,13 @@ fn dispatch(command: Command, console: &mut Console) -> Result<Done, Error> {
                 Done::Interrupted
             } else {
                 Done::Complete
+            })
+        }
+        Command::Serve(args) => {
+            let served = app::serve::run(&args.request()?, console)?;
+            Ok(match served.stopped {
+                ttx::serve::Stopped::Closed => Done::Complete,
+                ttx::serve::Stopped::Interrupted => Done::Stopped,
             })
         }
         Command::Msel(args) => app::msel::run(&args.request(), console).map(drop).map(done),

@@ -48,11 +48,7 @@ fuzz_target!(|data: &[u8]| {
                 assert!(reviewers <= MAX_SURGE_REVIEWERS);
             }
             // As the record keeps it, and as a replay reads it.
-            let entry = DecisionLine {
-                at: "1h".into(),
-                role: role.clone(),
-                decision: text.clone(),
-            };
+            let entry = DecisionLine::decision(60.0, role.clone(), &text);
             let record = format!("variant: ecp\nseed: 1\nstep: 30m\ndecisions:\n{}", entry.yaml());
             let file = DecisionFile::parse(&record, "record").expect("a record line reads");
             assert_eq!(file.decisions[0], entry);

@@ -119,6 +119,24 @@ pub enum InputError {
         .path.display()
     )]
     Exists { path: PathBuf },
+    /// `ttx serve` cannot listen where `--bind` says.
+    #[error(
+        "--bind {addr}: cannot listen there ({source}); give another address or port, e.g. --bind 127.0.0.1:8081"
+    )]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: io::Error,
+    },
+    #[error(
+        "--tick: expected a wall-clock time per move from 0.05s to 60m, like `20s`, `1m` or `500ms`, found `{0}`"
+    )]
+    Tick(String),
+    /// The seats' join tokens cannot be made, kept or read.
+    #[error(transparent)]
+    Tokens(#[from] crate::serve::seats::TokenError),
+    /// `ttx serve --resume` with flags the record decides.
+    #[error("--resume: the record names the variant, seed and step of the session; leave out {0}")]
+    ResumeFlags(&'static str),
     /// Problems already reported in the form asked for (`ttx validate --format json`).
     #[error("{0}")]
     Reported(String),

@@ -132,7 +132,7 @@ pub const REPLAY_REPORTS: usize = 40;
 pub const CONFIRM_END: &str = "\n  Ctrl-C: end the session? Its record and debrief will be written.\n  Press Ctrl-C again (or type `end`) to end it; type any other command to go on.\n";
 
 /// The SHA-256 of the scenario file, as the record keeps it (`None` if unreadable).
-fn scenario_sha256(path: &Path) -> Option<String> {
+pub(crate) fn scenario_sha256(path: &Path) -> Option<String> {
     crate::scenario::read_file_text(path)
         .ok()
         .map(|t| exercise::record::sha256_hex(t.as_bytes()))
@@ -140,7 +140,7 @@ fn scenario_sha256(path: &Path) -> Option<String> {
 
 /// Check a path given for writing before anything is played: its directory is created
 /// and a file can be made there.
-fn probe_dir(flag: &'static str, dir: &Path) -> Result<(), Error> {
+pub(crate) fn probe_dir(flag: &'static str, dir: &Path) -> Result<(), Error> {
     let unwritable = |source| InputError::Unwritable {
         flag,
         path: dir.to_path_buf(),
@@ -160,15 +160,15 @@ fn probe_dir(flag: &'static str, dir: &Path) -> Result<(), Error> {
 
 /// The record a live session keeps: the header written before the first move, each
 /// decision appended and flushed to the disk as it is taken.
-struct LiveRecord {
+pub(crate) struct LiveRecord {
     path: PathBuf,
     file: Option<std::fs::File>,
     /// An append failed: the whole record is written again at the end.
-    failed: bool,
+    pub(crate) failed: bool,
 }
 
 impl LiveRecord {
-    fn create(path: &Path, header: &str) -> Result<LiveRecord, Error> {
+    pub(crate) fn create(path: &Path, header: &str) -> Result<LiveRecord, Error> {
         let unwritable = |source| InputError::Unwritable {
             flag: "--record",
             path: path.to_path_buf(),
@@ -189,9 +189,26 @@ impl LiveRecord {
         })
     }
 
+    /// Go on appending to a record that is on disk already (a resumed session).
+    pub(crate) fn append_to(path: &Path) -> Result<LiveRecord, Error> {
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|source| InputError::Unwritable {
+                flag: "--resume",
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(LiveRecord {
+            path: path.to_path_buf(),
+            file: Some(file),
+            failed: false,
+        })
+    }
+
     /// Append one line; on failure say so once, and keep going (the record is written
     /// whole at the end).
-    fn append(&mut self, line: &str, report: &mut dyn Report) {
+    pub(crate) fn append(&mut self, line: &str, report: &mut dyn Report) {
         let Some(f) = self.file.as_mut() else {
             self.failed = true;
             return;
@@ -412,11 +429,7 @@ pub fn run(
                             if let (Some(rec), Some(d)) =
                                 (live_record.as_mut(), session.schedule().decisions.last())
                             {
-                                let line = DecisionLine {
-                                    at: format_minutes(d.at),
-                                    role: d.role.clone(),
-                                    decision: d.text.clone(),
-                                };
+                                let line = DecisionLine::decision(d.at, d.role.clone(), &d.text);
                                 rec.append(&line.yaml(), report);
                             }
                         }
@@ -428,80 +441,130 @@ pub fn run(
         }
     }
 
-    // The live run's outcome files.
-    std::fs::create_dir_all(&out).map_err(|e| Error::write(&out, e))?;
-    let mut csv = CsvOutputs::create(&out, OutputFiles { events: true })
-        .map_err(|e| Error::write(&out, e))?
-        .blocked_by_sample(
-            scenario.experiment.sample_every,
-            scenario.experiment.horizon,
-        );
-    let decisions = match &req.mode {
-        Mode::Replay(path) => Some(path.as_path()),
-        Mode::Live { .. } => req.record.as_deref(),
+    let ending = Ending {
+        scenario_path: &req.scenario,
+        scenario: &scenario,
+        sha256: check.sha256.clone(),
+        decisions: match &req.mode {
+            Mode::Replay(path) => Some(path.as_path()),
+            Mode::Live { .. } => req.record.as_deref(),
+        },
+        record: req.record.as_deref(),
+        record_complete: live_record.as_ref().is_some_and(|r| !r.failed),
+        out: &out,
+        replications: req.replications,
+        threads: req.threads,
     };
-    let played = &scenario.variants[variant].name;
-    let meta = RunMeta::exercise(&req.scenario, &scenario, played, seed, step, decisions);
-    csv.add_meta(&meta).map_err(|e| Error::write(&out, e))?;
-    let id = RunId {
-        variant: Arc::from(PLAYERS),
-        replication: 0,
-        seed,
-    };
-    session.record.replay(&id, &mut csv);
-    let mut files = csv.commit().map_err(|e| Error::write(&out, e))?;
-
-    let file = DecisionFile::new(
-        Some(req.scenario.display().to_string()),
-        check.sha256.clone(),
-        &scenario.variants[variant].name,
-        seed,
-        step,
-        session.schedule(),
-    );
-    if let Some(path) = &req.record {
-        // A live record is complete already, unless an append failed.
-        if live_record.as_ref().is_none_or(|r| r.failed) {
-            write_atomic(path, file.to_yaml().as_bytes())?;
-        }
-        files.push(path.clone());
-    }
-
-    // The debrief.
-    report.out("\nReplaying your decisions for the debrief...\n");
-    let replay = Replay {
-        variant,
-        seed,
-        step,
-        schedule: session.schedule().clone(),
-        notes: Vec::new(),
-    };
-    let replications = req
-        .replications
-        .unwrap_or(scenario.experiment.replications)
-        .max(2);
-    let mut debrief = exercise::debrief(
-        &scenario,
-        &replay,
-        &scenario.base.objectives,
-        replications,
-        threads(req.threads),
-    )?;
-    debrief.effects = session.effects().to_vec();
-    report.out(&format!("\n{}\n", debrief.text()));
-    let after_action = out.join("after-action.md");
-    write_atomic(&after_action, debrief.markdown().as_bytes())?;
-    files.push(after_action);
-    for f in &files {
-        report.out(&format!("wrote {}\n", f.display()));
-    }
+    let (files, debrief) = ending.write(&mut session, report)?;
+    let replay_schedule = session.schedule().clone();
     Ok(Played {
         out,
         files,
-        schedule: replay.schedule,
+        schedule: replay_schedule,
         debrief,
         interrupted,
     })
+}
+
+/// What ends a session, at the terminal or in the browser: where its files go.
+pub(crate) struct Ending<'a> {
+    pub scenario_path: &'a Path,
+    pub scenario: &'a Scenario,
+    /// The scenario file's SHA-256, as the record keeps it.
+    pub sha256: Option<String>,
+    /// The record the run files name as their decisions (run.yaml).
+    pub decisions: Option<&'a Path>,
+    /// Where the record goes (`--record`).
+    pub record: Option<&'a Path>,
+    /// The record on disk is complete already (every decision appended).
+    pub record_complete: bool,
+    pub out: &'a Path,
+    pub replications: Option<u32>,
+    pub threads: Option<usize>,
+}
+
+impl Ending<'_> {
+    /// The live run's outcome files, the record (unless complete on disk), and the
+    /// debrief (the players' decisions replayed against the automated variants), its
+    /// text printed and written as after-action.md. Returns the files written, in
+    /// order, and the debrief.
+    pub(crate) fn write(
+        &self,
+        session: &mut Session<'_>,
+        report: &mut dyn Report,
+    ) -> Result<(Vec<PathBuf>, Debrief), Error> {
+        let (scenario, out) = (self.scenario, self.out);
+        let (variant, seed, step) = (session.variant(), session.seed(), session.step());
+        std::fs::create_dir_all(out).map_err(|e| Error::write(out, e))?;
+        let mut csv = CsvOutputs::create(out, OutputFiles { events: true })
+            .map_err(|e| Error::write(out, e))?
+            .blocked_by_sample(
+                scenario.experiment.sample_every,
+                scenario.experiment.horizon,
+            );
+        let played = &scenario.variants[variant].name;
+        let meta = RunMeta::exercise(
+            self.scenario_path,
+            scenario,
+            played,
+            seed,
+            step,
+            self.decisions,
+        );
+        csv.add_meta(&meta).map_err(|e| Error::write(out, e))?;
+        let id = RunId {
+            variant: Arc::from(PLAYERS),
+            replication: 0,
+            seed,
+        };
+        session.record.replay(&id, &mut csv);
+        let mut files = csv.commit().map_err(|e| Error::write(out, e))?;
+
+        if let Some(path) = self.record {
+            if !self.record_complete {
+                let file = DecisionFile::new(
+                    Some(self.scenario_path.display().to_string()),
+                    self.sha256.clone(),
+                    played,
+                    seed,
+                    step,
+                    session.schedule(),
+                );
+                write_atomic(path, file.to_yaml().as_bytes())?;
+            }
+            files.push(path.to_path_buf());
+        }
+
+        report.out("\nReplaying your decisions for the debrief...\n");
+        let replay = Replay {
+            variant,
+            seed,
+            step,
+            schedule: session.schedule().clone(),
+            paused_at: None,
+            notes: Vec::new(),
+        };
+        let replications = self
+            .replications
+            .unwrap_or(scenario.experiment.replications)
+            .max(2);
+        let mut debrief = exercise::debrief(
+            scenario,
+            &replay,
+            &scenario.base.objectives,
+            replications,
+            threads(self.threads),
+        )?;
+        debrief.effects = session.effects().to_vec();
+        report.out(&format!("\n{}\n", debrief.text()));
+        let after_action = out.join("after-action.md");
+        write_atomic(&after_action, debrief.markdown().as_bytes())?;
+        files.push(after_action);
+        for f in &files {
+            report.out(&format!("wrote {}\n", f.display()));
+        }
+        Ok((files, debrief))
+    }
 }
 
 /// Replay the decisions record of `decisions` in every replication of `plan` (`ttx run

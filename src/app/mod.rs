@@ -21,6 +21,7 @@ pub mod protocols;
 pub mod report;
 pub mod run;
 pub mod schema;
+pub mod serve;
 pub mod sweep;
 pub mod targets;
 pub mod validate;

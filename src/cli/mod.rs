@@ -16,6 +16,7 @@ mod exercise;
 mod merge;
 mod report;
 mod run;
+mod serve;
 pub mod signals;
 mod sweep;
 mod targets;
@@ -73,6 +74,10 @@ pub enum Command {
     /// Play a facilitated exercise: the players are the protocol; decisions at a prompt
     /// (or replayed from a file); a debrief against the automated variants at the end.
     Exercise(exercise::ExerciseArgs),
+    /// Serve a training session in the browser: a facilitator's page, a situation board
+    /// for the projector and a seat for every role of the scenario, each with its own
+    /// join link; decisions recorded as they are taken.
+    Serve(serve::ServeArgs),
     /// Write the Master Scenario Events List (MSEL) for the facilitator, as CSV.
     Msel(exercise::MselArgs),
     /// Write an HTML debrief of a results directory, with charts (also as SVG files for

@@ -51,6 +51,12 @@ pub enum Decision {
     Surge { platform: usize, reviewers: u32 },
     /// A note for the record; no effect on the model.
     Note(String),
+    /// The facilitator delivers an inject (an index into the model's injects) now:
+    /// early, or after holding it. It then does not fire at its scheduled time.
+    Deliver { inject: usize },
+    /// The facilitator holds an inject that has not fired: it fires only when
+    /// delivered.
+    Hold { inject: usize },
 }
 
 /// A decision at a simulated time, by an optional role (e.g. `europol`), with the
@@ -86,6 +92,13 @@ pub enum DecisionError {
     NoProtocol,
     #[error("the exercise has ended")]
     Finished,
+    #[error("inject {0} has been delivered already")]
+    InjectDelivered(usize),
+    #[error("inject {0} is held already (deliver it with `deliver {0}`)")]
+    InjectHeld(usize),
+    /// The inject's effect stopped the run (a safety limit).
+    #[error("{0}")]
+    Stopped(String),
 }
 
 /// The state of one platform at a pause (a component of the platform's entity,
@@ -318,7 +331,36 @@ impl Simulation {
                 ))
             }
             Decision::Note(text) => Ok(format!("note: {text}")),
+            Decision::Deliver { inject } => {
+                let n = inject + 1;
+                match self.injects.deliver(*inject as u32) {
+                    Ok(()) => {}
+                    Err(_) => return Err(DecisionError::InjectDelivered(n)),
+                }
+                self.inject(*inject as u32)
+                    .map_err(|e| DecisionError::Stopped(e.to_string()))?;
+                Ok(format!(
+                    "delivered inject {n} (scheduled {})",
+                    super::core::clock(model.injects[*inject].at)
+                ))
+            }
+            Decision::Hold { inject } => {
+                let n = inject + 1;
+                match self.injects.hold(*inject as u32) {
+                    Ok(()) => Ok(format!(
+                        "held inject {n} (scheduled {}): it fires when you deliver it",
+                        super::core::clock(model.injects[*inject].at)
+                    )),
+                    Err(super::injects::InjectState::Held) => Err(DecisionError::InjectHeld(n)),
+                    Err(_) => Err(DecisionError::InjectDelivered(n)),
+                }
+            }
         }
+    }
+
+    /// Where each inject stands (scheduled, held, delivered), in the scenario's order.
+    pub fn inject_states(&self) -> &[super::injects::InjectState] {
+        self.injects.states()
     }
 
     /// The protocol in play with index `protocol` into the model's protocols.

@@ -332,7 +332,10 @@ impl Simulation {
                 true
             }
             Event::Inject { index } => {
-                self.inject(index)?;
+                // Held or delivered early by the facilitator: nothing happens now.
+                if self.injects.take_scheduled(index) {
+                    self.inject(index)?;
+                }
                 true
             }
             Event::InjectEnd { index } => {
@@ -769,7 +772,7 @@ impl Simulation {
     }
 
     /// An inject fires: its effect, then its end scheduled.
-    fn inject(&mut self, index: u32) -> Result<(), SimError> {
+    pub(super) fn inject(&mut self, index: u32) -> Result<(), SimError> {
         let (effect, ends) = self.injects.fire(&mut self.core, index);
         match effect {
             Effect::None | Effect::EndOutage { .. } => {}

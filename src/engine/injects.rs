@@ -42,16 +42,78 @@ pub enum Effect {
     EndOutage { platform: u32 },
 }
 
-/// The scenario's injects.
+/// Where an inject stands: the facilitator of an exercise may deliver one early, or
+/// hold it and deliver it later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InjectState {
+    /// It fires at its time.
+    Scheduled,
+    /// The facilitator held it: it does not fire at its time, only when delivered.
+    Held,
+    /// It has fired.
+    Delivered,
+}
+
+/// The scenario's injects, and where each stands.
 #[derive(Debug, Default)]
-pub struct Injects;
+pub struct Injects {
+    state: Vec<InjectState>,
+}
 
 impl Injects {
+    pub fn new(count: usize) -> Self {
+        Injects {
+            state: vec![InjectState::Scheduled; count],
+        }
+    }
+
+    /// Where each inject stands, in the scenario's order.
+    pub fn states(&self) -> &[InjectState] {
+        &self.state
+    }
+
     /// Schedule every inject at its time.
     pub fn schedule_all<E: From<InjectEvent>>(&self, core: &mut Core<E>) {
         for i in 0..core.model.injects.len() {
             let at = core.model.injects[i].at;
             core.schedule(at, InjectEvent::Fire { index: i as u32 });
+        }
+    }
+
+    /// Whether the inject's scheduled firing goes ahead (it was neither held nor
+    /// delivered early); if so it is marked delivered.
+    pub fn take_scheduled(&mut self, index: u32) -> bool {
+        let s = &mut self.state[index as usize];
+        if *s == InjectState::Scheduled {
+            *s = InjectState::Delivered;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The facilitator holds an inject that has not fired.
+    pub fn hold(&mut self, index: u32) -> Result<(), InjectState> {
+        let s = &mut self.state[index as usize];
+        match *s {
+            InjectState::Scheduled => {
+                *s = InjectState::Held;
+                Ok(())
+            }
+            other => Err(other),
+        }
+    }
+
+    /// The facilitator delivers an inject now (early, or after holding it): marked
+    /// delivered, so that its scheduled firing does nothing.
+    pub fn deliver(&mut self, index: u32) -> Result<(), InjectState> {
+        let s = &mut self.state[index as usize];
+        match *s {
+            InjectState::Delivered => Err(InjectState::Delivered),
+            _ => {
+                *s = InjectState::Delivered;
+                Ok(())
+            }
         }
     }
 
@@ -107,7 +169,7 @@ impl Injects {
             ),
         };
         if core.log.wanted {
-            let line = describe(inject, index);
+            let line = describe(inject, index, now);
             core.log(EventKind::Inject, platform, None, |_| line);
         }
         (effect, ends)
@@ -162,8 +224,9 @@ fn affected(platform: Option<usize>, platforms: usize) -> Vec<u32> {
     (lo..hi).map(|p| p as u32).collect()
 }
 
-/// One line for the event log, led by the inject's own note.
-fn describe(inject: &Inject, index: u32) -> String {
+/// One line for the event log, led by the inject's own note; `now` is when it fires
+/// (its scheduled time unless the facilitator moved it, which the line then says).
+fn describe(inject: &Inject, index: u32, now: Minutes) -> String {
     let what = match &inject.kind {
         InjectKind::Message => "message".to_string(),
         InjectKind::Virality {
@@ -184,13 +247,14 @@ fn describe(inject: &Inject, index: u32) -> String {
             ..
         } => format!("reviewers cut to {reviewers} for {duration:.0} min"),
     };
+    let when = if (now - inject.at).abs() < 1e-9 {
+        clock(inject.at)
+    } else {
+        format!("{} (scheduled {})", clock(now), clock(inject.at))
+    };
     match &inject.note {
-        Some(note) => format!(
-            "inject {} at {}: {note} [{what}]",
-            index + 1,
-            clock(inject.at)
-        ),
-        None => format!("inject {} at {}: {what}", index + 1, clock(inject.at)),
+        Some(note) => format!("inject {} at {when}: {note} [{what}]", index + 1),
+        None => format!("inject {} at {when}: {what}", index + 1),
     }
 }
 
@@ -219,7 +283,7 @@ injects:
     #[test]
     fn injects_fire_in_time_order_say_what_they_do_and_when_they_end() {
         let mut core = test_core::<InjectEvent>(SCENARIO);
-        let injects = Injects;
+        let injects = Injects::new(4);
         injects.schedule_all(&mut core);
         let mut fired = Vec::new();
         while let Some((t, InjectEvent::Fire { index })) = core.queue.pop() {

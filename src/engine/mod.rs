@@ -48,5 +48,6 @@ pub use decisions::{
     Situation,
 };
 pub use error::{Limit, SimError};
+pub use injects::InjectState;
 pub use sim::{SimInit, Simulation, Step, Storage};
 pub use world::Directory;

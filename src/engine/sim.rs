@@ -180,7 +180,7 @@ impl Simulation {
             hashes,
             blocks,
             protocol: Protocols::new(&model, &init.protocols, neutral, init.manual),
-            injects: Injects,
+            injects: Injects::new(model.injects.len()),
             core: Core::new(Arc::clone(&model), init.horizon, key, run),
             world,
             entities,

@@ -2,7 +2,7 @@
 
 use crate::engine::Decision;
 use crate::scenario::duration::DurError;
-use crate::scenario::{Minutes, Model, Variant, parse_duration};
+use crate::scenario::{Minutes, Model, RoleDecision, Variant, parse_duration};
 
 /// One line typed at the prompt.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +46,10 @@ Decisions (take effect through the model's own mechanisms, with their delays):
                            of its queue; removed by the deadline if it complies)
   surge PLATFORM N         set PLATFORM's reviewers to N (ramping like its crisis posture)
   note TEXT                add a note to the record
+  deliver N                deliver inject N (as the MSEL numbers them) now: early, or
+                           after holding it
+  hold N                   hold inject N: it does not fire at its time, only when
+                           delivered
   Prefix a decision with a role to record who took it: `as europol: refer videotube 10`.
 Moving on:
   next                     advance one move
@@ -65,8 +69,10 @@ fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Opt
         .map(|(_, c)| c)
 }
 
-const WORDS: [&str; 13] = [
+const WORDS: [&str; 15] = [
     "activate",
+    "deliver",
+    "hold",
     "notify",
     "push-hashes",
     "refer",
@@ -129,11 +135,54 @@ pub enum CommandError {
     TooManyReviewers { found: u64 },
     #[error("platform: say which, e.g. `platform videotube`")]
     MissingPlatformId,
+    #[error(
+        "{verb}: expected an inject's number, from 1 to {count} (as the MSEL numbers them), found `{found}`"
+    )]
+    BadInject {
+        verb: String,
+        found: String,
+        count: usize,
+    },
+    #[error("{verb}: this scenario has no injects")]
+    NoInjects { verb: String },
+    #[error("no role `{role}` in this scenario{}; its roles are: {}", did_you_mean(.suggestion), .roles.join(", "))]
+    UnknownRole {
+        role: String,
+        suggestion: Option<String>,
+        roles: Vec<String>,
+    },
+    #[error("`{verb}` is the facilitator's decision, not a role's")]
+    Facilitator { verb: String },
+    #[error("role `{role}` may not take `{verb}` decisions (it may take: {})", .allowed.join(", "))]
+    NotAllowed {
+        role: String,
+        verb: String,
+        allowed: Vec<String>,
+    },
+    #[error("role `{role}` does not speak for platform `{platform}` (its platforms: {})", .reach.join(", "))]
+    NotItsPlatform {
+        role: String,
+        platform: String,
+        reach: Vec<String>,
+    },
     #[error("unknown command `{word}`{}; type `help` for the list", did_you_mean(.suggestion))]
     Unknown {
         word: String,
         suggestion: Option<String>,
     },
+}
+
+impl CommandError {
+    /// The decision is well formed but the role may not take it.
+    pub fn is_forbidden(&self) -> bool {
+        matches!(
+            self,
+            CommandError::UnknownRole { .. }
+                | CommandError::Facilitator { .. }
+                | CommandError::NotAllowed { .. }
+                | CommandError::NotItsPlatform { .. }
+        )
+    }
 }
 
 fn did_you_mean(suggestion: &Option<String>) -> String {
@@ -309,6 +358,25 @@ pub fn parse_in(line: &str, model: &Model, in_play: &[usize]) -> Result<Command,
             }
         }
         "note" => Decision::Note(args.join(" ")),
+        "deliver" | "hold" => {
+            if model.injects.is_empty() {
+                return Err(CommandError::NoInjects { verb });
+            }
+            let bad = |found: &str| CommandError::BadInject {
+                verb: verb.clone(),
+                found: crate::text::one_line(found).into_owned(),
+                count: model.injects.len(),
+            };
+            let word = args.first().copied().unwrap_or("");
+            let n: usize = word.parse().map_err(|_| bad(word))?;
+            if n == 0 || n > model.injects.len() || args.len() > 1 {
+                return Err(bad(&args.join(" ")));
+            }
+            match verb.as_str() {
+                "deliver" => Decision::Deliver { inject: n - 1 },
+                _ => Decision::Hold { inject: n - 1 },
+            }
+        }
         _ if role.is_some() => {
             return Err(CommandError::NotADecision {
                 verb: crate::text::one_line(&verb).into_owned(),
@@ -348,11 +416,88 @@ pub fn parse_in(line: &str, model: &Model, in_play: &[usize]) -> Result<Command,
             });
         }
     };
+    if let Some(r) = &role {
+        check_role(model, r, &verb, &decision)?;
+    }
     Ok(Command::Decide {
         role,
         decision,
         text: rest.to_string(),
     })
+}
+
+/// The kind of decision, as roles list them; `None`: the facilitator's alone (moving
+/// injects).
+pub fn kind(decision: &Decision) -> Option<RoleDecision> {
+    Some(match decision {
+        Decision::ActivateProtocol | Decision::Activate { .. } => RoleDecision::Activate,
+        Decision::Notify { .. } | Decision::NotifyUnder { .. } => RoleDecision::Notify,
+        Decision::PushHashes => RoleDecision::PushHashes,
+        Decision::Refer { .. } => RoleDecision::Refer,
+        Decision::Order { .. } => RoleDecision::Order,
+        Decision::Surge { .. } => RoleDecision::Surge,
+        Decision::Note(_) => RoleDecision::Note,
+        Decision::Deliver { .. } | Decision::Hold { .. } => return None,
+    })
+}
+
+/// The platform a decision names, if any.
+fn named_platform(decision: &Decision) -> Option<usize> {
+    match decision {
+        Decision::Notify { platform } | Decision::NotifyUnder { platform, .. } => *platform,
+        Decision::Refer { platform, .. }
+        | Decision::Order { platform, .. }
+        | Decision::Surge { platform, .. } => Some(*platform),
+        _ => None,
+    }
+}
+
+/// Whether `role` may take `decision`. When the scenario defines roles (`roles:`), the
+/// role must be one of them, the decision of a kind it lists, and a platform it names
+/// one the role speaks for; without `roles:` a role is a free-text label, as before.
+/// Moving injects is the facilitator's alone.
+pub fn check_role(
+    model: &Model,
+    role: &str,
+    verb: &str,
+    decision: &Decision,
+) -> Result<(), CommandError> {
+    let Some(kind) = kind(decision) else {
+        return Err(CommandError::Facilitator {
+            verb: verb.to_string(),
+        });
+    };
+    if model.roles.is_empty() {
+        return Ok(());
+    }
+    let Some(r) = model.roles.iter().find(|r| r.id == role) else {
+        return Err(CommandError::UnknownRole {
+            role: crate::text::one_line(role).into_owned(),
+            suggestion: closest(role, model.roles.iter().map(|r| r.id.as_str()))
+                .map(str::to_string),
+            roles: model.roles.iter().map(|r| r.id.clone()).collect(),
+        });
+    };
+    if !r.decisions.contains(&kind) {
+        return Err(CommandError::NotAllowed {
+            role: r.id.clone(),
+            verb: kind.word().to_string(),
+            allowed: r.decisions.iter().map(|d| d.word().to_string()).collect(),
+        });
+    }
+    if let (Some(p), Some(reach)) = (named_platform(decision), r.reach(model))
+        && !reach.contains(&p)
+    {
+        return Err(CommandError::NotItsPlatform {
+            role: r.id.clone(),
+            platform: model.platforms[p].id.clone(),
+            reach: reach
+                .iter()
+                .map(|&q| model.platforms[q].id.clone())
+                .collect(),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

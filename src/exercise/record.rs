@@ -100,6 +100,10 @@ pub enum DecisionFileError {
         /// The time of the entry before it.
         after: Minutes,
     },
+    #[error("{file}: decisions[{index}]: expected a `decision` (or `paused: true`), found neither")]
+    NoDecision { file: String, index: usize },
+    #[error("{file}: decisions[{index}]: expected a `decision` or `paused: true`, found both")]
+    PausedDecision { file: String, index: usize },
     #[error("{file}: decisions[{index}].decision: `{decision}` is not a decision")]
     NotADecision {
         file: String,
@@ -218,18 +222,51 @@ pub struct DecisionLine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// The decision as typed at the prompt (`activate`, `notify ecp all`, `refer
-    /// videotube 10`, ...), parsed again on replay.
-    pub decision: String,
+    /// videotube 10`, ...), parsed again on replay. Every entry has either a decision
+    /// or `paused: true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<String>,
+    /// `true`: not a decision, but where the session's clock stood (a browser session,
+    /// `ttx serve`, writes one at every pause, so that `--resume` puts the clock back
+    /// there). Replays ignore it: pauses do not change the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused: Option<bool>,
 }
 
 impl DecisionLine {
+    /// A decision taken at `at` (a duration), by `role` if given.
+    pub fn decision(at: Minutes, role: Option<String>, text: &str) -> Self {
+        DecisionLine {
+            at: format_minutes(at),
+            role,
+            decision: Some(text.to_string()),
+            paused: None,
+        }
+    }
+
+    /// The clock paused at `at`.
+    pub fn paused(at: Minutes) -> Self {
+        DecisionLine {
+            at: format_minutes(at),
+            role: None,
+            decision: None,
+            paused: Some(true),
+        }
+    }
+
     /// The entry as one line of the record's `decisions:` list, ending in a newline.
     pub fn yaml(&self) -> String {
         let mut out = format!("  - {{at: {}", yaml_quoted(&self.at));
         if let Some(r) = &self.role {
             let _ = write!(out, ", role: {}", yaml_quoted(r));
         }
-        let _ = writeln!(out, ", decision: {}}}", yaml_quoted(&self.decision));
+        if let Some(d) = &self.decision {
+            let _ = write!(out, ", decision: {}", yaml_quoted(d));
+        }
+        if let Some(p) = self.paused {
+            let _ = write!(out, ", paused: {p}");
+        }
+        out.push_str("}\n");
         out
     }
 }
@@ -241,6 +278,8 @@ pub struct Replay {
     pub seed: u64,
     pub step: Minutes,
     pub schedule: DecisionSchedule,
+    /// Where the clock last paused, if the record says (`paused: true` entries).
+    pub paused_at: Option<Minutes>,
     /// What the reader should know (a record without checksum, another scenario file
     /// allowed, an incomplete last line left out), one line each.
     pub notes: Vec<String>,
@@ -353,11 +392,7 @@ impl DecisionFile {
             decisions: schedule
                 .decisions
                 .iter()
-                .map(|d| DecisionLine {
-                    at: format_minutes(d.at),
-                    role: d.role.clone(),
-                    decision: d.text.clone(),
-                })
+                .map(|d| DecisionLine::decision(d.at, d.role.clone(), &d.text))
                 .collect(),
         }
     }
@@ -487,6 +522,7 @@ impl DecisionFile {
             error: dur_error(error),
         })?;
         let mut decisions = Vec::new();
+        let mut paused_at = None;
         let mut last = 0.0;
         for (index, line) in self.decisions.iter().enumerate() {
             let at = parse_duration(&line.at).map_err(|error| DecisionFileError::At {
@@ -503,7 +539,26 @@ impl DecisionFile {
                 });
             }
             last = at;
-            match parse_in(&line.decision, model, &in_play) {
+            let text = match (&line.decision, line.paused) {
+                (None, Some(true)) => {
+                    paused_at = Some(at);
+                    continue;
+                }
+                (Some(text), None | Some(false)) => text,
+                (None, _) => {
+                    return Err(DecisionFileError::NoDecision {
+                        file: file(),
+                        index,
+                    });
+                }
+                (Some(_), Some(true)) => {
+                    return Err(DecisionFileError::PausedDecision {
+                        file: file(),
+                        index,
+                    });
+                }
+            };
+            match parse_in(text, model, &in_play) {
                 Ok(Command::Decide { decision, text, .. }) => decisions.push(ScheduledDecision {
                     at,
                     role: line.role.clone(),
@@ -514,7 +569,7 @@ impl DecisionFile {
                     return Err(DecisionFileError::NotADecision {
                         file: file(),
                         index,
-                        decision: crate::text::one_line(&line.decision).into_owned(),
+                        decision: crate::text::one_line(text).into_owned(),
                     });
                 }
                 Err(source) => {
@@ -531,6 +586,7 @@ impl DecisionFile {
             seed: self.seed,
             step,
             schedule: DecisionSchedule { decisions },
+            paused_at,
             notes: Vec::new(),
         })
     }

@@ -2,8 +2,8 @@
 //! players' decisions, with a situation report at each pause.
 
 use crate::engine::{
-    DecisionError, DecisionSchedule, ScheduledDecision, SimError, SimInit, Simulation, Situation,
-    clock,
+    DecisionError, DecisionSchedule, InjectState, ScheduledDecision, SimError, SimInit, Simulation,
+    Situation, clock,
 };
 use crate::scenario::{Capacity, LinkKind, Minutes, Model, Scenario};
 use crate::sink::{EventKind, Recorder};
@@ -92,14 +92,8 @@ impl<'a> Session<'a> {
         let horizon = self.sim.horizon();
         let now = self.sim.now();
         let mut until = (now + by.unwrap_or(self.step)).min(horizon);
-        if let Some(next_inject) = model
-            .injects
-            .iter()
-            .map(|i| i.at)
-            .filter(|&t| t > now + 1e-9 && t <= horizon)
-            .reduce(f64::min)
-        {
-            until = until.min(next_inject);
+        if let Some(next_inject) = self.next_inject() {
+            until = until.min(model.injects[next_inject].at);
         }
         self.sim.step_until(until, &mut self.record)?;
         if self.sim.now() >= horizon {
@@ -111,6 +105,48 @@ impl<'a> Session<'a> {
         } else {
             Outcome::Paused(self.sim.now())
         })
+    }
+
+    /// The next inject to fire at its time (not held, not delivered early), after now
+    /// and by the horizon: an index into the model's injects.
+    pub fn next_inject(&self) -> Option<usize> {
+        let model = &self.scenario.variants[self.variant].model;
+        let (now, horizon) = (self.sim.now(), self.sim.horizon());
+        let states = self.sim.inject_states();
+        model
+            .injects
+            .iter()
+            .enumerate()
+            .filter(|&(i, j)| {
+                states[i] == InjectState::Scheduled && j.at > now + 1e-9 && j.at <= horizon
+            })
+            .min_by(|a, b| a.1.at.total_cmp(&b.1.at))
+            .map(|(i, _)| i)
+    }
+
+    /// Where each inject stands, in the scenario's order.
+    pub fn inject_states(&self) -> &[InjectState] {
+        self.sim.inject_states()
+    }
+
+    /// The whole picture now.
+    pub fn situation(&mut self) -> Situation {
+        self.sim.situation()
+    }
+
+    /// The scenario played.
+    pub fn scenario(&self) -> &'a Scenario {
+        self.scenario
+    }
+
+    /// The model of the variant played.
+    pub fn model(&self) -> &'a Model {
+        &self.scenario.variants[self.variant].model
+    }
+
+    /// The simulated horizon.
+    pub fn horizon(&self) -> Minutes {
+        self.sim.horizon()
     }
 
     /// Apply a decision now and record it.

@@ -428,6 +428,8 @@ pub struct Model {
     pub injects: Vec<Inject>,
     /// Exercise objectives, rated in the debrief.
     pub objectives: Vec<Objective>,
+    /// The seats of a training session (`ttx serve`); empty: none defined.
+    pub roles: Vec<Role>,
 }
 
 impl Model {
@@ -476,6 +478,57 @@ pub struct Scenario {
 impl Scenario {
     pub fn variant(&self, name: &str) -> Option<&Variant> {
         self.variants.iter().find(|v| v.name == name)
+    }
+}
+
+/// A role of a training session: who takes which decisions, speaking for which
+/// platforms and authorities.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Role {
+    pub id: String,
+    pub name: String,
+    /// The kinds of decision it may take.
+    pub decisions: Vec<RoleDecision>,
+    /// Platforms it speaks for (indices), in the order listed.
+    pub platforms: Vec<PlatformIdx>,
+    /// Authorities it speaks for (indices), in the order listed.
+    pub authorities: Vec<usize>,
+}
+
+pub use super::raw::RoleDecision;
+
+impl RoleDecision {
+    /// The word at the prompt that takes this decision.
+    pub fn word(self) -> &'static str {
+        match self {
+            RoleDecision::Activate => "activate",
+            RoleDecision::Notify => "notify",
+            RoleDecision::PushHashes => "push-hashes",
+            RoleDecision::Refer => "refer",
+            RoleDecision::Order => "order",
+            RoleDecision::Surge => "surge",
+            RoleDecision::Note => "note",
+        }
+    }
+}
+
+impl Role {
+    /// The platforms its decisions may name: its own and those its authorities
+    /// monitor; `None`: any (it lists neither).
+    pub fn reach(&self, model: &Model) -> Option<Vec<PlatformIdx>> {
+        if self.platforms.is_empty() && self.authorities.is_empty() {
+            return None;
+        }
+        let mut out = self.platforms.clone();
+        for &a in &self.authorities {
+            for &p in &model.authorities[a].monitors {
+                if !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        }
+        out.sort_unstable();
+        Some(out)
     }
 }
 

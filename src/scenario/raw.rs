@@ -82,6 +82,64 @@ pub struct RawScenario {
     /// What an exercise aims at, each with one criterion; the debrief rates each P, S, M
     /// or U.
     pub objectives: Option<Vec<RawObjective>>,
+    /// The seats of a training session in the browser (`ttx serve`): who plays, which
+    /// decisions each may take, and which platforms or authorities each speaks for.
+    pub roles: Option<Vec<RawRole>>,
+}
+
+/// A role of a training session: a team at the table (a platform's trust-and-safety
+/// desk, the national referral unit, Europol, GIFCT's hub, the Commission). In `ttx
+/// serve` each role gets a seat of its own, which shows what that role would know and
+/// takes only its decisions.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a role: a mapping with `id`, `name`, `decisions` and optionally `platforms`, `authorities`"
+)]
+pub struct RawRole {
+    /// The role's id, unique among the roles (lowercase letters, digits and `-`): it is
+    /// what the record says took each decision (`as ID:` at the terminal prompt).
+    #[schemars(pattern(crate::schema::ID_PATTERN))]
+    pub id: String,
+    /// A readable name for the seat's page (default: the id).
+    pub name: Option<String>,
+    /// The decisions this role may take: any of `activate`, `notify`, `push-hashes`,
+    /// `refer`, `order`, `surge`, `note`. Moving the clock and injects are the
+    /// facilitator's.
+    #[schemars(length(min = 1))]
+    pub decisions: Vec<RoleDecision>,
+    /// The platform ids it speaks for (a platform's desk): decisions that name a
+    /// platform (`surge`, `notify PLATFORM`, `refer`, `order`) may name only these or
+    /// those its authorities monitor. Its seat shows these platforms' queues and
+    /// reviewers.
+    #[schemars(inner(pattern(crate::schema::ID_PATTERN)))]
+    pub platforms: Option<Vec<String>>,
+    /// The authority ids it speaks for (a referral unit): its seat shows the copies
+    /// found on the platforms they monitor, and its referrals and orders go to those
+    /// platforms. A role with neither `platforms` nor `authorities` may name any
+    /// platform.
+    #[schemars(inner(pattern(crate::schema::ID_PATTERN)))]
+    pub authorities: Option<Vec<String>>,
+}
+
+/// A kind of decision a role may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RoleDecision {
+    /// Activate a crisis protocol.
+    Activate,
+    /// Notify a protocol's member platforms.
+    Notify,
+    /// Deliver the shared hash database's pending submissions now.
+    PushHashes,
+    /// Refer found copies to a platform's review.
+    Refer,
+    /// Send removal orders to an EU platform.
+    Order,
+    /// Set a platform's reviewers.
+    Surge,
+    /// Add a note to the record.
+    Note,
 }
 
 /// An exercise objective: an id, a description and exactly one criterion

@@ -492,6 +492,7 @@ pub(crate) fn build_model(raw: RawScenario, experiment: &Experiment, c: &mut Che
         variants: _,
         injects,
         objectives,
+        roles,
     } = raw;
 
     if name.trim().is_empty() {
@@ -1060,7 +1061,64 @@ pub(crate) fn build_model(raw: RawScenario, experiment: &Experiment, c: &mut Che
         protocols: model_protocols,
         injects: model_injects,
         objectives: build_objectives(c, objectives.unwrap_or_default(), &protocol_ids),
+        roles: build_roles(c, roles.unwrap_or_default(), &pids, &aids),
     }
+}
+
+/// Training-session roles: ids checked, each decision kind once, platforms and
+/// authorities resolved.
+fn build_roles(c: &mut Checker, raw: Vec<RawRole>, pids: &Ids, aids: &Ids) -> Vec<Role> {
+    let ids = c.ids("roles", "role", raw.iter().map(|r| r.id.as_str()));
+    let mut out = Vec::with_capacity(raw.len());
+    for (i, r) in raw.into_iter().enumerate() {
+        let label = ids.labels[i].clone();
+        if r.decisions.is_empty() {
+            c.err_hint(
+                &format!("{label}.decisions"),
+                "expected at least one decision the role may take, found an empty list".to_string(),
+                Some(
+                    "list some of activate, notify, push-hashes, refer, order, surge, note".into(),
+                ),
+            );
+        }
+        let mut decisions = Vec::new();
+        for (k, d) in r.decisions.iter().enumerate() {
+            if decisions.contains(d) {
+                c.err(
+                    &format!("{label}.decisions[{k}]"),
+                    format!("expected each decision once, found `{}` again", d.word()),
+                );
+            } else {
+                decisions.push(*d);
+            }
+        }
+        let mut resolve_all = |field: &str, what: &str, list: Option<Vec<String>>, ids: &Ids| {
+            let mut got: Vec<usize> = Vec::new();
+            for (k, id) in list.unwrap_or_default().iter().enumerate() {
+                let path = format!("{label}.{field}[{k}]");
+                let n = c.resolve(&path, what, id, ids);
+                if got.contains(&n) && ids.index.contains_key(id.as_str()) {
+                    c.err(
+                        &path,
+                        format!("expected each {what} once, found `{id}` again"),
+                    );
+                } else {
+                    got.push(n);
+                }
+            }
+            got
+        };
+        let platforms = resolve_all("platforms", "platform", r.platforms, pids);
+        let authorities = resolve_all("authorities", "authority", r.authorities, aids);
+        out.push(Role {
+            name: one_line(r.name.unwrap_or_else(|| r.id.clone())),
+            id: r.id,
+            decisions,
+            platforms,
+            authorities,
+        });
+    }
+    out
 }
 
 /// Exercise objectives: ids checked, exactly one criterion each.

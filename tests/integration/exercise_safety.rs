@@ -67,7 +67,7 @@ fn ctrl_c_at_the_prompt_asks_and_a_second_ctrl_c_ends_the_session_with_everythin
     let texts: Vec<String> = record(dir.path())
         .decisions
         .into_iter()
-        .map(|d| d.decision)
+        .filter_map(|d| d.decision)
         .collect();
     assert_eq!(texts, ["activate", "note still here"]);
 }
@@ -119,7 +119,7 @@ fn a_killed_session_leaves_a_record_that_replays_up_to_its_last_decision() {
     s.signal("KILL");
     s.finish();
     let file = record(dir.path());
-    let texts: Vec<&str> = file.decisions.iter().map(|d| d.decision.as_str()).collect();
+    let texts: Vec<&str> = file.decisions.iter().filter_map(|d| d.decision.as_deref()).collect();
     assert_eq!(texts, ["activate", "notify all", "refer videotube 2"]);
     assert_eq!(file.decisions[2].role.as_deref(), Some("europol"));
     assert!(file.scenario_sha256.is_some());

@@ -1,0 +1,50 @@
+//! `ttx serve`'s training session in the browser: a facilitator's page, a situation
+//! board and one seat per role, over HTTP on the exercise's own machine.
+//!
+//! The layout: [`host`] runs the session (the same [`Session`](crate::exercise::Session)
+//! as `ttx exercise`) on the calling thread and publishes a snapshot after each change;
+//! [`http`] answers the browsers on a small async runtime and passes their requests to
+//! the host through a channel; [`view`] cuts the snapshot down to what each seat may
+//! know; [`seats`] holds the join tokens.
+
+pub mod host;
+pub mod http;
+pub mod seats;
+pub mod view;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub use host::{Answer, Ask, ClockAction, Host, Snapshot, Stopped};
+pub use seats::{Seat, Tokens};
+
+/// The web side, running on its own threads.
+pub struct Listening {
+    runtime: tokio::runtime::Runtime,
+    /// Where it listens (the port is known once bound, also for port 0).
+    pub addr: SocketAddr,
+}
+
+impl Listening {
+    /// Bind `addr` and serve `app` on two worker threads. Binding happens here, so a
+    /// port in use is reported before anything else.
+    pub fn start(addr: SocketAddr, app: http::App) -> std::io::Result<Listening> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("ttx-serve")
+            .enable_all()
+            .build()?;
+        let listener = runtime.block_on(tokio::net::TcpListener::bind(addr))?;
+        let addr = listener.local_addr()?;
+        let router = http::router(app);
+        runtime.spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Ok(Listening { runtime, addr })
+    }
+
+    /// Stop serving: open connections (the pages' event streams) are dropped.
+    pub fn stop(self) {
+        self.runtime.shutdown_timeout(Duration::from_millis(500));
+    }
+}
