@@ -15,9 +15,9 @@ use crate::exercise::record::DecisionLine;
 use crate::exercise::{self, Command, DecisionFile, Outcome, Replay, Session};
 use crate::scenario::duration::format_minutes;
 use crate::scenario::{Minutes, Scenario};
-use crate::serve::host::{Finish, RecordLines};
+use crate::serve::host::{FeedItem, Finish, RecordLines};
 use crate::serve::seats::tokens_path;
-use crate::serve::{Host, Listening, Seat, Stopped, Tokens, http};
+use crate::serve::{Answer, Host, Listening, Seat, Stopped, Tokens, http};
 use crate::text::one_line;
 
 use super::exercise::{Ending, LiveRecord, probe_dir, scenario_sha256, write_atomic};
@@ -104,8 +104,10 @@ impl Finish for Ender<'_> {
 }
 
 /// Replay `replay`'s decisions into `session`, then bring its clock to where the record
-/// last paused.
-fn restore(session: &mut Session<'_>, replay: &Replay) -> Result<(), Error> {
+/// last paused. Returns the decisions as the facilitator's page lists them.
+fn restore(session: &mut Session<'_>, replay: &Replay) -> Result<Vec<FeedItem>, Error> {
+    let model = session.model();
+    let mut feed = Vec::new();
     for d in &replay.schedule.decisions {
         while session.now() + 1e-9 < d.at && !session.is_finished() {
             let by = d.at - session.now();
@@ -117,7 +119,22 @@ fn restore(session: &mut Session<'_>, replay: &Replay) -> Result<(), Error> {
             text: d.text.clone(),
         };
         // Accepted when recorded; a refusal now would mean another scenario file.
-        let _ = session.decide(&cmd);
+        let answer = match session.decide(&cmd) {
+            Ok(what) => Answer::yes(what),
+            Err(e) => Answer::no(format!("not done: {e}")),
+        };
+        let seat = d
+            .role
+            .as_ref()
+            .and_then(|r| model.roles.iter().position(|x| &x.id == r))
+            .map_or(Seat::Facilitator, Seat::Role);
+        feed.push(FeedItem {
+            at: d.at,
+            seat,
+            role: d.role.clone(),
+            text: one_line(&d.text).into_owned(),
+            answer,
+        });
     }
     if let Some(at) = replay.paused_at {
         while session.now() + 1e-9 < at && !session.is_finished() {
@@ -127,7 +144,7 @@ fn restore(session: &mut Session<'_>, replay: &Replay) -> Result<(), Error> {
             }
         }
     }
-    Ok(())
+    Ok(feed)
 }
 
 /// Serve the session until the facilitator closes it after the debrief, or an
@@ -207,9 +224,10 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Served, Error> {
         &Default::default(),
     )
     .header();
+    let mut feed = Vec::new();
     let live = match &resumed {
         Some((path, replay)) => {
-            restore(&mut session, replay)?;
+            feed = restore(&mut session, replay)?;
             // The record again, whole (a last line cut short is dropped), then appended to.
             let mut text = DecisionFile::new(
                 Some(req.scenario.display().to_string()),
@@ -243,6 +261,9 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Served, Error> {
     };
     let tokens = Arc::new(tokens);
     let mut host = Host::new(session, req.tick, &mut recording);
+    if !feed.is_empty() {
+        host.restored(feed);
+    }
     let app = http::App {
         tokens: Arc::clone(&tokens),
         asks: asks_tx,

@@ -39,20 +39,20 @@ pub type Reply = tokio::sync::oneshot::Sender<Answer>;
 pub struct Answer {
     pub accepted: bool,
     pub message: String,
-    /// Refused because the seat may not take it (the answer goes out as 403).
-    #[serde(skip)]
+    /// Refused because the seat may not take it (not the model's answer, the seat's
+    /// limits).
     pub forbidden: bool,
 }
 
 impl Answer {
-    fn yes(message: impl Into<String>) -> Answer {
+    pub fn yes(message: impl Into<String>) -> Answer {
         Answer {
             accepted: true,
             message: message.into(),
             forbidden: false,
         }
     }
-    fn no(message: impl Into<String>) -> Answer {
+    pub fn no(message: impl Into<String>) -> Answer {
         Answer {
             accepted: false,
             message: message.into(),
@@ -207,6 +207,12 @@ impl<'a, 'r> Host<'a, 'r> {
         host
     }
 
+    /// The decisions of a resumed session, as they were taken before it stopped.
+    pub fn restored(&mut self, feed: Vec<FeedItem>) {
+        self.feed = feed;
+        self.publish();
+    }
+
     /// A receiver of the snapshots, for the web side.
     pub fn watch(&self) -> tokio::sync::watch::Receiver<Arc<Snapshot>> {
         self.publish
@@ -292,16 +298,18 @@ impl<'a, 'r> Host<'a, 'r> {
                 Duration::from_millis(200)
             };
             match asks.recv_timeout(wait) {
+                // Published before the answer goes out: a page that reloads on the
+                // answer sees what it did.
                 Ok(Ask::Decide { seat, text, reply }) => {
                     let answer = self.decide(seat, &text);
-                    let _ = reply.send(answer);
                     self.publish();
+                    let _ = reply.send(answer);
                 }
                 Ok(Ask::Clock { action, reply }) => {
                     let answer = self.clock(action, finish);
                     let closed = action == ClockAction::Close && answer.accepted;
-                    let _ = reply.send(answer);
                     self.publish();
+                    let _ = reply.send(answer);
                     if closed {
                         return Stopped::Closed;
                     }

@@ -219,9 +219,6 @@ async fn ask(app: &App, make: impl FnOnce(super::host::Reply) -> Ask) -> Respons
         return (StatusCode::SERVICE_UNAVAILABLE, "the session has stopped\n").into_response();
     }
     match rx.await {
-        Ok(answer) if answer.forbidden => {
-            (StatusCode::FORBIDDEN, Json::<Answer>(answer)).into_response()
-        }
         Ok(answer) => Json::<Answer>(answer).into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "the session has stopped\n").into_response(),
     }

@@ -42,6 +42,8 @@ mod robustness;
 mod scenario_loading;
 mod schema;
 mod schema_files;
+mod serve;
+mod serving;
 mod shard_checksums;
 mod shards;
 mod shipped_incidents;
