@@ -35,16 +35,20 @@ pub enum Kind {
     Targets,
     /// An exercise's decisions record (`ttx exercise --record`).
     Decisions,
+    /// A scenario's `roles:` list, the seats of `ttx serve` (part of the scenario
+    /// schema too).
+    Roles,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Scenario, Kind::Targets, Kind::Decisions];
+    pub const ALL: [Kind; 4] = [Kind::Scenario, Kind::Targets, Kind::Decisions, Kind::Roles];
 
     pub fn name(self) -> &'static str {
         match self {
             Kind::Scenario => "scenario",
             Kind::Targets => "targets",
             Kind::Decisions => "decisions",
+            Kind::Roles => "roles",
         }
     }
 
@@ -62,6 +66,15 @@ pub fn schema(kind: Kind) -> serde_json::Value {
         Kind::Targets => generator.into_root_schema_for::<crate::targets::RawTargets>(),
         Kind::Decisions => {
             generator.into_root_schema_for::<crate::exercise::record::DecisionFile>()
+        }
+        Kind::Roles => {
+            let mut s = generator.into_root_schema_for::<Vec<crate::scenario::raw::RawRole>>();
+            s.insert("title".into(), "ttx scenario roles".into());
+            s.insert(
+                "description".into(),
+                "A scenario's `roles:` list: the teams of a training session in the browser (`ttx serve`), each with a seat of its own.".into(),
+            );
+            s
         }
     };
     let mut value = schema.to_value();

@@ -13,7 +13,7 @@ pub fn print(kind: Kind, report: &mut dyn Report) {
 }
 
 /// Write every kind's schema into `dir` (`scenario.schema.json`, `targets.schema.json`,
-/// `decisions.schema.json`), saying what was written.
+/// `decisions.schema.json`, `roles.schema.json`), saying what was written.
 pub fn write(dir: &Path, report: &mut dyn Report) -> Result<(), Error> {
     let written = schema::write_all(dir).map_err(|e| Error::write(dir, e))?;
     for path in written {

@@ -64,7 +64,8 @@ pub struct SchemaArgs {
     #[arg(value_enum, default_value_t = SchemaKind::Scenario)]
     kind: SchemaKind,
     /// Write every kind's schema into this directory (scenario.schema.json,
-    /// targets.schema.json, decisions.schema.json) instead of printing one.
+    /// targets.schema.json, decisions.schema.json, roles.schema.json) instead of
+    /// printing one.
     #[arg(long, value_name = "DIR")]
     write: Option<PathBuf>,
 }
@@ -77,6 +78,8 @@ enum SchemaKind {
     Targets,
     /// An exercise's decisions record (ttx exercise --record).
     Decisions,
+    /// A scenario's roles: list (the seats of ttx serve).
+    Roles,
 }
 
 #[derive(Args, Debug)]
@@ -113,6 +116,7 @@ pub fn run(command: Tooling, report: &mut dyn Report) -> Result<(), Error> {
                         SchemaKind::Scenario => Kind::Scenario,
                         SchemaKind::Targets => Kind::Targets,
                         SchemaKind::Decisions => Kind::Decisions,
+                        SchemaKind::Roles => Kind::Roles,
                     },
                     report,
                 );

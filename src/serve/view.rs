@@ -101,10 +101,11 @@ struct PlatformRow {
     live: u64,
     published: u64,
     removed: u64,
-    blocked: u64,
-    waiting: u64,
-    in_review: u32,
-    reviewers: String,
+    /// `None` where the seat would not know (another's platform).
+    blocked: Option<u64>,
+    waiting: Option<u64>,
+    in_review: Option<u32>,
+    reviewers: Option<String>,
     posture: &'static str,
     /// Copies authorities have found there and not yet referred.
     found: u64,
@@ -257,13 +258,13 @@ pub fn view(snap: &Snapshot, seat: Seat) -> View {
             live: p.live,
             published: p.published,
             removed: p.removed,
-            blocked: p.blocked,
-            waiting: p.waiting,
-            in_review: p.busy,
-            reviewers: match p.reviewers {
+            blocked: Some(p.blocked),
+            waiting: Some(p.waiting),
+            in_review: Some(p.busy),
+            reviewers: Some(match p.reviewers {
                 Capacity::Limited(n) => n.to_string(),
                 Capacity::Unlimited => "unlimited".into(),
-            },
+            }),
             posture: if p.crisis_posture { "crisis" } else { "normal" },
             found: p.found_not_queued,
             eu: p.eu,
@@ -366,10 +367,10 @@ pub fn view(snap: &Snapshot, seat: Seat) -> View {
                     if !own(p) {
                         // What a referral unit knows of another's platform: what is up,
                         // and what it found.
-                        row.waiting = 0;
-                        row.in_review = 0;
-                        row.reviewers = String::new();
-                        row.blocked = 0;
+                        row.waiting = None;
+                        row.in_review = None;
+                        row.reviewers = None;
+                        row.blocked = None;
                     }
                     row
                 })

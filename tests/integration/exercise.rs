@@ -66,7 +66,11 @@ fn a_piped_session_is_recorded_and_its_replay_gives_identical_files() {
         );
     }
     let file = DecisionFile::parse(&fs::read_to_string(&record).unwrap(), "record").unwrap();
-    let texts: Vec<&str> = file.decisions.iter().filter_map(|d| d.decision.as_deref()).collect();
+    let texts: Vec<&str> = file
+        .decisions
+        .iter()
+        .filter_map(|d| d.decision.as_deref())
+        .collect();
     assert_eq!(
         texts,
         [

@@ -196,7 +196,11 @@ fn an_unknown_protocol_gets_a_did_you_mean_and_the_session_goes_on() {
         );
     }
     let file = DecisionFile::parse(&fs::read_to_string(&record).unwrap(), "record").unwrap();
-    let texts: Vec<&str> = file.decisions.iter().filter_map(|d| d.decision.as_deref()).collect();
+    let texts: Vec<&str> = file
+        .decisions
+        .iter()
+        .filter_map(|d| d.decision.as_deref())
+        .collect();
     assert_eq!(texts, ["activate ecp", "notify ecp all"]);
 
     // In a record, an unknown protocol is refused with the entry and the same words.

@@ -119,7 +119,11 @@ fn a_killed_session_leaves_a_record_that_replays_up_to_its_last_decision() {
     s.signal("KILL");
     s.finish();
     let file = record(dir.path());
-    let texts: Vec<&str> = file.decisions.iter().filter_map(|d| d.decision.as_deref()).collect();
+    let texts: Vec<&str> = file
+        .decisions
+        .iter()
+        .filter_map(|d| d.decision.as_deref())
+        .collect();
     assert_eq!(texts, ["activate", "notify all", "refer videotube 2"]);
     assert_eq!(file.decisions[2].role.as_deref(), Some("europol"));
     assert!(file.scenario_sha256.is_some());

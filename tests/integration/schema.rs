@@ -55,7 +55,25 @@ fn ttx_schema_prints_each_kind() {
         String::from_utf8_lossy(&out.get_output().stdout),
         schema::text(Kind::Scenario)
     );
-    ttx().args(["schema", "roles"]).assert().failure().code(2);
+    ttx().args(["schema", "seats"]).assert().failure().code(2);
+}
+
+#[test]
+fn the_roles_schema_takes_the_tutorials_roles_and_refuses_a_facilitators_decision() {
+    let v = jsonschema::validator_for(&schema::schema(Kind::Roles)).unwrap();
+    let text = std::fs::read_to_string(root().join("scenarios/tutorial.yaml")).unwrap();
+    let doc: Value = serde_yaml::from_str(&text).unwrap();
+    let roles = doc["roles"].clone();
+    assert_eq!(roles.as_array().map(Vec::len), Some(3));
+    assert_eq!(errors(&v, &roles), Vec::<String>::new());
+    let bad: Value = serde_json::json!([{"id": "desk", "decisions": ["surge", "deliver"]}]);
+    assert!(
+        !errors(&v, &bad).is_empty(),
+        "`deliver` is the facilitator's"
+    );
+    let typo: Value =
+        serde_json::json!([{"id": "desk", "decisions": ["surge"], "platform": ["a"]}]);
+    assert!(!errors(&v, &typo).is_empty(), "a misspelt field");
 }
 
 /// Every scenario the project ships or tests with, and every targets file.

@@ -53,7 +53,13 @@ fn a_request_without_a_token_or_with_another_seats_token_gets_403() {
         assert_eq!(status, 403, "{method} {path}: {answer}");
     }
     // Each token opens its own page, and the facilitator's what it should.
-    for seat in ["facilitator", "board", "referral-unit", "videotube-desk", "crisis-hub"] {
+    for seat in [
+        "facilitator",
+        "board",
+        "referral-unit",
+        "videotube-desk",
+        "crisis-hub",
+    ] {
         let (status, page) = s.get(s.seat(seat));
         assert_eq!(status, 200, "{seat}");
         assert!(page.contains("ttx.js"), "{seat}: {page}");
@@ -73,7 +79,10 @@ fn a_request_without_a_token_or_with_another_seats_token_gets_403() {
         .collect();
     assert_eq!(platforms, ["videotube"]);
     assert!(desk_view.get("headline").is_none(), "{desk_view}");
-    assert!(desk_view.get("injects").is_none(), "the injects list is the facilitator's");
+    assert!(
+        desk_view.get("injects").is_none(),
+        "the injects list is the facilitator's"
+    );
     // The tokens are in the seats file beside the record, readable by the owner only.
     #[cfg(unix)]
     {
@@ -109,7 +118,11 @@ fn a_seats_forbidden_decision_is_refused_with_the_reason_and_not_recorded() {
             "deliver 3",
             "`deliver` is the facilitator's decision, not a role's",
         ),
-        ("crisis-hub", "next", "`next` is not a decision; type `help` for the list"),
+        (
+            "crisis-hub",
+            "next",
+            "`next` is not a decision; type `help` for the list",
+        ),
     ] {
         let a = s.decide(seat, text);
         assert_eq!(a["accepted"], false, "{seat}: {text}: {a}");
@@ -129,7 +142,11 @@ fn a_seats_forbidden_decision_is_refused_with_the_reason_and_not_recorded() {
     s.decided("videotube-desk", "surge videotube 25");
     s.decided("crisis-hub", "activate");
     let feed = s.state("facilitator")["feed"].as_array().unwrap().clone();
-    assert_eq!(feed.len(), 8, "every decision that came in, refused ones too");
+    assert_eq!(
+        feed.len(),
+        8,
+        "every decision that came in, refused ones too"
+    );
     let record = std::fs::read_to_string(dir.path().join("out/record.yaml")).unwrap();
     let decisions: Vec<&str> = record.lines().filter(|l| l.contains("decision:")).collect();
     assert_eq!(
@@ -199,16 +216,18 @@ fn killing_the_server_mid_session_and_resuming_gives_the_same_final_outputs_as_a
     play(&s, &SCRIPT[..KILLED_AFTER]);
     let before = s.state("facilitator");
     s.kill();
-    let resumed = Served::start(
-        dir.path(),
-        &args("cut", &["--resume", "cut/record.yaml"]),
-    );
+    let resumed = Served::start(dir.path(), &args("cut", &["--resume", "cut/record.yaml"]));
     assert!(
-        resumed.banner.contains("resumed from cut/record.yaml at T+02:00"),
+        resumed
+            .banner
+            .contains("resumed from cut/record.yaml at T+02:00"),
         "{}",
         resumed.banner
     );
-    assert_eq!(resumed.links, links, "a resumed session keeps its join links");
+    assert_eq!(
+        resumed.links, links,
+        "a resumed session keeps its join links"
+    );
     let after = resumed.state("facilitator");
     for key in ["clock", "headline", "platforms", "protocols", "injects"] {
         assert_eq!(after[key], before[key], "{key} after resuming");
@@ -237,7 +256,8 @@ fn killing_the_server_mid_session_and_resuming_gives_the_same_final_outputs_as_a
             "{name} differs between the uninterrupted and the resumed session"
         );
     }
-    let debrief = |d: &str| std::fs::read_to_string(dir.path().join(d).join("after-action.md")).unwrap();
+    let debrief =
+        |d: &str| std::fs::read_to_string(dir.path().join(d).join("after-action.md")).unwrap();
     assert_eq!(debrief("whole"), debrief("cut"));
 
     // The browser's record replays at the terminal to the same outputs.
@@ -349,9 +369,11 @@ fn thirty_seats_at_once_are_served_without_errors_and_promptly() {
                 std::thread::sleep(Duration::from_millis(66 * i as u64));
                 let mut k = 0;
                 while start.elapsed() < run_for {
-                    let body = serde_json::json!({ "text": format!("note seat {i} move {k}") }).to_string();
+                    let body = serde_json::json!({ "text": format!("note seat {i} move {k}") })
+                        .to_string();
                     let t = Instant::now();
-                    let (status, answer) = request(&base, "POST", &format!("{seat}decide"), Some(&body));
+                    let (status, answer) =
+                        request(&base, "POST", &format!("{seat}decide"), Some(&body));
                     times.push(t.elapsed());
                     assert_eq!(status, 200, "{answer}");
                     assert!(answer.contains(r#""accepted":true"#), "{answer}");
@@ -390,7 +412,11 @@ fn thirty_seats_at_once_are_served_without_errors_and_promptly() {
     // Every stream saw the moves and decisions as they happened.
     std::thread::sleep(Duration::from_millis(300));
     for (i, l) in listeners.iter().enumerate() {
-        assert!(l.received() >= moves, "stream {i}: {} events for {moves} moves", l.received());
+        assert!(
+            l.received() >= moves,
+            "stream {i}: {} events for {moves} moves",
+            l.received()
+        );
     }
     let record = std::fs::read_to_string(dir.path().join("out/record.yaml")).unwrap();
     let notes = record.lines().filter(|l| l.contains("note seat")).count();

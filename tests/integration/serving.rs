@@ -245,7 +245,8 @@ impl Listener {
     pub fn open(base: &str, path: &str) -> Listener {
         let host = base.trim_start_matches("http://").to_string();
         let mut stream = TcpStream::connect(&host).expect("connect");
-        let head = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n");
+        let head =
+            format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n");
         stream.write_all(head.as_bytes()).unwrap();
         let events = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let count = std::sync::Arc::clone(&events);
@@ -278,8 +279,8 @@ pub fn outcome_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     ]
     .iter()
     .map(|f| {
-        let bytes = std::fs::read(dir.join(f))
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.join(f).display()));
+        let bytes =
+            std::fs::read(dir.join(f)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(f).display()));
         (f.to_string(), bytes)
     })
     .collect()

@@ -15,7 +15,7 @@ function el(tag, attrs, ...children) {
     else if (k.startsWith("data-")) e.setAttribute(k, v);
     else e[k] = v;
   }
-  for (const c of children) e.append(c === null || c === undefined ? "" : String(c));
+  for (const c of children) e.append(c instanceof Node ? c : c === null || c === undefined ? "" : String(c));
   return e;
 }
 
@@ -32,6 +32,7 @@ function rows(tbody, items, cells) {
 }
 
 function number(x) {
+  if (x === null || x === undefined) return "–";
   if (x >= 1e6) return (x / 1e6).toFixed(2) + " M";
   if (x >= 1e4) return (x / 1e3).toFixed(1) + " k";
   return Math.round(x).toLocaleString("en");
@@ -78,16 +79,16 @@ function renderCommon(v) {
     const h = v.headline;
     const pairs = [["live copies", number(h.live)], ["exposure (views)", number(h.exposure)], ["published", number(h.published)],
       ["removed", number(h.removed)], ["blocked at upload", number(h.blocked)], ["variants", number(h.variants)], ["hashes pending", number(h.pending_hashes)]];
-    headline.replaceChildren(...pairs.flatMap(([k, x]) => [el("dt", {}, k), el("dd", {}, x)]));
+    headline.replaceChildren(...pairs.map(([k, x]) => el("div", {}, el("dt", {}, k), el("dd", {}, x))));
   }
   const platforms = $("platforms");
   if (platforms) rows(platforms.tBodies[0], v.platforms, (p) => [p.id, number(p.live), number(p.published), number(p.removed),
-    number(p.blocked), number(p.waiting), p.reviewers, p.posture, number(p.found)]);
+    number(p.blocked), number(p.waiting), p.reviewers === null ? "–" : p.reviewers, p.posture, number(p.found)]);
   const feed = $("feed");
   if (feed) rows(feed.tBodies[0], v.feed.slice().reverse(), (f) => [f.at, f.who, f.text,
     el("span", { class: f.accepted ? "accepted" : "refused" }, (f.accepted ? "" : "refused: ") + f.answer)]);
   const messages = $("messages");
-  if (messages) messages.replaceChildren(...v.messages.slice().reverse().map((m) => el("li", {}, m.at + " " + m.text)));
+  if (messages) messages.replaceChildren(...v.messages.slice().reverse().map((m) => el("li", {}, m.text)));
   for (const img of document.querySelectorAll("img[data-chart]")) {
     const src = "chart/" + img.dataset.chart + ".svg?v=" + v.version;
     if (img.getAttribute("src") !== src) img.setAttribute("src", src);
