@@ -195,7 +195,7 @@ mod tests {
 name: t
 horizon: 2h
 platforms:
-  - {id: videotube, views_per_hour: 10, attention_half_life: 1h}
+  - {id: videotube, views_per_hour: 10, attention_half_life: 1h, review: {reviewers: 1, time: {exp: 10m}}}
 content:
   - {id: clip, origin: {platform: videotube, at: 0m}}
 roles:

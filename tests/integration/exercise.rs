@@ -19,7 +19,7 @@ const SESSION: &str = "\
 help
 next
 next
-as europol: refer videotube 3
+as referral-unit: refer videotube 3
 activate
 notify all
 advance 2h
@@ -83,7 +83,7 @@ fn a_piped_session_is_recorded_and_its_replay_gives_identical_files() {
         ],
         "only accepted decisions are recorded"
     );
-    assert_eq!(file.decisions[0].role.as_deref(), Some("europol"));
+    assert_eq!(file.decisions[0].role.as_deref(), Some("referral-unit"));
     assert_eq!(file.decisions[0].at, "1h");
 
     let replayed = dir.path().join("replayed");
@@ -111,7 +111,7 @@ fn a_piped_session_is_recorded_and_its_replay_gives_identical_files() {
     );
     let report = fs::read_to_string(live.join("after-action.md")).unwrap();
     assert!(
-        report.contains("| T+01:00 | europol | refer videotube 3 |"),
+        report.contains("| T+01:00 | referral-unit | refer videotube 3 |"),
         "{report}"
     );
 }

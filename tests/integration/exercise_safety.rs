@@ -111,7 +111,7 @@ fn a_killed_session_leaves_a_record_that_replays_up_to_its_last_decision() {
         "activate",
         "notify all",
         "next",
-        "as europol: refer videotube 2",
+        "as referral-unit: refer videotube 2",
     ] {
         s.type_line(line);
     }
@@ -125,7 +125,7 @@ fn a_killed_session_leaves_a_record_that_replays_up_to_its_last_decision() {
         .filter_map(|d| d.decision.as_deref())
         .collect();
     assert_eq!(texts, ["activate", "notify all", "refer videotube 2"]);
-    assert_eq!(file.decisions[2].role.as_deref(), Some("europol"));
+    assert_eq!(file.decisions[2].role.as_deref(), Some("referral-unit"));
     assert!(file.scenario_sha256.is_some());
 
     let rec = dir.path().join("record.yaml");

@@ -38,9 +38,13 @@ fn the_replication_limit_is_stated_one_way_by_every_command() {
 #[test]
 fn what_players_type_is_neutralised_on_screen_and_in_the_after_action_report() {
     let dir = tempfile::tempdir().unwrap();
+    // Without `roles:`, a role is free text the players type (with roles, only those).
+    let text = fs::read_to_string(shipped("tutorial.yaml")).unwrap();
+    let no_roles = dir.path().join("no-roles.yaml");
+    fs::write(&no_roles, text.split("\nroles:").next().unwrap()).unwrap();
     let out = assert_cmd::Command::new(assert_cmd::cargo::cargo_bin!("ttx"))
         .arg("exercise")
-        .arg(shipped("tutorial.yaml"))
+        .arg(&no_roles)
         .args(["--replications", "2", "--out"])
         .arg(dir.path())
         .write_stdin(
