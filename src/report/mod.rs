@@ -1,7 +1,7 @@
 //! `ttx report`: an HTML debrief of a results directory, with charts, that a planner can
 //! present to people who will not open a CSV.
 //!
-//! - [`read`] finds what `run`, `compare`, `merge` and `exercise` wrote (each file
+//! - [`read`] finds what `run`, `compare`, `merge`, `sweep` and `exercise` wrote (each file
 //!   optional) and replays the run files through the comparison's collector;
 //! - [`model`] decides what the report shows, section by section, from what is there;
 //! - [`charts`] draws each chart with `plotters` (usable on its own, from plain data);
@@ -16,6 +16,7 @@ pub mod fit;
 pub mod html;
 pub mod model;
 pub mod read;
+pub mod sweep;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

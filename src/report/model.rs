@@ -186,9 +186,12 @@ pub fn build(r: &Results, scenario: Option<&ScenarioInfo>) -> Result<Report, Cha
         .or_else(|| model.and_then(|m| m.description.as_deref().map(|d| d.trim().to_string())));
     let mut notes = r.notes.clone();
     let mut sections = Vec::new();
+    // A sweep's run files are not read (they mix the cells): what they would have
+    // given is not missing.
+    let sweep = r.sweep.is_some();
     let mut push = |s: Option<Section>, missing: &str, notes: &mut Vec<String>| match s {
         Some(s) => sections.push(s),
-        None if !missing.is_empty() => notes.push(missing.to_string()),
+        None if !missing.is_empty() && !sweep => notes.push(missing.to_string()),
         None => {}
     };
     push(
@@ -213,6 +216,9 @@ pub fn build(r: &Results, scenario: Option<&ScenarioInfo>) -> Result<Report, Cha
         &mut notes,
     );
     push(exercise_section(r, scenario)?, "", &mut notes);
+    if let Some(t) = &r.sweep {
+        push(super::sweep::section(t)?, "", &mut notes);
+    }
     let scenario_missing = "No platform graph or inject timeline: the scenario file was not found (pass it with --scenario FILE).";
     match scenario {
         Some(s) => {
@@ -243,6 +249,7 @@ pub fn build(r: &Results, scenario: Option<&ScenarioInfo>) -> Result<Report, Cha
         ));
         let what = match m.command.as_str() {
             "compare" => "a comparison of variants (`ttx compare`)".to_string(),
+            "sweep" => "a sweep of parameter values (`ttx sweep`)".to_string(),
             "exercise" => format!(
                 "an exercise on variant `{}` (`ttx exercise`)",
                 m.played.as_deref().unwrap_or("?")

@@ -158,6 +158,8 @@ pub struct Results {
     pub decisions: Vec<DecisionEvent>,
     pub after_action: Option<AfterAction>,
     pub fit: Option<Vec<FitRow>>,
+    /// A sweep's summary (`sweep_summary.csv`).
+    pub sweep: Option<super::sweep::SweepTable>,
     /// What was left out, and why.
     pub notes: Vec<String>,
 }
@@ -172,6 +174,7 @@ fn read_error(path: &Path, e: impl std::fmt::Display) -> ReportError {
 /// A CSV file's header (name -> position) and rows, read whole.
 struct Csv {
     path: PathBuf,
+    header: StringRecord,
     pos: HashMap<String, usize>,
     rows: Vec<StringRecord>,
 }
@@ -185,13 +188,15 @@ impl Csv {
             .flexible(false)
             .from_path(path)
             .map_err(|e| read_error(path, e))?;
-        let pos = positions(r.headers().map_err(|e| read_error(path, e))?);
+        let header = r.headers().map_err(|e| read_error(path, e))?.clone();
+        let pos = positions(&header);
         let rows = r
             .records()
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| read_error(path, e))?;
         Ok(Some(Csv {
             path: path.to_path_buf(),
+            header,
             pos,
             rows,
         }))
@@ -295,11 +300,42 @@ impl Results {
         }
         let mut variants = Variants::new(meta.as_ref());
 
-        let runs_csv = Csv::read(&dir.join(RunOutcome::FILE))?;
-        let platforms_csv = Csv::read(&dir.join(PlatformOutcome::FILE))?;
+        let mut runs_csv = Csv::read(&dir.join(RunOutcome::FILE))?;
+        let mut platforms_csv = Csv::read(&dir.join(PlatformOutcome::FILE))?;
         let series_csv = Csv::read(&dir.join(TIMESERIES_SUMMARY))?;
         let summary_csv = Csv::read(&dir.join(SUMMARY))?;
-        let protocols_csv = Csv::read(&dir.join(PROTOCOLS))?;
+        let mut protocols_csv = Csv::read(&dir.join(PROTOCOLS))?;
+
+        // A sweep's run files hold every cell under the same variant names: read as one
+        // batch they would mix the cells, so the report shows the sweep's summary.
+        let sweep = match Csv::read(&dir.join(crate::output::files::SWEEP_SUMMARY))? {
+            Some(csv) => {
+                files.push(crate::output::files::SWEEP_SUMMARY.into());
+                Some(super::sweep::read(
+                    &csv.path,
+                    &csv.header,
+                    &csv.pos,
+                    &csv.rows,
+                )?)
+            }
+            None => None,
+        };
+        if sweep.is_some() || runs_csv.as_ref().is_some_and(|c| c.has("cell")) {
+            if sweep.is_none() {
+                notes.push(format!(
+                    "{} is a sweep's (it has a `cell` column) but there is no {}: the run files mix the cells, so they are not summarised here; run `ttx merge` or the sweep again with its summary.",
+                    RunOutcome::FILE,
+                    crate::output::files::SWEEP_SUMMARY
+                ));
+            } else {
+                notes.push(
+                    "The run files of a sweep hold every cell under the same variant names, so the report shows the sweep cell by cell (sweep_summary.csv) rather than the run files' totals.".into(),
+                );
+            }
+            runs_csv = None;
+            platforms_csv = None;
+            protocols_csv = None;
+        }
 
         // Variants in the order the files name them (after run.yaml's).
         for csv in [
@@ -382,13 +418,15 @@ impl Results {
                     c.write_timeseries_summary(&mut bytes)
                         .map_err(|e| read_error(&ts_path, e))?;
                     let mut r = csv::Reader::from_reader(&bytes[..]);
-                    let pos = positions(r.headers().map_err(|e| read_error(&ts_path, e))?);
+                    let header = r.headers().map_err(|e| read_error(&ts_path, e))?.clone();
+                    let pos = positions(&header);
                     let rows = r
                         .records()
                         .collect::<Result<Vec<_>, _>>()
                         .map_err(|e| read_error(&ts_path, e))?;
                     let summary = Csv {
                         path: ts_path.clone(),
+                        header,
                         pos,
                         rows,
                     };
@@ -451,7 +489,12 @@ impl Results {
             None => None,
         };
 
+        let replications = match &sweep {
+            Some(t) => t.rows.iter().map(|r| r.n).max().unwrap_or(0),
+            None => replications,
+        };
         if runs.is_none()
+            && sweep.is_none()
             && summary.is_empty()
             && series.is_none()
             && platforms.is_none()
@@ -495,6 +538,7 @@ impl Results {
             decisions,
             after_action,
             fit,
+            sweep,
             notes,
         })
     }

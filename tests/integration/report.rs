@@ -430,3 +430,48 @@ fn without_a_comparison_the_time_series_is_summarised_from_timeseries_csv() {
     assert_eq!(exposure_table(&a), exposure_table(&b));
     assert!(b.contains("timeseries.csv"), "says which file it read");
 }
+
+/// A sweep's directory reports cell by cell: a chart per metric against the swept value,
+/// one line per variant, and a table; the run files' totals (which would mix the cells)
+/// are left out, saying why.
+#[test]
+fn a_sweep_reports_each_metric_against_the_swept_value() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sweep");
+    ttx()
+        .arg("sweep")
+        .arg(shipped("tutorial.yaml"))
+        .args(["--set", "platforms.videotube.review.reviewers=5,10,20"])
+        .args(["--replications", "4", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let (html, charts) = report(&out, &[]);
+    assert!(html.contains("The sweep, cell by cell"), "{html}");
+    assert!(html.contains("a sweep of parameter values (<code>ttx sweep</code>)"));
+    assert!(html.contains("the report shows the sweep cell by cell"));
+    assert!(
+        !html.contains("<section id=\"variants\""),
+        "no variants table from the mixed run files"
+    );
+    let files = svg_files(&charts);
+    assert!(
+        files
+            .iter()
+            .any(|f| f.file_name().unwrap() == "sweep-exposure.svg"),
+        "{files:?}"
+    );
+    let svg = std::fs::read_to_string(charts.join("sweep-exposure.svg")).unwrap();
+    assert!(
+        svg.contains("platforms.videotube.review.reviewers"),
+        "the x axis names the path"
+    );
+    for v in ["baseline", "ecp"] {
+        assert!(svg.contains(v), "a line for {v}");
+    }
+    // The table has a row per cell and variant for the metric.
+    let rows = html
+        .matches("<th scope=\"row\">20</th><td>ecp</td>")
+        .count();
+    assert!(rows >= 1, "the 20-reviewer cell's ecp row");
+}
