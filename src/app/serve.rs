@@ -274,9 +274,14 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Served, Error> {
         source,
     })?;
     let addr = listening.addr;
-    let base = format!("http://{addr}");
+    // Bound to every interface: the links name this machine as others reach it.
+    let base = if addr.ip().is_unspecified() {
+        format!("http://{}:{}", host_name(), addr.port())
+    } else {
+        format!("http://{addr}")
+    };
     let mut links = format!(
-        "ttx serve: {} (variant `{}`), {}\n  on {base} (the links below are the only way in; keep them private)\n\n  facilitator      {base}/t/{}/\n  situation board  {base}/t/{}/\n",
+        "ttx serve: {} (variant `{}`), {}\n  on {base}{} (the links below are the only way in; keep them private)\n\n  facilitator      {base}/t/{}/\n  situation board  {base}/t/{}/\n",
         one_line(&model.name),
         one_line(&scenario.variants[variant].name),
         match &resumed {
@@ -286,6 +291,11 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Served, Error> {
                 crate::engine::clock(host.snapshot().situation.time)
             ),
             None => format!("seed {seed}, moves of {}", format_minutes(step)),
+        },
+        if addr.ip().is_unspecified() {
+            format!(", every interface of this machine ({addr})")
+        } else {
+            String::new()
         },
         tokens.of(Seat::Facilitator),
         tokens.of(Seat::Board),
@@ -348,6 +358,20 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Served, Error> {
         stopped,
         files,
     })
+}
+
+/// This machine's name, for links when listening on every interface.
+fn host_name() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        })
+        .unwrap_or_else(|| "localhost".into())
 }
 
 fn truncate(s: &str, n: usize) -> String {
