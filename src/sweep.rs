@@ -352,14 +352,9 @@ impl SweepCollector {
             for v in 0..variants.len() {
                 let mean = collector.describe(v, metric).map(|d| d.mean);
                 let cell = match (mean, collector.paired(v, metric)) {
-                    (Some(mean), Some(p)) if p.reference_mean != 0.0 => {
-                        let pct = |x: f64| 100.0 * x / p.reference_mean.abs();
-                        format!(
-                            "{mean:.1} ({:+.0}%, {:+.0} to {:+.0}%)",
-                            pct(p.delta_mean),
-                            pct(p.delta_ci95_low),
-                            pct(p.delta_ci95_high)
-                        )
+                    (Some(mean), Some(p)) if p.percent().is_some() => {
+                        let (mid, lo, hi) = p.percent().unwrap_or_default();
+                        format!("{mean:.1} ({mid:+.0}%, {lo:+.0} to {hi:+.0}%)")
                     }
                     (Some(mean), _) => format!("{mean:.1}"),
                     (None, _) => "-".to_string(),

@@ -526,15 +526,16 @@ fn verdict(p: &Paired, metric: Metric) -> String {
             format!("no clear difference in {label}")
         };
     }
-    // Percent change relative to the reference mean; the interval is the paired
-    // interval scaled by the same mean.
-    let pct = |x: f64| 100.0 * x / p.reference_mean;
-    let (mid, lo, hi) = (
-        pct(p.delta_mean),
-        pct(p.delta_ci95_low),
-        pct(p.delta_ci95_high),
-    );
-    if !p.is_clear() {
+    // Percent change relative to the reference mean, with the ratio's interval (see
+    // `Paired::percent`); clear when that interval excludes no change.
+    let Some((mid, lo, hi)) = p.percent() else {
+        return format!("no clear difference in {label}");
+    };
+    let clear = match p.ratio_ci95 {
+        Some(_) => lo > 0.0 || hi < 0.0,
+        None => p.is_clear(),
+    };
+    if !clear {
         format!("no clear difference in {label} ({lo:+.0}% to {hi:+.0}%)")
     } else if mid < 0.0 {
         format!("reduces {label} by {:.0}% ({:.0}–{:.0}%)", -mid, -hi, -lo)
@@ -608,6 +609,7 @@ mod tests {
             delta_ci95_low: -45.0,
             delta_ci95_high: -31.0,
             ratio_mean: Some(0.62),
+            ratio_ci95: None,
             reference_mean: 100.0,
         };
         assert_eq!(

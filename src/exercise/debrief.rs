@@ -316,23 +316,21 @@ fn mean_ci(d: &Describe, decimals: usize) -> String {
 pub fn players_verdict(p: &crate::compare::stats::Paired, metric: Metric, name: &str) -> String {
     let label = metric.label();
     let name = one_line(name);
-    let theirs = p.reference_mean + p.delta_mean;
+    let no_clear = || format!("no clear difference in {label} between your decisions and `{name}`");
     if !p.is_clear() {
-        return format!("no clear difference in {label} between your decisions and `{name}`");
+        return no_clear();
     }
-    if theirs == 0.0 {
+    // Players against the variant, as a share of the variant's mean (the ratio's
+    // interval, inverted: see `Paired::percent_from_variant`).
+    let Some((mid, lo, hi)) = p.percent_from_variant() else {
         return format!(
             "your decisions gave {:.1} more {label} than `{name}` (which had none)",
             -p.delta_mean
         );
+    };
+    if p.ratio_ci95.is_some() && lo <= 0.0 && hi >= 0.0 {
+        return no_clear();
     }
-    // Players minus variant, as a share of the variant's mean.
-    let pct = |x: f64| 100.0 * x / theirs;
-    let (mid, lo, hi) = (
-        pct(-p.delta_mean),
-        pct(-p.delta_ci95_high),
-        pct(-p.delta_ci95_low),
-    );
     if mid < 0.0 {
         format!(
             "your decisions gave {:.0}% less {label} than `{name}` ({:.0}–{:.0}%)",

@@ -23,6 +23,8 @@ pub struct Listening {
     runtime: tokio::runtime::Runtime,
     /// Where it listens (the port is known once bound, also for port 0).
     pub addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Listening {
@@ -37,14 +39,34 @@ impl Listening {
         let listener = runtime.block_on(tokio::net::TcpListener::bind(addr))?;
         let addr = listener.local_addr()?;
         let router = http::router(app);
-        runtime.spawn(async move {
-            let _ = axum::serve(listener, router).await;
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = runtime.spawn(async move {
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
         });
-        Ok(Listening { runtime, addr })
+        Ok(Listening {
+            runtime,
+            addr,
+            shutdown: Some(shutdown),
+            server: Some(server),
+        })
     }
 
-    /// Stop serving: open connections (the pages' event streams) are dropped.
-    pub fn stop(self) {
-        self.runtime.shutdown_timeout(Duration::from_millis(500));
+    /// Stop serving: no new connections; the answers under way (the facilitator's
+    /// "close") are finished, for at most two seconds, then open connections are
+    /// dropped. The pages' event streams end when the session's snapshots stop.
+    pub fn stop(mut self) {
+        if let Some(s) = self.shutdown.take() {
+            let _ = s.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = self
+                .runtime
+                .block_on(async { tokio::time::timeout(Duration::from_secs(2), server).await });
+        }
+        self.runtime.shutdown_timeout(Duration::from_millis(200));
     }
 }

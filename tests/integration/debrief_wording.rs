@@ -20,6 +20,7 @@ fn paired(players: f64, variant: f64, half_width: f64) -> Paired {
         delta_ci95_low: delta - half_width,
         delta_ci95_high: delta + half_width,
         ratio_mean: Some(variant / players),
+        ratio_ci95: None,
         reference_mean: players,
     }
 }
