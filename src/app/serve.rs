@@ -15,8 +15,9 @@ use crate::exercise::record::DecisionLine;
 use crate::exercise::{self, Command, DecisionFile, Outcome, Replay, Session};
 use crate::scenario::duration::format_minutes;
 use crate::scenario::{Minutes, Scenario};
-use crate::serve::host::{FeedItem, Finish, RecordLines};
+use crate::serve::host::{Finish, RecordLines};
 use crate::serve::seats::tokens_path;
+use crate::serve::snapshot::FeedItem;
 use crate::serve::{Answer, Host, Listening, Seat, Stopped, Tokens, http};
 use crate::text::one_line;
 

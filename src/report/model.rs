@@ -11,6 +11,7 @@ use super::charts::{
 };
 use super::fit::FitRow;
 use super::read::{ProtocolTimes, Results, SeriesPoint};
+use super::sweep::{SweepRow, SweepTable};
 use crate::compare::Metric;
 use crate::compare::stats::quantile_sorted;
 use crate::engine::clock;
@@ -217,7 +218,7 @@ pub fn build(r: &Results, scenario: Option<&ScenarioInfo>) -> Result<Report, Cha
     );
     push(exercise_section(r, scenario)?, "", &mut notes);
     if let Some(t) = &r.sweep {
-        push(super::sweep::section(t)?, "", &mut notes);
+        push(sweep_section(t)?, "", &mut notes);
     }
     let scenario_missing = "No platform graph or inject timeline: the scenario file was not found (pass it with --scenario FILE).";
     match scenario {
@@ -1567,6 +1568,178 @@ fn fit_section(rows: &[FitRow]) -> Result<Option<Section>, ChartError> {
     Ok(Some(Section {
         id: "calibration".into(),
         title: "Calibration".into(),
+        blocks,
+    }))
+}
+
+/// The most metrics drawn, and lines per chart; the rest are in the tables.
+const SWEEP_MAX_METRICS: usize = 6;
+const SWEEP_MAX_SERIES: usize = 8;
+
+/// Things in the order they first appear.
+fn first_seen_in<'a>(items: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for i in items {
+        if !out.iter().any(|o| o == i) {
+            out.push(i.to_string());
+        }
+    }
+    out
+}
+
+/// A sweep's section (`sweep_summary.csv`): each metric against the first swept value,
+/// one line per variant (and per value of the other swept paths) with its interval
+/// shaded, and a table per metric.
+fn sweep_section(t: &SweepTable) -> Result<Option<Section>, ChartError> {
+    if t.rows.is_empty() || t.paths.is_empty() {
+        return Ok(None);
+    }
+    let metrics = first_seen_in(t.rows.iter().map(|r| r.metric.as_str()));
+    let variants = first_seen_in(t.rows.iter().map(|r| r.variant.as_str()));
+    let first = &t.paths[0];
+    let xs = first_seen_in(t.rows.iter().map(|r| r.values[0].as_str()));
+    // The first path's values on the x axis: as numbers if they all are, else in order.
+    let numeric = xs.iter().all(|x| super::sweep::number(x).is_some());
+    let x_of = |v: &str| {
+        if numeric {
+            super::sweep::number(v).unwrap_or(0.0)
+        } else {
+            xs.iter().position(|x| x == v).unwrap_or(0) as f64
+        }
+    };
+    let rest = |r: &SweepRow| -> String {
+        t.paths[1..]
+            .iter()
+            .zip(&r.values[1..])
+            .map(|(p, v)| format!("{p}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let keys: Vec<String> = t.rows.iter().map(|r| r.values.join("\u{1f}")).collect();
+    let cells = first_seen_in(keys.iter().map(String::as_str)).len();
+    let mut blocks = vec![Block::Text(format!(
+        "A sweep over {} ({cells} cells): every variant ran in every cell with the same random streams, so the lines differ by the values swept, not by luck. Each chart draws one metric against {first}{}, one line per variant{}; the shaded band is the 95% interval of the mean.",
+        t.paths.join(" × "),
+        if numeric {
+            String::new()
+        } else {
+            format!(" (its values in the order swept: {})", xs.join(", "))
+        },
+        if t.paths.len() > 1 {
+            " and per value of the other swept paths"
+        } else {
+            ""
+        }
+    ))];
+    if metrics.len() > SWEEP_MAX_METRICS {
+        blocks.push(Block::Note(format!(
+            "Charts for the first {SWEEP_MAX_METRICS} of {} metrics; every metric is in sweep_summary.csv.",
+            metrics.len()
+        )));
+    }
+    for metric in metrics.iter().take(SWEEP_MAX_METRICS) {
+        let rows: Vec<&SweepRow> = t.rows.iter().filter(|r| &r.metric == metric).collect();
+        let mut series: Vec<BandSeries> = Vec::new();
+        let mut dropped = 0;
+        for v in &variants {
+            let groups = first_seen_in(
+                rows.iter()
+                    .filter(|r| &r.variant == v)
+                    .map(|r| rest(r))
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .map(String::as_str),
+            );
+            for g in groups {
+                let points: Vec<(f64, f64, f64, f64)> = rows
+                    .iter()
+                    .filter(|r| &r.variant == v && rest(r) == g)
+                    .filter_map(|r| {
+                        let m = r.mean?;
+                        let (lo, hi) = r.ci95.unwrap_or((m, m));
+                        Some((x_of(&r.values[0]), m, lo, hi))
+                    })
+                    .collect();
+                if points.is_empty() {
+                    continue;
+                }
+                if series.len() == SWEEP_MAX_SERIES {
+                    dropped += 1;
+                    continue;
+                }
+                series.push(BandSeries {
+                    label: if g.is_empty() {
+                        v.clone()
+                    } else {
+                        format!("{v}, {g}")
+                    },
+                    points,
+                    band: true,
+                });
+            }
+        }
+        let chart = BandChart {
+            frame: Frame::new(
+                &format!("sweep-{}", slug(metric)),
+                &format!("{metric} against {first}"),
+                first,
+                metric,
+            )
+            .described(format!(
+                "The mean {metric} over the replications in each cell, against {first}, one line per variant, with its 95% interval"
+            )),
+            series,
+            band_label: Some("95% interval of the mean".into()),
+            x_max: None,
+        };
+        let mut header = t.paths.clone();
+        header.extend(
+            ["Variant", "Mean (95% CI)", "Against the reference (95% CI)"].map(String::from),
+        );
+        let data = Table {
+            caption: format!("{metric}, cell by cell"),
+            header,
+            rows: rows
+                .iter()
+                .map(|r| {
+                    let mut row = r.values.clone();
+                    row.push(r.variant.clone());
+                    row.push(match (r.mean, r.ci95) {
+                        (Some(m), Some((a, b))) => {
+                            format!("{} ({}–{})", group(m, 2), group(a, 2), group(b, 2))
+                        }
+                        (Some(m), None) => group(m, 2),
+                        _ => "—".into(),
+                    });
+                    row.push(match r.delta {
+                        Some((d, a, b)) => format!(
+                            "{}{} ({}–{})",
+                            if d > 0.0 { "+" } else { "" },
+                            group(d, 2),
+                            group(a, 2),
+                            group(b, 2)
+                        ),
+                        None => "—".into(),
+                    });
+                    row
+                })
+                .collect(),
+        };
+        let summary = format!(
+            "{metric} against {first}, {} line(s){}.",
+            chart.series.len(),
+            if dropped > 0 {
+                format!(" ({dropped} more in the table below)")
+            } else {
+                String::new()
+            }
+        );
+        let svg = charts::band_lines(&chart)?;
+        blocks.push(Block::Figure(Figure { svg, summary, data }));
+    }
+    Ok(Some(Section {
+        id: "sweep".into(),
+        title: "The sweep, cell by cell".into(),
         blocks,
     }))
 }

@@ -495,7 +495,25 @@ pub struct Role {
     pub authorities: Vec<usize>,
 }
 
-pub use super::raw::RoleDecision;
+/// A kind of decision a role may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RoleDecision {
+    /// Activate a crisis protocol.
+    Activate,
+    /// Notify a protocol's member platforms.
+    Notify,
+    /// Deliver the shared hash database's pending submissions now.
+    PushHashes,
+    /// Refer found copies to a platform's review.
+    Refer,
+    /// Send removal orders to an EU platform.
+    Order,
+    /// Set a platform's reviewers.
+    Surge,
+    /// Add a note to the record.
+    Note,
+}
 
 impl RoleDecision {
     /// The word at the prompt that takes this decision.

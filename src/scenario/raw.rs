@@ -107,7 +107,7 @@ pub struct RawRole {
     /// `refer`, `order`, `surge`, `note`. Moving the clock and injects are the
     /// facilitator's.
     #[schemars(length(min = 1))]
-    pub decisions: Vec<RoleDecision>,
+    pub decisions: Vec<super::model::RoleDecision>,
     /// The platform ids it speaks for (a platform's desk): decisions that name a
     /// platform (`surge`, `notify PLATFORM`, `refer`, `order`) may name only these or
     /// those its authorities monitor. Its seat shows these platforms' queues and
@@ -120,26 +120,6 @@ pub struct RawRole {
     /// platform.
     #[schemars(inner(pattern(crate::schema::ID_PATTERN)))]
     pub authorities: Option<Vec<String>>,
-}
-
-/// A kind of decision a role may take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum RoleDecision {
-    /// Activate a crisis protocol.
-    Activate,
-    /// Notify a protocol's member platforms.
-    Notify,
-    /// Deliver the shared hash database's pending submissions now.
-    PushHashes,
-    /// Refer found copies to a platform's review.
-    Refer,
-    /// Send removal orders to an EU platform.
-    Order,
-    /// Set a platform's reviewers.
-    Surge,
-    /// Add a note to the record.
-    Note,
 }
 
 /// An exercise objective: an id, a description and exactly one criterion

@@ -7,16 +7,17 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use crate::engine::{InjectState, Situation, clock};
+use crate::engine::clock;
 use crate::exercise::command::{self, Command};
 use crate::exercise::record::DecisionLine;
 use crate::exercise::{Outcome, Session};
-use crate::scenario::{Minutes, Model};
+use crate::scenario::Minutes;
 use crate::sink::EventKind;
 use crate::text::{multi_line, one_line};
 
 use super::seats::Seat;
-use super::view::Charts;
+use super::snapshot::{Answer, FeedItem, Point, Snapshot};
+use super::view::draw_charts;
 
 /// What a seat asks the session.
 #[derive(Debug)]
@@ -34,39 +35,6 @@ pub enum Ask {
 /// Where an answer goes.
 pub type Reply = tokio::sync::oneshot::Sender<Answer>;
 
-/// What the session answers a seat.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Answer {
-    pub accepted: bool,
-    pub message: String,
-    /// Refused because the seat may not take it (not the model's answer, the seat's
-    /// limits).
-    pub forbidden: bool,
-}
-
-impl Answer {
-    pub fn yes(message: impl Into<String>) -> Answer {
-        Answer {
-            accepted: true,
-            message: message.into(),
-            forbidden: false,
-        }
-    }
-    pub fn no(message: impl Into<String>) -> Answer {
-        Answer {
-            accepted: false,
-            message: message.into(),
-            forbidden: false,
-        }
-    }
-    fn forbidden(message: impl Into<String>) -> Answer {
-        Answer {
-            forbidden: true,
-            ..Answer::no(message)
-        }
-    }
-}
-
 /// The facilitator's clock controls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -83,56 +51,6 @@ pub enum ClockAction {
     End,
     /// Stop the server (after the debrief).
     Close,
-}
-
-/// One decision as it came in, accepted or refused.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FeedItem {
-    pub at: Minutes,
-    pub seat: Seat,
-    /// The role's id, or `None` for the facilitator.
-    pub role: Option<String>,
-    pub text: String,
-    pub answer: Answer,
-}
-
-/// A point of the session's own time series, one per pause.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Point {
-    pub at: Minutes,
-    pub live: u64,
-    pub exposure: f64,
-    /// Copies waiting for review, per platform.
-    pub waiting: Vec<u64>,
-}
-
-/// Everything the seats are shown, as of one moment.
-#[derive(Debug, Clone)]
-pub struct Snapshot {
-    /// Grows with every change: pages reload when it moves.
-    pub version: u64,
-    pub model: Arc<Model>,
-    pub variant: String,
-    pub situation: Situation,
-    pub horizon: Minutes,
-    pub step: Minutes,
-    pub running: bool,
-    pub finished: bool,
-    /// The facilitator ended the session (the debrief follows).
-    pub ended: bool,
-    pub injects: Vec<InjectState>,
-    pub next_inject: Option<usize>,
-    pub feed: Vec<FeedItem>,
-    /// Inject messages delivered so far: time, text.
-    pub messages: Vec<(Minutes, String)>,
-    pub history: Vec<Point>,
-    pub charts: Charts,
-    /// The debrief's text, once computed.
-    pub debrief: Option<String>,
-    /// The files the session wrote at its end.
-    pub files: Vec<String>,
-    /// Something went wrong at the end (the files could not be written).
-    pub failure: Option<String>,
 }
 
 /// How the session loop ended.
@@ -225,7 +143,7 @@ impl<'a, 'r> Host<'a, 'r> {
     pub fn snapshot(&mut self) -> Arc<Snapshot> {
         let situation = self.session.situation();
         let model = Arc::clone(&self.session.scenario().variants[self.session.variant()].model);
-        let charts = Charts::draw(&model, &self.history, self.session.horizon());
+        let charts = draw_charts(&model, &self.history, self.session.horizon());
         Arc::new(Snapshot {
             version: self.version,
             model,

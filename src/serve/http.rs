@@ -19,8 +19,9 @@ use tokio::sync::watch;
 use tokio_stream::StreamExt as _;
 use tokio_stream::wrappers::WatchStream;
 
-use super::host::{Answer, Ask, ClockAction, Snapshot};
+use super::host::{Ask, ClockAction};
 use super::seats::{Seat, Tokens};
+use super::snapshot::{Answer, Snapshot};
 use super::view::view;
 
 /// The longest decision a seat may send, in bytes (the prompt's lines are short too).

@@ -4,19 +4,21 @@
 //! The layout: [`host`] runs the session (the same [`Session`](crate::exercise::Session)
 //! as `ttx exercise`) on the calling thread and publishes a snapshot after each change;
 //! [`http`] answers the browsers on a small async runtime and passes their requests to
-//! the host through a channel; [`view`] cuts the snapshot down to what each seat may
-//! know; [`seats`] holds the join tokens.
+//! the host through a channel; [`snapshot`] is what the host publishes; [`view`] cuts
+//! it down to what each seat may know; [`seats`] holds the join tokens.
 
 pub mod host;
 pub mod http;
 pub mod seats;
+pub mod snapshot;
 pub mod view;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-pub use host::{Answer, Ask, ClockAction, Host, Snapshot, Stopped};
+pub use host::{Ask, ClockAction, Host, Stopped};
 pub use seats::{Seat, Tokens};
+pub use snapshot::{Answer, Snapshot};
 
 /// The web side, running on its own threads.
 pub struct Listening {

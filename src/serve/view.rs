@@ -1,6 +1,6 @@
 //! Owns what each seat is shown: the snapshot cut down to what that seat would know,
 //! as JSON for its page, and the situation board's charts, drawn by the report's chart
-//! code.
+//! code (the host draws them once per change).
 
 use serde::Serialize;
 
@@ -10,76 +10,56 @@ use crate::report::charts::{
 };
 use crate::scenario::{Capacity, InjectKind, Minutes, Model};
 
-use super::host::{FeedItem, Point, Snapshot};
 use super::seats::Seat;
+use super::snapshot::{Charts, FeedItem, Point, Snapshot};
 
-/// The board's charts as SVG documents (empty where one could not be drawn).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Charts {
-    pub live: String,
-    pub exposure: String,
-    pub queues: String,
-}
-
-impl Charts {
-    /// Draw the charts of the session so far: live copies and exposure over time, and
-    /// each platform's review queue now.
-    pub fn draw(model: &Model, history: &[Point], horizon: Minutes) -> Charts {
-        let hours = |m: Minutes| m / 60.0;
-        let line = |id: &str, title: &str, y: &str, value: &dyn Fn(&Point) -> f64| {
-            let chart = BandChart {
-                frame: Frame::new(id, title, "hours since the start", y)
-                    .described(format!("{title}, at every pause of the session so far")),
-                series: vec![BandSeries {
-                    label: "this session".into(),
-                    points: history
-                        .iter()
-                        .map(|p| {
-                            let v = value(p);
-                            (hours(p.at), v, v, v)
-                        })
-                        .collect(),
-                    band: false,
-                }],
-                band_label: None,
-                x_max: Some(hours(horizon)),
-            };
-            band_lines(&chart).map(|s| s.markup).unwrap_or_default()
-        };
-        let queues = history.last().map_or_else(String::new, |last| {
-            let chart = BarChart {
-                frame: Frame::new("queues", "Review queues now", "", "copies waiting")
-                    .described("Copies waiting for review on each platform, now"),
-                categories: vec!["waiting for review".into()],
-                groups: model
-                    .platforms
+/// Draw the board's charts of the session so far: live copies and exposure over time, and
+/// each platform's review queue now.
+pub fn draw_charts(model: &Model, history: &[Point], horizon: Minutes) -> Charts {
+    let hours = |m: Minutes| m / 60.0;
+    let line = |id: &str, title: &str, y: &str, value: &dyn Fn(&Point) -> f64| {
+        let chart = BandChart {
+            frame: Frame::new(id, title, "hours since the start", y)
+                .described(format!("{title}, at every pause of the session so far")),
+            series: vec![BandSeries {
+                label: "this session".into(),
+                points: history
                     .iter()
-                    .zip(&last.waiting)
-                    .map(|(p, &w)| BarGroup {
-                        label: p.id.clone(),
-                        values: vec![Some(w as f64)],
+                    .map(|p| {
+                        let v = value(p);
+                        (hours(p.at), v, v, v)
                     })
                     .collect(),
-            };
-            grouped_bars(&chart).map(|s| s.markup).unwrap_or_default()
-        });
-        Charts {
-            live: line("live", "Live copies", "copies live", &|p| p.live as f64),
-            exposure: line("exposure", "Exposure", "views of all copies", &|p| {
-                p.exposure
-            }),
-            queues,
-        }
-    }
-
-    /// A chart by name.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        match name {
-            "live" => Some(&self.live),
-            "exposure" => Some(&self.exposure),
-            "queues" => Some(&self.queues),
-            _ => None,
-        }
+                band: false,
+            }],
+            band_label: None,
+            x_max: Some(hours(horizon)),
+        };
+        band_lines(&chart).map(|s| s.markup).unwrap_or_default()
+    };
+    let queues = history.last().map_or_else(String::new, |last| {
+        let chart = BarChart {
+            frame: Frame::new("queues", "Review queues now", "", "copies waiting")
+                .described("Copies waiting for review on each platform, now"),
+            categories: vec!["waiting for review".into()],
+            groups: model
+                .platforms
+                .iter()
+                .zip(&last.waiting)
+                .map(|(p, &w)| BarGroup {
+                    label: p.id.clone(),
+                    values: vec![Some(w as f64)],
+                })
+                .collect(),
+        };
+        grouped_bars(&chart).map(|s| s.markup).unwrap_or_default()
+    });
+    Charts {
+        live: line("live", "Live copies", "copies live", &|p| p.live as f64),
+        exposure: line("exposure", "Exposure", "views of all copies", &|p| {
+            p.exposure
+        }),
+        queues,
     }
 }
 
