@@ -35,7 +35,7 @@ pub struct ServeArgs {
     /// Length of a move (default 30m). The clock also stops at every inject.
     #[arg(long, value_name = "DURATION")]
     step: Option<String>,
-    /// Wall time per move while the facilitator runs the clock (default 20s).
+    /// Wall time per move while the facilitator runs the clock.
     #[arg(long, value_name = "DURATION", default_value = "20s")]
     tick: String,
     /// Seed (default: the scenario's).
