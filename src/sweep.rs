@@ -27,6 +27,20 @@ pub struct Axis {
     pub values: Vec<String>,
 }
 
+/// The columns of `sweep_summary.csv` after `cell` and the swept paths.
+pub const SUMMARY_COLUMNS: [&str; 10] = [
+    "variant",
+    "metric",
+    "n",
+    "mean",
+    "sd",
+    "ci95_low",
+    "ci95_high",
+    "delta_mean",
+    "delta_ci95_low",
+    "delta_ci95_high",
+];
+
 /// The swept paths, in the order given.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Grid {
@@ -271,26 +285,13 @@ impl SweepCollector {
             .unwrap_or(0)
     }
 
-    /// `sweep_summary.csv`: per (cell, variant, metric) the mean and its 95% interval,
+    /// `sweep_summary.csv` (`cell`, the swept paths, then [`SUMMARY_COLUMNS`]): per
+    /// (cell, variant, metric) the mean and its 95% interval,
     /// and the paired difference against the reference variant in the same cell.
     pub fn write_summary(&self, grid: &Grid, w: impl Write) -> io::Result<()> {
         let mut out = csv::Writer::from_writer(w);
         let mut header = grid.columns();
-        header.extend(
-            [
-                "variant",
-                "metric",
-                "n",
-                "mean",
-                "sd",
-                "ci95_low",
-                "ci95_high",
-                "delta_mean",
-                "delta_ci95_low",
-                "delta_ci95_high",
-            ]
-            .map(String::from),
-        );
+        header.extend(SUMMARY_COLUMNS.map(String::from));
         out.write_record(header.iter().map(|h| neutralize(h).into_owned()))?;
         let num = |x: f64| fixed(x, 4);
         for (c, collector) in self.cells.iter().enumerate() {
@@ -351,9 +352,9 @@ impl SweepCollector {
             let mut row = grid.column_values(c as u64);
             for v in 0..variants.len() {
                 let mean = collector.describe(v, metric).map(|d| d.mean);
-                let cell = match (mean, collector.paired(v, metric)) {
-                    (Some(mean), Some(p)) if p.percent().is_some() => {
-                        let (mid, lo, hi) = p.percent().unwrap_or_default();
+                let change = collector.paired(v, metric).and_then(|p| p.percent());
+                let cell = match (mean, change) {
+                    (Some(mean), Some((mid, lo, hi))) => {
                         format!("{mean:.1} ({mid:+.0}%, {lo:+.0} to {hi:+.0}%)")
                     }
                     (Some(mean), _) => format!("{mean:.1}"),

@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::exercise::record::DecisionLine;
-use crate::exercise::{self, Command, DecisionFile, Outcome, Replay, Session};
+use crate::exercise::{self, Command, DecisionFile, Replay, Session};
 use crate::scenario::duration::format_minutes;
 use crate::scenario::{Minutes, Scenario};
 use crate::serve::host::{Finish, RecordLines};
@@ -110,10 +110,7 @@ fn restore(session: &mut Session<'_>, replay: &Replay) -> Result<Vec<FeedItem>, 
     let model = session.model();
     let mut feed = Vec::new();
     for d in &replay.schedule.decisions {
-        while session.now() + 1e-9 < d.at && !session.is_finished() {
-            let by = d.at - session.now();
-            session.advance(Some(by))?;
-        }
+        session.advance_to(d.at)?;
         let cmd = Command::Decide {
             role: d.role.clone(),
             decision: d.decision.clone(),
@@ -138,12 +135,7 @@ fn restore(session: &mut Session<'_>, replay: &Replay) -> Result<Vec<FeedItem>, 
         });
     }
     if let Some(at) = replay.paused_at {
-        while session.now() + 1e-9 < at && !session.is_finished() {
-            let by = at - session.now();
-            if session.advance(Some(by))? == Outcome::Finished {
-                break;
-            }
-        }
+        session.advance_to(at)?;
     }
     Ok(feed)
 }
@@ -216,29 +208,23 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Served, Error> {
     // The session, played back to where the record stood when resuming.
     let mut session = Session::new(&scenario, variant, seed, step);
     session.advance(Some(0.0))?;
-    let header = DecisionFile::new(
+    // The record's header, and when resuming its decisions, written anew.
+    let file = DecisionFile::new(
         Some(req.scenario.display().to_string()),
         sha256.clone(),
         &scenario.variants[variant].name,
         seed,
         step,
-        &Default::default(),
-    )
-    .header();
+        resumed
+            .as_ref()
+            .map_or(&Default::default(), |(_, r)| &r.schedule),
+    );
     let mut feed = Vec::new();
     let live = match &resumed {
         Some((path, replay)) => {
             feed = restore(&mut session, replay)?;
             // The record again, whole (a last line cut short is dropped), then appended to.
-            let mut text = DecisionFile::new(
-                Some(req.scenario.display().to_string()),
-                sha256.clone(),
-                &scenario.variants[variant].name,
-                seed,
-                step,
-                &replay.schedule,
-            )
-            .to_yaml();
+            let mut text = file.to_yaml();
             text.push_str(&DecisionLine::paused(session.now()).yaml());
             write_atomic(path, text.as_bytes())?;
             LiveRecord::append_to(path)?
@@ -247,7 +233,7 @@ pub fn run(req: &Request, report: &mut dyn Report) -> Result<Served, Error> {
             if let Some(dir) = record_path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 probe_dir("--record", dir)?;
             }
-            LiveRecord::create(&record_path, &header)?
+            LiveRecord::create(&record_path, &file.header())?
         }
     };
     tokens.save(&seats_file, model).map_err(InputError::from)?;

@@ -107,6 +107,17 @@ impl<'a> Session<'a> {
         })
     }
 
+    /// Advance move by move (stopping at injects as [`advance`](Self::advance) does)
+    /// until the clock reaches `at` or the run ends.
+    pub fn advance_to(&mut self, at: Minutes) -> Result<Outcome, SimError> {
+        let mut outcome = Outcome::Paused(self.now());
+        while self.now() + 1e-9 < at && !self.is_finished() {
+            let by = at - self.now();
+            outcome = self.advance(Some(by))?;
+        }
+        Ok(outcome)
+    }
+
     /// The next inject to fire at its time (not held, not delivered early), after now
     /// and by the horizon: an index into the model's injects.
     pub fn next_inject(&self) -> Option<usize> {

@@ -10,20 +10,6 @@ use csv::StringRecord;
 
 use super::ReportError;
 
-/// The columns of `sweep_summary.csv` after the swept paths.
-const FIXED: [&str; 10] = [
-    "variant",
-    "metric",
-    "n",
-    "mean",
-    "sd",
-    "ci95_low",
-    "ci95_high",
-    "delta_mean",
-    "delta_ci95_low",
-    "delta_ci95_high",
-];
-
 /// One (cell, variant, metric) of a sweep.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepRow {
@@ -67,7 +53,7 @@ pub fn read(
             "expected a sweep summary with columns `cell`, the swept paths, then `variant`, `metric`, ...".into(),
         ));
     };
-    for c in FIXED {
+    for c in crate::sweep::SUMMARY_COLUMNS {
         if !pos.contains_key(c) {
             return Err(bad(format!("expected a column `{c}`, found none")));
         }
